@@ -1,0 +1,60 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const NODE_BUILTINS = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
+  'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
+  'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+/** Workflow code is replayed: it may not reach the outside world (the worker's sandbox would fail at run time; this fails at lint time). */
+export const workflowRestrictions = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        ...NODE_BUILTINS.flatMap((m) => [
+          { name: m, message: 'Workflow code is deterministic: no Node built-ins. Do I/O in activities/.' },
+          { name: `node:${m}`, message: 'Workflow code is deterministic: no Node built-ins. Do I/O in activities/.' },
+        ]),
+        ...['pg', 'express', 'axios', 'node-fetch', 'undici', 'pino', 'jose', 'chinese-days', 'lunar-javascript'].map((name) => ({
+          name,
+          message: 'Workflow code is deterministic: no database, HTTP or calendar I/O. Call an activity.',
+        })),
+        { name: '@temporalio/client', message: 'Use @temporalio/workflow APIs inside workflows.' },
+        { name: '@temporalio/worker', message: 'Use @temporalio/workflow APIs inside workflows.' },
+      ],
+      patterns: [
+        { group: ['../activities/*', '!../activities/types'], message: 'Workflows reach activities through proxyActivities only.' },
+        { group: ['**/calendar/*', '**/calendar'], message: 'Calendar look-ups are I/O: call the deadline activity.' },
+      ],
+    },
+  ],
+  'no-restricted-globals': [
+    'error',
+    { name: 'setTimeout', message: 'Use sleep() / condition() from @temporalio/workflow.' },
+    { name: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow.' },
+    { name: 'fetch', message: 'HTTP belongs in an activity.' },
+    { name: 'process', message: 'No process state in workflows.' },
+    { name: 'require', message: 'Import statically.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'test/fixtures/lint/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['workflows/**/*.ts', 'test/fixtures/lint/workflows/**/*.ts'], rules: workflowRestrictions },
+);
