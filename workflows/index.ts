@@ -1,1 +1,3 @@
-export {};
+// Every workflow type the worker registers.
+export { licenceApplication } from './licence-application';
+export { followUpInspection } from './follow-up';

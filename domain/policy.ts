@@ -1,0 +1,197 @@
+/**
+ * The policy table: one rule, one place. Which path a product takes, its time limits and its
+ * follow-up windows live here, per policy version, read by workflows and API alike.
+ * A case is bound for life to the version in force on its acceptance date (R02).
+ *
+ * Values the spec marks *configurable* (not confirmed from a primary source) are data here,
+ * never literals in code: product unit codes, follow-up windows, reminder lead.
+ */
+export type ProductId = 'steel-bar' | 'cement' | 'broadcast-equipment' | 'banknote-discriminator' | 'railway-beam' | 'fertiliser';
+export type ApplicationType = 'new' | 'renewal' | 'change';
+export type ApprovalPath = 'post-verification' | 'commitment' | 'renewal-exempt' | 'verify-then-issue';
+
+export interface Product {
+  id: ProductId;
+  nameZh: string;
+  nameEn: string;
+  /** XK industry code and product code printed in the certificate number (L07). *configurable* */
+  industryCode: string;
+  productCode: string;
+  /** Safety-related products carry a 1-year re-application ban for false materials (L04). */
+  safetyRelated: boolean;
+}
+
+export const PRODUCTS: Record<ProductId, Product> = {
+  'steel-bar': { id: 'steel-bar', nameZh: '建筑用钢筋', nameEn: 'construction steel bars', industryCode: '05', productCode: '001', safetyRelated: true },
+  cement: { id: 'cement', nameZh: '水泥', nameEn: 'cement', industryCode: '08', productCode: '001', safetyRelated: true },
+  'broadcast-equipment': { id: 'broadcast-equipment', nameZh: '广播电视传输设备', nameEn: 'broadcast & TV transmission equipment', industryCode: '09', productCode: '001', safetyRelated: false },
+  'banknote-discriminator': { id: 'banknote-discriminator', nameZh: '人民币鉴别仪', nameEn: 'RMB banknote discriminators', industryCode: '21', productCode: '001', safetyRelated: false },
+  'railway-beam': { id: 'railway-beam', nameZh: '预应力混凝土铁路桥简支梁', nameEn: 'prestressed concrete railway-bridge simply supported beams', industryCode: '16', productCode: '001', safetyRelated: true },
+  fertiliser: { id: 'fertiliser', nameZh: '化肥', nameEn: 'fertiliser (compound and phosphate)', industryCode: '13', productCode: '001', safetyRelated: true },
+};
+export const PRODUCT_IDS = Object.keys(PRODUCTS) as [ProductId, ...ProductId[]];
+
+export interface Limit {
+  n: number;
+  unit: 'working-days' | 'days';
+}
+
+export interface ProductRule {
+  /** Path for a new licence. */
+  newPath: Exclude<ApprovalPath, 'renewal-exempt'>;
+  /** R08: renewal with unchanged conditions and a quality-safety commitment may skip on-site verification. */
+  renewalExemption: boolean;
+  /** R03: filing/approval documents required; capacity checked. */
+  industrialPolicy: boolean;
+}
+
+export interface PolicyVersion {
+  id: string;
+  effectiveFrom: string;
+  source: string;
+  limits: {
+    /** L01: accept or send one supplement notice within this, else deemed accepted. */
+    acceptance: Limit;
+    /** R07: decision on the post-verification, commitment and renewal-exempt paths. */
+    simplifiedDecision: Limit;
+    /** Regulation Art. 18: on-site verification result on the standard path. */
+    standardVerification: Limit;
+    /** Regulation Art. 18: decision on the standard path. */
+    standardDecision: Limit;
+    /** Regulation Art. 24: certificate after the decision. */
+    certificateAfterDecision: Limit;
+    /** Reviewers are reminded this many working days before a decision deadline. *configurable* */
+    reminderLeadWorkingDays: number;
+  };
+  followUp: {
+    /** On-site verification after issuance on the post-verification path. *configurable* */
+    postVerification: Limit;
+    /** Verification of a notification-and-commitment statement. *configurable* */
+    commitmentCheck: Limit;
+    /** R08: supervision inspection after a renewal without verification. */
+    renewalInspection: Limit;
+    /** R15: default time allowed for rectification. *configurable* */
+    rectification: Limit;
+  };
+  validityYears: number;
+  /** L05: renewal is filed at least this many months before expiry. */
+  renewalNoticeMonths: number;
+  products: Record<ProductId, ProductRule>;
+}
+
+const SIMPLIFIED: ProductRule = { newPath: 'post-verification', renewalExemption: true, industrialPolicy: false };
+
+const V2020: PolicyVersion = {
+  id: '2020-09-29',
+  effectiveFrom: '2020-09-29',
+  source: '国市监质监〔2020〕152号',
+  limits: {
+    acceptance: { n: 5, unit: 'working-days' },
+    simplifiedDecision: { n: 5, unit: 'working-days' },
+    standardVerification: { n: 30, unit: 'working-days' },
+    standardDecision: { n: 60, unit: 'working-days' },
+    certificateAfterDecision: { n: 10, unit: 'working-days' },
+    reminderLeadWorkingDays: 1,
+  },
+  followUp: {
+    postVerification: { n: 30, unit: 'days' },
+    commitmentCheck: { n: 60, unit: 'days' },
+    renewalInspection: { n: 60, unit: 'days' },
+    rectification: { n: 30, unit: 'days' },
+  },
+  validityYears: 5,
+  renewalNoticeMonths: 6,
+  products: {
+    'steel-bar': { ...SIMPLIFIED, industrialPolicy: true },
+    cement: { ...SIMPLIFIED, industrialPolicy: true },
+    'broadcast-equipment': SIMPLIFIED,
+    'banknote-discriminator': SIMPLIFIED,
+    'railway-beam': SIMPLIFIED,
+    fertiliser: { newPath: 'commitment', renewalExemption: true, industrialPolicy: false },
+  },
+};
+
+const V2024: PolicyVersion = {
+  ...V2020,
+  id: '2024-09-25',
+  effectiveFrom: '2024-09-25',
+  source: '国发〔2024〕11号',
+  products: {
+    ...V2020.products,
+    // Fertiliser moves to verify-then-issue: no commitment mode, no renewal exemption.
+    fertiliser: { newPath: 'verify-then-issue', renewalExemption: false, industrialPolicy: false },
+  },
+};
+
+/** Newest last. */
+export const POLICY_VERSIONS: readonly PolicyVersion[] = [V2020, V2024];
+
+export class NoPolicyError extends Error {
+  override name = 'NoPolicyError';
+}
+
+/** The version in force on a civil date `YYYY-MM-DD` (R02). */
+export function policyInForce(date: string): PolicyVersion {
+  let found: PolicyVersion | undefined;
+  for (const v of POLICY_VERSIONS) if (v.effectiveFrom <= date) found = v;
+  if (!found) throw new NoPolicyError(`no policy version in force on ${date}: the earliest is ${POLICY_VERSIONS[0]!.effectiveFrom}`);
+  return found;
+}
+
+export function policyById(id: string): PolicyVersion {
+  const v = POLICY_VERSIONS.find((p) => p.id === id);
+  if (!v) throw new NoPolicyError(`unknown policy version ${id}`);
+  return v;
+}
+
+export interface RoutingFacts {
+  product: ProductId;
+  type: ApplicationType;
+  conditionsUnchanged?: boolean;
+  hasQualitySafetyCommitment: boolean;
+}
+
+export interface Route {
+  path: ApprovalPath;
+  why: string;
+}
+
+/** Which of the four paths a case takes under a policy version. */
+export function routeApplication(policy: PolicyVersion, facts: RoutingFacts): Route {
+  const rule = policy.products[facts.product];
+  if (facts.type === 'renewal') {
+    if (!rule.renewalExemption) return { path: 'verify-then-issue', why: `policy ${policy.id} allows no renewal exemption for ${facts.product}` };
+    if (!facts.conditionsUnchanged) return { path: 'verify-then-issue', why: 'renewal with changed production conditions (R08)' };
+    if (!facts.hasQualitySafetyCommitment) return { path: 'verify-then-issue', why: 'renewal without a quality-safety commitment (R08)' };
+    return { path: 'renewal-exempt', why: 'renewal, conditions unchanged, commitment signed (R08)' };
+  }
+  if (facts.type === 'change') return { path: 'verify-then-issue', why: 'licence change (变更) is verified before issue' };
+  const why =
+    rule.newPath === 'commitment'
+      ? `notification-and-commitment for ${facts.product} under policy ${policy.id} (R09)`
+      : rule.newPath === 'post-verification'
+        ? `licence first, on-site verification after issuance under policy ${policy.id} (R07)`
+        : `verify-then-issue for ${facts.product} under policy ${policy.id}`;
+  return { path: rule.newPath, why };
+}
+
+/** The decision limit for a path. */
+export function decisionLimit(policy: PolicyVersion, path: ApprovalPath): Limit {
+  return path === 'verify-then-issue' ? policy.limits.standardDecision : policy.limits.simplifiedDecision;
+}
+
+/** The follow-up a path owes after issuance, or none (the standard path verified before issue). */
+export function followUpFor(policy: PolicyVersion, path: ApprovalPath): { kind: FollowUpKind; window: Limit } | undefined {
+  switch (path) {
+    case 'post-verification':
+      return { kind: 'post-issuance-verification', window: policy.followUp.postVerification };
+    case 'commitment':
+      return { kind: 'commitment-check', window: policy.followUp.commitmentCheck };
+    case 'renewal-exempt':
+      return { kind: 'supervision-inspection', window: policy.followUp.renewalInspection };
+    default:
+      return undefined;
+  }
+}
+
+export type FollowUpKind = 'post-issuance-verification' | 'commitment-check' | 'supervision-inspection';
