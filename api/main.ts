@@ -1,0 +1,31 @@
+import { Client, Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { loadConfig } from '../domain/config';
+import { temporalTls } from '../workers/tls';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
+  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({ client, connection, pool, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const server = app.listen(config.PORT, () => console.log(`api: listening on http://localhost:${config.PORT}`));
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    console.error(err.code === 'EADDRINUSE' ? `api: port ${config.PORT} is already in use` : `api: ${err.message}`);
+    process.exit(1);
+  });
+  const stop = () => {
+    server.close(() => {
+      void connection.close().finally(() => void pool.end().finally(() => process.exit(0)));
+    });
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`api: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
