@@ -1,0 +1,91 @@
+/**
+ * Loads the calendar from a data directory: every `YYYY.json` in it (other files, e.g. README.md,
+ * are ignored; a `*.json` not named `YYYY.json` is an error, so a misnamed new year is not silently
+ * skipped). Each file is validated (schema.ts); any problem throws CalendarDataError naming the file.
+ *
+ * Directory: the `dir` argument, else env CALENDAR_DIR, else this module's `data/` folder. Ops add
+ * next year's file there the day the notice is published; no code release needed.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Calendar } from './calendar';
+import { CalendarDataError } from './errors';
+import { type YearData, validateYearFile } from './schema';
+
+export const DEFAULT_CALENDAR_DIR = path.join(__dirname, 'data');
+
+export function resolveCalendarDir(dir?: string): string {
+  return path.resolve(dir ?? process.env.CALENDAR_DIR ?? DEFAULT_CALENDAR_DIR);
+}
+
+/** The `*.json` files of a calendar directory, sorted. Throws CalendarDataError when it cannot be read. */
+export function listCalendarFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    throw new CalendarDataError(`calendar directory ${dir} cannot be read: ${(e as Error).message}`);
+  }
+  return names.filter((n) => n.toLowerCase().endsWith('.json')).sort();
+}
+
+/** Year ranges for humans: [2020, 2021, 2022, 2024] → "2020-2022,2024". */
+export function yearRanges(years: readonly number[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < years.length) {
+    const first = years[i] as number;
+    let last = first;
+    while (years[i + 1] === last + 1) last = years[++i] as number;
+    parts.push(first === last ? String(first) : `${first}-${last}`);
+    i++;
+  }
+  return parts.join(',');
+}
+
+/** `2020-2026@1a2b3c4d5e6f`: the years with a file, and a hash of their (canonicalised) content. */
+export function calendarVersionOf(years: readonly YearData[]): string {
+  const sorted = [...years].sort((a, b) => a.year - b.year);
+  const hash = createHash('sha256')
+    .update(JSON.stringify(sorted.map((y) => y.canonical)))
+    .digest('hex')
+    .slice(0, 12);
+  return `${yearRanges(sorted.map((y) => y.year))}@${hash}`;
+}
+
+export function loadCalendar(dir?: string): Calendar {
+  const root = resolveCalendarDir(dir);
+  const names = listCalendarFiles(root);
+  if (names.length === 0) throw new CalendarDataError(`calendar directory ${root} has no YYYY.json files (wrong CALENDAR_DIR?)`);
+  const years: YearData[] = [];
+  for (const name of names) {
+    const file = path.join(root, name);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new CalendarDataError(`${file}: cannot read or parse as JSON: ${(e as Error).message}`, file);
+    }
+    years.push(validateYearFile(raw, file));
+  }
+  return new Calendar(years, calendarVersionOf(years));
+}
+
+/**
+ * A cheap fingerprint of a calendar directory (names, sizes, mtimes of its `*.json` files): when it
+ * changes, the directory must be reloaded. One readdir plus one stat per file.
+ */
+export function calendarDirFingerprint(dir?: string): string {
+  const root = resolveCalendarDir(dir);
+  return listCalendarFiles(root)
+    .map((name) => {
+      try {
+        const st = statSync(path.join(root, name));
+        return `${name}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return `${name}:gone`;
+      }
+    })
+    .join('|');
+}
