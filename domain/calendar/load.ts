@@ -7,7 +7,7 @@
  * next year's file there the day the notice is published; no code release needed.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Calendar } from './calendar';
 import { CalendarDataError } from './errors';
@@ -73,19 +73,21 @@ export function loadCalendar(dir?: string): Calendar {
 }
 
 /**
- * A cheap fingerprint of a calendar directory (names, sizes, mtimes of its `*.json` files): when it
- * changes, the directory must be reloaded. One readdir plus one stat per file.
+ * A fingerprint of a calendar directory: a hash of the names and bytes of its `*.json` files (a few
+ * small files: well under a millisecond). When it changes, the directory must be reloaded. Content,
+ * not mtimes, so an edit within the same clock tick or a copied-in file with an old mtime is seen.
  */
 export function calendarDirFingerprint(dir?: string): string {
   const root = resolveCalendarDir(dir);
-  return listCalendarFiles(root)
-    .map((name) => {
-      try {
-        const st = statSync(path.join(root, name));
-        return `${name}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        return `${name}:gone`;
-      }
-    })
-    .join('|');
+  const hash = createHash('sha256');
+  for (const name of listCalendarFiles(root)) {
+    hash.update(`${name}\0`);
+    try {
+      hash.update(readFileSync(path.join(root, name)));
+    } catch {
+      hash.update('(unreadable)');
+    }
+    hash.update('\0');
+  }
+  return hash.digest('hex');
 }

@@ -1,0 +1,67 @@
+/**
+ * The deadline activity (L02, L03, R07). Workflows call it instead of touching the calendar, so the
+ * answer — with the calendar version it came from — lands in history and a later calendar file
+ * never changes a replay.
+ *
+ * Reload: before every call the data directory is fingerprinted (one readdir, then a hash of the
+ * bytes of its few small `*.json` files); when a file was added, removed or changed, the calendar
+ * is reloaded and re-validated. So a new year file dropped in by ops is used by the next call,
+ * without a restart. Workflows holding a *provisional* deadline call computeDeadline again when its
+ * timer fires and wait longer if it moved.
+ *
+ * Errors, as Temporal ApplicationFailures:
+ *  - type `CalendarInputError`, non-retryable: the input is wrong (malformed instant, n < 0, a pause
+ *    ending before it starts …); retrying cannot help.
+ *  - type `CalendarDataError`, retryable: a file in the data directory is invalid (the message names
+ *    it); retries succeed once ops fix the file. The previous good calendar is NOT used meanwhile:
+ *    a deadline from silently stale data would be worse than a visible retrying activity.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  type Calendar,
+  CalendarDataError,
+  CalendarInputError,
+  type SlaInput,
+  type SlaResult,
+  calendarDirFingerprint,
+  loadCalendar,
+  resolveCalendarDir,
+} from '../domain/calendar';
+
+export interface CalendarActivityOptions {
+  /** Data directory; default env CALENDAR_DIR, else domain/calendar/data. Resolved once, at creation. */
+  dir?: string;
+}
+
+export function createCalendarActivities(opts: CalendarActivityOptions = {}) {
+  const dir = resolveCalendarDir(opts.dir);
+  let cached: { fingerprint: string; calendar: Calendar } | undefined;
+
+  function current(): Calendar {
+    const fingerprint = calendarDirFingerprint(dir);
+    if (!cached || cached.fingerprint !== fingerprint) {
+      cached = undefined;
+      cached = { fingerprint, calendar: loadCalendar(dir) };
+    }
+    return cached.calendar;
+  }
+
+  return {
+    /** The SLA clock (see Calendar#computeSlaDeadline): deadline instant, counted days, pauses, calendar version. */
+    async computeDeadline(input: SlaInput): Promise<SlaResult> {
+      try {
+        return current().computeSlaDeadline(input);
+      } catch (e) {
+        if (e instanceof CalendarInputError) {
+          throw ApplicationFailure.create({ type: 'CalendarInputError', message: e.message, nonRetryable: true });
+        }
+        if (e instanceof CalendarDataError) {
+          throw ApplicationFailure.create({ type: 'CalendarDataError', message: e.message, nonRetryable: false });
+        }
+        throw e;
+      }
+    },
+  };
+}
+
+export type CalendarActivityFunctions = ReturnType<typeof createCalendarActivities>;
