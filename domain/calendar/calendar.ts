@@ -125,6 +125,11 @@ export class Calendar {
     }
   }
 
+  /** Same as `version`: which data a deadline used (`2020-2026@<hash>`). */
+  get calendarVersion(): string {
+    return this.version;
+  }
+
   /** Years that have a file (not provisional), ascending. */
   get years(): number[] {
     return [...this.files.keys()].sort((a, b) => a - b);

@@ -39,6 +39,7 @@ describe('calendar data directory', () => {
   it('L03: calendarVersion names the years and a content hash; it changes with the content, not with formatting', () => {
     const cal = loadCalendar(DEFAULT_CALENDAR_DIR);
     expect(cal.version).toMatch(/^2020-2026@[0-9a-f]{12}$/);
+    expect(cal.calendarVersion).toBe(cal.version);
     const same = dirWith({ '2026.json': JSON.stringify(good2026) }); // no indentation
     const changed = dirWith({ '2026.json': { ...good2026, workingWeekends: good2026.workingWeekends.slice(1) } });
     expect(loadCalendar(same).version).toMatch(/^2026@/);
