@@ -1,0 +1,140 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route list and its zod schemas (z.toJSONSchema,
+ * JSON Schema 2020-12, which is OpenAPI 3.1's dialect). Named schemas go to components; every
+ * error response refers to the one Problem schema (RFC 9457).
+ */
+import { z } from 'zod';
+import { ROLES } from '../domain/roles';
+import { Problem, ProblemKind } from './problem';
+import { type AnyRoute, openApiPath } from './route';
+import * as Schemas from './schemas';
+
+export const API_TITLE = 'Production-licence approval API';
+export const API_VERSION = '1.0.0';
+
+type Json = Record<string, unknown>;
+
+/** Name of a schema in components: a route's operation plus its role (`SubmitApplicationBody`). */
+const pascal = (s: string) => s.replace(/(^|[-_ ])(\w)/g, (_m, _sep: string, c: string) => c.toUpperCase());
+
+function stripDialect(schema: Json): Json {
+  const { $schema: _s, $id: _i, ...rest } = schema;
+  return rest;
+}
+
+function fieldSchema(field: z.ZodType): Json {
+  return stripDialect(z.toJSONSchema(field, { unrepresentable: 'any', io: 'input' }) as Json);
+}
+
+function parameters(route: AnyRoute): Json[] {
+  const out: Json[] = [];
+  const add = (where: 'path' | 'query', obj: z.ZodType | undefined) => {
+    if (!obj) return;
+    const shape = (obj as unknown as { shape: Record<string, z.ZodType> }).shape;
+    for (const [name, field] of Object.entries(shape)) {
+      const schema = fieldSchema(field);
+      const { description, ...rest } = schema;
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || !field.safeParse(undefined).success,
+        ...(typeof description === 'string' ? { description } : {}),
+        schema: rest,
+      });
+    }
+  };
+  add('path', route.params);
+  add('query', route.query);
+  for (const [name, field] of Object.entries(route.headers ?? {})) {
+    const { description, ...rest } = fieldSchema(field);
+    out.push({ name, in: 'header', required: false, ...(typeof description === 'string' ? { description } : {}), schema: rest });
+  }
+  return out;
+}
+
+export function buildOpenApi(routes: readonly AnyRoute[]): Json {
+  // One registry: each named schema becomes a component; shared sub-schemas are inlined.
+  const registry = z.registry<{ id: string }>();
+  const named = new Map<z.ZodType, string>();
+  // Schemas exported by schemas.ts keep their export name in components.
+  const exportName = new Map<unknown, string>(Object.entries(Schemas).map(([k, v]) => [v, k]));
+  const nameOf = (schema: z.ZodType, fallback: string): string => {
+    const existing = named.get(schema);
+    if (existing) return existing;
+    const name = exportName.get(schema) ?? fallback;
+    named.set(schema, name);
+    registry.add(schema, { id: name });
+    return name;
+  };
+  nameOf(Problem, 'Problem');
+
+  const paths: Record<string, Record<string, Json>> = {};
+  const ops: { route: AnyRoute; op: Json }[] = [];
+  for (const route of routes) {
+    const op: Json = {
+      operationId: route.operationId,
+      tags: [route.tag],
+      summary: route.summary,
+      description: [
+        route.description,
+        route.roles === 'public' ? 'Public: no token needed.' : `Roles: ${route.roles.join(', ')}.`,
+        route.scope,
+        route.rules?.length ? `Rules: ${route.rules.join(', ')}.` : undefined,
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+      'x-roles': route.roles === 'public' ? [] : [...route.roles],
+      ...(route.rules ? { 'x-rules': route.rules } : {}),
+      ...(route.roles === 'public' ? { security: [] } : {}),
+    };
+    const params = parameters(route);
+    if (params.length) op.parameters = params;
+    if (route.body) {
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${nameOf(route.body, `${pascal(route.operationId)}Body`)}` } } },
+      };
+    }
+    const responses: Record<string, Json> = {};
+    for (const [status, doc] of Object.entries(route.responses)) {
+      const isError = Number(status) >= 400;
+      const contentType = doc.contentType ?? (isError ? 'application/problem+json' : 'application/json');
+      const schema = isError ? Problem : doc.schema;
+      const ref = schema
+        ? contentType.startsWith('application/') && contentType.includes('json')
+          ? { $ref: `#/components/schemas/${nameOf(schema, `${pascal(route.operationId)}Response${status}`)}` }
+          : fieldSchema(schema)
+        : undefined;
+      responses[status] = { description: doc.description, ...(ref ? { content: { [contentType]: { schema: ref } } } : {}) };
+    }
+    op.responses = responses;
+    ops.push({ route, op });
+    (paths[openApiPath(route.path)] ??= {})[route.method] = op;
+  }
+
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Json> };
+  const components: Record<string, Json> = {};
+  for (const [name, schema] of Object.entries(schemas)) components[name] = stripDialect(schema);
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: API_TITLE,
+      version: API_VERSION,
+      description: [
+        'Provincial industrial-product production-licence approval (SAMR notice 国市监质监〔2020〕152号).',
+        'Bearer JWT (HS256) with claims sub, role, province (authority staff) and uscc (applicants).',
+        `Roles: ${ROLES.join(', ')}.`,
+        `Errors are RFC 9457 application/problem+json; types: ${Object.keys(ProblemKind).map((k) => `/problems/${k}`).join(', ')}.`,
+      ].join('\n\n'),
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: components,
+    },
+  };
+}

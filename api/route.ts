@@ -1,0 +1,138 @@
+/**
+ * A route is data: method, path, roles, zod schemas for its inputs and responses, a handler.
+ * The same list mounts the express router and generates the OpenAPI document, so a route
+ * cannot exist without its documentation, and documented schemas are the enforced ones.
+ *
+ * Order of checks for every route: 401 (token) → 403 (role) → 422 (path and query) → case
+ * lookup: 404 (no such case) → 403 (other province / other enterprise, R01) → 409 (case closed,
+ * for messages) → 415/422 (body) → the handler (Temporal's verdict: 403/409/422 from validators).
+ */
+import type { Client } from '@temporalio/client';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import type { Role } from '../domain/roles';
+import { authenticate, type Principal } from './auth';
+import { HttpProblem, zodFieldErrors } from './problem';
+import { assertCaseAccess, assertRunning, type CaseRef, findCase } from './temporal';
+
+export interface RouteDeps {
+  client: Client;
+  pool: Pool;
+  taskQueue: string;
+  jwtSecret: string;
+  calendarDir?: string;
+  /** Health check of the Temporal connection. */
+  temporalHealth: () => Promise<void>;
+}
+
+export interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+
+export interface Ctx<P, Q, B> {
+  req: Request;
+  res: Response;
+  deps: RouteDeps;
+  /** Present on every non-public route. */
+  principal: Principal;
+  params: Infer<P>;
+  query: Infer<Q>;
+  body: Infer<B>;
+  /** Present when `caseScope` is set: the case, already checked against the principal. */
+  case: CaseRef;
+}
+
+export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined> {
+  method: 'get' | 'post';
+  /** Express syntax (`/applications/:id`). */
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Rule ids this route enforces or serves (DOMAIN.md). */
+  rules?: string[];
+  /** `public`: no token. Otherwise the roles allowed; scoping is `caseScope` or the handler's. */
+  roles: readonly Role[] | 'public';
+  /** How a principal's province / USCC limits what it sees, for the docs. */
+  scope?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Request headers the route reads (documentation). */
+  headers?: Record<string, z.ZodType>;
+  /** `read`: find the case, check access. `message`: also require it to be running. */
+  caseScope?: 'read' | 'message';
+  responses: Record<number, ResponseDoc>;
+  handler: (ctx: Ctx<P, Q, B>) => Promise<Reply>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDef<any, any, any>;
+
+export function defineRoute<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  def: RouteDef<P, Q, B>,
+): AnyRoute {
+  return def as AnyRoute;
+}
+
+function parseOr422<T extends z.ZodType>(schema: T, value: unknown, prefix?: string): z.output<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpProblem('validation', `the ${prefix ?? 'body'} is not valid`, zodFieldErrors(r.error, prefix));
+  return r.data;
+}
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      let principal: Principal | undefined;
+      if (route.roles !== 'public') {
+        principal = await authenticate(req.header('authorization'), deps.jwtSecret);
+        if (!route.roles.includes(principal.role)) {
+          throw new HttpProblem('forbidden', `role ${principal.role} may not ${route.summary.toLowerCase()}; allowed: ${route.roles.join(', ')}`);
+        }
+        res.setHeader('Cache-Control', 'no-store');
+      }
+      const params: unknown = route.params ? parseOr422(route.params, req.params, 'params') : undefined;
+      const query: unknown = route.query ? parseOr422(route.query, { ...(req.query as object) }, 'query') : undefined;
+      let caseRef: CaseRef | undefined;
+      if (route.caseScope) {
+        caseRef = await findCase(deps.client, (params as { id: string }).id);
+        assertCaseAccess(principal!, caseRef);
+        if (route.caseScope === 'message') assertRunning(caseRef);
+      }
+      let body: unknown;
+      if (route.body) {
+        if (req.is(JSON_TYPES) === false) {
+          throw new HttpProblem('unsupported-media-type', `send the body as application/json (got ${req.header('content-type') ?? 'none'})`);
+        }
+        body = parseOr422(route.body, req.body ?? {});
+      }
+      const reply = await route.handler({ req, res, deps, principal: principal!, params, query, body, case: caseRef! } as Ctx<unknown, unknown, unknown>);
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      res.status(reply.status);
+      if (reply.contentType && reply.contentType !== 'application/json') res.type(reply.contentType).send(reply.body);
+      else res.json(reply.body);
+    } catch (err) {
+      next(err);
+    }
+  };
+}
+
+/** `/applications/:id/accept` → `/applications/{id}/accept`. */
+export const openApiPath = (expressPath: string): string => expressPath.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

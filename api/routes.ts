@@ -1,0 +1,617 @@
+/**
+ * Every route of the API. Case routes carry people's decisions to the case's workflow as
+ * Updates (answered at once: taken, or refused by the workflow's validator with its reason)
+ * and read its state with the status Query; nothing about a case is kept in the API.
+ *
+ * The role lists mirror the workflows' validators (which stay the authority: they check role,
+ * province and stage again before anything is recorded).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import { z } from 'zod';
+import { type ApplicationInput, ApplicationId, validateApplication } from '../domain/application';
+import { CalendarDataError, CalendarInputError, calendarDirFingerprint, loadCalendar, type Calendar } from '../domain/calendar';
+import { CERTIFICATE_NUMBER } from '../domain/certificate';
+import {
+  acceptUpdate,
+  approveUpdate,
+  pauseClockUpdate,
+  recordVerificationUpdate,
+  refuseUpdate,
+  rejectAtIntakeUpdate,
+  requestSupplementUpdate,
+  resumeClockUpdate,
+  statusQuery,
+  supplementSignal,
+} from '../domain/messages';
+import { PRODUCTS, type ProductId } from '../domain/policy';
+import { ROLES, type Actor, type Role } from '../domain/roles';
+import { SA } from '../domain/search-attributes';
+import { shanghaiDate } from '../domain/time';
+import { followUpStatusQuery, recordInspectionUpdate } from '../workflows/follow-up';
+import type { LicenceApplicationInput } from '../workflows/licence-application';
+import { actorOf, isStaff } from './auth';
+import { renderDocs, DOCS_CSP } from './docs';
+import { buildOpenApi } from './openapi';
+import { HttpProblem } from './problem';
+import { type AnyRoute, type Ctx, defineRoute, type Reply, type ResponseDoc } from './route';
+import * as S from './schemas';
+import { CASE_WORKFLOW_TYPE, findCase, followUpWorkflowId, type SubmissionMemo, withTemporal } from './temporal';
+
+const ALL_ROLES: Role[] = [...ROLES];
+const CASE_SCOPE = 'Applicants see only their own enterprise (USCC); authority staff only their province (R01); samr and ops see all.';
+
+const E = {
+  400: { description: 'body is not valid JSON' },
+  401: { description: 'no token, or not a valid one' },
+  403: { description: 'role, province (R01) or enterprise not allowed; or refused by the workflow validator' },
+  404: { description: 'no such case' },
+  409: { description: 'the case is closed, or the workflow refused the message at its current stage' },
+  413: { description: 'body larger than the limit' },
+  415: { description: 'body is not application/json' },
+  422: { description: 'invalid input; `errors` names each field path' },
+  503: { description: 'Temporal or the database is unreachable' },
+} satisfies Record<number, ResponseDoc>;
+
+const caseLink = (id: string) => `/applications/${encodeURIComponent(id)}`;
+
+/** Key-sorted JSON, so the same application always hashes the same. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+// ---- submission ---------------------------------------------------------------------------------
+const submit = defineRoute({
+  method: 'post',
+  path: '/applications',
+  operationId: 'submitApplication',
+  tag: 'applicant',
+  summary: 'Submit an application',
+  description:
+    'Starts the case workflow (workflow id = application id). Idempotent: repeating a submission with the same application id ' +
+    '(or the same Idempotency-Key header, which becomes the application id when the body has none) returns the same case with 200 ' +
+    'and never starts a second workflow. The same id with a different application is a 409. The receipt time is the server clock.',
+  rules: ['R01', 'R05', 'R09', 'L01'],
+  roles: ['applicant'],
+  scope: "The application's enterprise.uscc must be the token's uscc.",
+  headers: { 'Idempotency-Key': S.IdempotencyKey },
+  body: S.SubmitApplicationBody,
+  responses: {
+    201: { description: 'case started', schema: S.SubmitResponse },
+    200: { description: 'repeat of an earlier submission: the same case', schema: S.SubmitResponse },
+    400: E[400],
+    401: E[401],
+    403: E[403],
+    409: { description: 'the application id is already used by a different application' },
+    413: E[413],
+    415: E[415],
+    422: E[422],
+    503: E[503],
+  },
+  async handler({ req, deps, principal }) {
+    const raw = req.body as Record<string, unknown>;
+    const key = req.header('idempotency-key');
+    if (key !== undefined && !ApplicationId.safeParse(key).success) {
+      throw new HttpProblem('validation', 'the Idempotency-Key header is not usable as an application id', [
+        { path: 'header.Idempotency-Key', message: '6-64 characters: letters, digits, - and _' },
+      ]);
+    }
+    if (key !== undefined && raw.applicationId !== undefined && raw.applicationId !== key) {
+      throw new HttpProblem('validation', 'applicationId and Idempotency-Key name different cases', [
+        { path: 'applicationId', message: `differs from the Idempotency-Key header '${key}'` },
+      ]);
+    }
+    const applicationId = (raw.applicationId as string | undefined) ?? key ?? `A-${randomUUID()}`;
+    const receivedAt = new Date().toISOString();
+    const checked = validateApplication({ ...raw, applicationId }, shanghaiDate(receivedAt));
+    if (!checked.ok) {
+      throw new HttpProblem(
+        'validation',
+        'the application is not valid',
+        checked.problems.map((p) => ({ path: p.path.join('.'), message: p.message })),
+      );
+    }
+    const app: ApplicationInput = checked.value;
+    if (app.enterprise.uscc !== principal.uscc) {
+      throw new HttpProblem('forbidden', `an applicant files for its own enterprise only: the token is for ${principal.uscc}, the application for ${app.enterprise.uscc}`);
+    }
+    const sha256 = createHash('sha256').update(canonicalJson(app)).digest('hex');
+    const memo: SubmissionMemo = { nonce: randomUUID(), sha256, receivedAt, province: app.province, uscc: app.enterprise.uscc };
+    const input: LicenceApplicationInput = { application: app, receivedAt };
+    try {
+      await withTemporal(`case ${applicationId}`, () =>
+        deps.client.workflow.start(CASE_WORKFLOW_TYPE, {
+          taskQueue: deps.taskQueue,
+          workflowId: applicationId,
+          args: [input],
+          // A running case with this id is returned, a closed one is never started again.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          memo: { submission: memo },
+          // Visible to list and to scoping at once, before the first workflow task.
+          typedSearchAttributes: [
+            { key: SA.stage, value: 'received' },
+            { key: SA.province, value: app.province },
+            { key: SA.product, value: app.product },
+            { key: SA.uscc, value: app.enterprise.uscc },
+            { key: SA.waitingOn, value: 'acceptance-officer' },
+            { key: SA.overdue, value: false },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    const existing = await findCase(deps.client, applicationId);
+    const links = { self: caseLink(applicationId) };
+    if (existing.submission?.nonce === memo.nonce) {
+      return { status: 201, body: { applicationId, created: true, receivedAt, links }, headers: { Location: links.self } };
+    }
+    if (existing.submission?.sha256 === sha256 && existing.uscc === principal.uscc) {
+      return { status: 200, body: { applicationId, created: false, receivedAt: existing.submission.receivedAt, links }, headers: { Location: links.self } };
+    }
+    throw new HttpProblem('conflict', `application id ${applicationId} is already used by a different application: choose another id (or Idempotency-Key)`);
+  },
+});
+
+// ---- reading ------------------------------------------------------------------------------------
+const getCase = defineRoute({
+  method: 'get',
+  path: '/applications/:id',
+  operationId: 'getApplication',
+  tag: 'cases',
+  summary: 'Read a case',
+  description: "The case's live state from its workflow (status Query): stage, path, deadline, timeline, decision, certificate.",
+  rules: ['R01', 'R07', 'L02'],
+  roles: ALL_ROLES,
+  scope: CASE_SCOPE,
+  params: S.CaseParams,
+  caseScope: 'read',
+  responses: { 200: { description: 'the case', schema: S.CaseStatusResponse }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
+  async handler({ deps, params }) {
+    const status = await withTemporal(`case ${params.id}`, () => deps.client.workflow.getHandle(params.id).query(statusQuery));
+    return { status: 200, body: status };
+  },
+});
+
+const getFollowUp = defineRoute({
+  method: 'get',
+  path: '/applications/:id/follow-up',
+  operationId: 'getFollowUp',
+  tag: 'cases',
+  summary: 'Read the after-issuance follow-up of a case',
+  description: 'The child workflow `<id>/follow-up`: on-site verification after issuance, commitment check or supervision inspection, with its window.',
+  rules: ['R08', 'R10', 'L06'],
+  roles: ALL_ROLES,
+  scope: CASE_SCOPE,
+  params: S.CaseParams,
+  caseScope: 'read',
+  responses: { 200: { description: 'the follow-up', schema: S.FollowUpStatusResponse }, 401: E[401], 403: E[403], 404: { description: 'no such case, or no follow-up (yet)' }, 422: E[422], 503: E[503] },
+  async handler({ deps, params }) {
+    const status = await withTemporal(`follow-up of case ${params.id}`, () => deps.client.workflow.getHandle(followUpWorkflowId(params.id)).query(followUpStatusQuery));
+    return { status: 200, body: status };
+  },
+});
+
+const listCases = defineRoute({
+  method: 'get',
+  path: '/applications',
+  operationId: 'listApplications',
+  tag: 'cases',
+  summary: 'List cases',
+  description: 'Served from Temporal visibility (search attributes LpStage, LpProvince, LpProduct, LpPath, LpOverdue, LpWaitingOn). Eventually consistent: a change shows within about a second.',
+  rules: ['R01', 'R07'],
+  roles: ALL_ROLES,
+  scope: 'Authority staff see their own province only (asking for another is a 403); applicants their own enterprise; samr and ops all.',
+  query: S.ListQuery,
+  responses: { 200: { description: 'matching cases', schema: S.CaseList }, 401: E[401], 403: E[403], 422: E[422], 503: E[503] },
+  async handler({ deps, principal, query }) {
+    let province = query.province;
+    if (isStaff(principal.role)) {
+      if (province && province !== principal.province) {
+        throw new HttpProblem('forbidden', `a ${principal.role} of ${principal.province} may not list cases of ${province} (R01)`);
+      }
+      province = principal.province;
+    }
+    // Every value below passed a zod enum (or is a checked token claim): nothing free-form reaches the query.
+    const clauses = [`WorkflowType = '${CASE_WORKFLOW_TYPE}'`];
+    if (principal.role === 'applicant') clauses.push(`${SA.uscc.name} = '${principal.uscc!}'`);
+    if (province) clauses.push(`${SA.province.name} = '${province}'`);
+    if (query.stage) clauses.push(`${SA.stage.name} = '${query.stage}'`);
+    if (query.product) clauses.push(`${SA.product.name} = '${query.product}'`);
+    if (query.path) clauses.push(`${SA.path.name} = '${query.path}'`);
+    if (query.waitingOn) clauses.push(`${SA.waitingOn.name} = '${query.waitingOn}'`);
+    if (query.overdue) clauses.push(`${SA.overdue.name} = ${query.overdue}`);
+    const visibility = clauses.join(' AND ');
+    const limit = query.limit ? Number(query.limit) : 50;
+    const items: z.infer<typeof S.CaseSummary>[] = [];
+    await withTemporal('case list', async () => {
+      for await (const wf of deps.client.workflow.list({ query: visibility, pageSize: Math.min(limit, 100) })) {
+        const sa = wf.typedSearchAttributes;
+        items.push({
+          applicationId: wf.workflowId,
+          status: wf.status.name,
+          startedAt: wf.startTime.toISOString(),
+          closedAt: wf.closeTime?.toISOString() ?? null,
+          stage: sa.get(SA.stage) ?? null,
+          province: sa.get(SA.province) ?? null,
+          product: sa.get(SA.product) ?? null,
+          path: sa.get(SA.path) ?? null,
+          uscc: sa.get(SA.uscc) ?? null,
+          waitingOn: sa.get(SA.waitingOn) ?? null,
+          policyVersion: sa.get(SA.policyVersion) ?? null,
+          deadline: sa.get(SA.deadline)?.toISOString() ?? null,
+          overdue: sa.get(SA.overdue) ?? false,
+        });
+        if (items.length >= limit) break;
+      }
+    });
+    return { status: 200, body: { query: visibility, count: items.length, items } };
+  },
+});
+
+// ---- applicant's supplement (Signal) ---------------------------------------------------------------
+const supplement = defineRoute({
+  method: 'post',
+  path: '/applications/:id/supplement',
+  operationId: 'submitSupplement',
+  tag: 'applicant',
+  summary: 'Submit the supplement the authority asked for',
+  description: 'A Signal to the case (L01: one supplement notice, one answer). Accepted only while the case awaits a supplement.',
+  rules: ['L01'],
+  roles: ['applicant'],
+  scope: 'Own enterprise only.',
+  params: S.CaseParams,
+  body: S.SupplementBody,
+  caseScope: 'message',
+  responses: { 202: { description: 'delivered to the case', schema: S.SupplementAccepted }, 400: E[400], 401: E[401], 403: E[403], 404: E[404], 409: E[409], 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
+  async handler({ deps, params, principal, body }) {
+    const handle = deps.client.workflow.getHandle(params.id);
+    // A Signal cannot be refused by the workflow, so the stage is checked here first.
+    const status = await withTemporal(`case ${params.id}`, () => handle.query(statusQuery));
+    if (status.stage !== 'awaiting-supplement') {
+      throw new HttpProblem('conflict', `case ${params.id} is at stage '${status.stage}': a supplement is only taken while one was asked for (L01)`);
+    }
+    await withTemporal(`case ${params.id}`, () => handle.signal(supplementSignal, { actor: actorOf(principal), ...body }));
+    return { status: 202, body: { applicationId: params.id, accepted: true, detail: 'supplement delivered; the acceptance clock restarts (L01)' } };
+  },
+});
+
+// ---- decisions (Updates) ---------------------------------------------------------------------------
+interface UpdateRouteSpec {
+  segment: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  rules: string[];
+  roles: Role[];
+  body: z.ZodObject;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  update: UpdateDefinition<any, [any]>;
+}
+
+function updateRoute(spec: UpdateRouteSpec): AnyRoute {
+  return defineRoute({
+    method: 'post',
+    path: `/applications/:id/${spec.segment}`,
+    operationId: spec.operationId,
+    tag: 'authority',
+    summary: spec.summary,
+    description: `${spec.description} Sent as a Temporal Update: the answer says at once whether it was taken; a refusal records nothing.`,
+    rules: spec.rules,
+    roles: spec.roles,
+    scope: 'Own province only (R01).',
+    params: S.CaseParams,
+    body: spec.body,
+    caseScope: 'message',
+    responses: {
+      200: { description: 'taken; the new stage', schema: S.MessageResponse },
+      400: E[400],
+      401: E[401],
+      403: E[403],
+      404: E[404],
+      409: E[409],
+      413: E[413],
+      415: E[415],
+      422: E[422],
+      503: E[503],
+    },
+    async handler({ deps, params, principal, body }: Ctx<typeof S.CaseParams, undefined, z.ZodObject>): Promise<Reply> {
+      const actor: Actor = actorOf(principal);
+      const result = await withTemporal(`case ${params.id}`, () =>
+        deps.client.workflow.getHandle(params.id).executeUpdate(spec.update, { args: [{ ...(body as object), actor }] }),
+      );
+      return { status: 200, body: { applicationId: params.id, ...(result as object) } };
+    },
+  });
+}
+
+const updates: AnyRoute[] = [
+  updateRoute({
+    segment: 'accept',
+    operationId: 'acceptApplication',
+    summary: 'Accept the application',
+    description: 'The acceptance officer accepts (受理); the decision clock (R07) starts.',
+    rules: ['L01', 'R07'],
+    roles: ['acceptance-officer'],
+    body: S.AcceptBody,
+    update: acceptUpdate,
+  }),
+  updateRoute({
+    segment: 'supplement-request',
+    operationId: 'requestSupplement',
+    summary: 'Request a supplement',
+    description: 'ONE notice listing everything missing (一次告知); a second is refused.',
+    rules: ['L01'],
+    roles: ['acceptance-officer'],
+    body: S.SupplementRequestBody,
+    update: requestSupplementUpdate,
+  }),
+  updateRoute({
+    segment: 'reject',
+    operationId: 'rejectAtIntake',
+    summary: 'Refuse to accept the application',
+    description: 'Not accepted (不予受理), with reasons.',
+    rules: ['L01', 'R03', 'R04'],
+    roles: ['acceptance-officer'],
+    body: S.RejectAtIntakeBody,
+    update: rejectAtIntakeUpdate,
+  }),
+  updateRoute({
+    segment: 'verification',
+    operationId: 'recordVerification',
+    summary: 'Record the on-site verification',
+    description: 'Result of the verification team (2-4 certified verifiers) on the verify-then-issue path.',
+    rules: ['R10', 'L06'],
+    roles: ['reviewer', 'supervisor'],
+    body: S.VerificationBody,
+    update: recordVerificationUpdate,
+  }),
+  updateRoute({
+    segment: 'pause',
+    operationId: 'pauseClock',
+    summary: 'Pause the decision clock',
+    description: 'Testing, expert review or hearing: excluded from the time limit; the applicant is told in writing.',
+    rules: ['L02'],
+    roles: ['reviewer', 'approver'],
+    body: S.PauseBody,
+    update: pauseClockUpdate,
+  }),
+  updateRoute({
+    segment: 'resume',
+    operationId: 'resumeClock',
+    summary: 'Resume the decision clock',
+    description: 'Ends the open pause; the deadline is recomputed.',
+    rules: ['L02'],
+    roles: ['reviewer', 'approver'],
+    body: S.ResumeBody,
+    update: resumeClockUpdate,
+  }),
+  updateRoute({
+    segment: 'approve',
+    operationId: 'approveApplication',
+    summary: 'Approve the application',
+    description: 'The decision (审批); the electronic certificate is issued next (L07, R05).',
+    rules: ['R07', 'L07'],
+    roles: ['approver'],
+    body: S.ApproveBody,
+    update: approveUpdate,
+  }),
+  updateRoute({
+    segment: 'refuse',
+    operationId: 'refuseApplication',
+    summary: 'Refuse the application',
+    description: 'The decision, negative, with reasons.',
+    rules: ['R07', 'L04'],
+    roles: ['approver'],
+    body: S.RefuseBody,
+    update: refuseUpdate,
+  }),
+];
+
+const inspection = defineRoute({
+  method: 'post',
+  path: '/applications/:id/follow-up/inspection',
+  operationId: 'recordInspection',
+  tag: 'authority',
+  summary: 'Record the after-issuance inspection',
+  description: 'The result of the follow-up (post-issuance verification, commitment check, 60-day supervision inspection) as an Update on the child workflow `<id>/follow-up`.',
+  rules: ['R08', 'R10', 'R12', 'L06'],
+  roles: ['supervisor'],
+  scope: 'Own province only (R01).',
+  params: S.CaseParams,
+  body: S.InspectionBody,
+  caseScope: 'read',
+  responses: {
+    200: { description: 'recorded; the follow-up', schema: S.FollowUpStatusResponse },
+    400: E[400],
+    401: E[401],
+    403: E[403],
+    404: { description: 'no such case, or it has no follow-up (yet)' },
+    409: { description: 'already recorded' },
+    413: E[413],
+    415: E[415],
+    422: E[422],
+    503: E[503],
+  },
+  async handler({ deps, params, principal, body }) {
+    const handle = deps.client.workflow.getHandle(followUpWorkflowId(params.id));
+    const what = `follow-up of case ${params.id}`;
+    const desc = await withTemporal(what, () => handle.describe());
+    if (desc.status.name !== 'RUNNING') {
+      const s = await withTemporal(what, () => handle.query(followUpStatusQuery)).catch(() => undefined);
+      throw new HttpProblem('conflict', `the ${what} is closed${s?.result ? `: inspection already recorded at ${s.result.at} (${s.result.outcome})` : ` (${desc.status.name})`}`);
+    }
+    const result = await withTemporal(what, () => handle.executeUpdate(recordInspectionUpdate, { args: [{ ...body, actor: actorOf(principal) }] }));
+    return { status: 200, body: result };
+  },
+});
+
+// ---- public -------------------------------------------------------------------------------------
+const certificate = defineRoute({
+  method: 'get',
+  path: '/certificates/:number',
+  operationId: 'checkCertificate',
+  tag: 'public',
+  summary: 'Check a certificate',
+  description: 'Anyone may check a certificate number: its status, product and validity. No enterprise identity and no personal data.',
+  rules: ['R05', 'L05', 'L07'],
+  roles: 'public',
+  params: S.CertificateParams,
+  responses: { 200: { description: 'the certificate', schema: S.CertificateCheck }, 404: { description: 'no certificate with this number' }, 422: E[422], 503: E[503] },
+  async handler({ deps, params }) {
+    if (!CERTIFICATE_NUMBER.test(params.number)) {
+      throw new HttpProblem('validation', 'not a certificate number', [{ path: 'params.number', message: 'expected (省简称)XK××-×××-××××× (L07)' }]);
+    }
+    let rows;
+    try {
+      ({ rows } = await deps.pool.query<{
+        number: string;
+        status: z.infer<typeof S.CertificateStatus>;
+        product: ProductId;
+        province: string;
+        product_names: string[];
+        issued_on: string;
+        valid_until: string;
+        superseded_by: string | null;
+      }>(
+        `SELECT number, status, product, province, product_names, to_char(issued_on, 'YYYY-MM-DD') AS issued_on,
+                to_char(valid_until, 'YYYY-MM-DD') AS valid_until, superseded_by
+           FROM certificates WHERE number = $1`,
+        [params.number],
+      ));
+    } catch (err) {
+      throw new HttpProblem('unavailable', `the certificate register is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const row = rows[0];
+    if (!row) throw new HttpProblem('not-found', `no certificate ${params.number}`);
+    const today = shanghaiDate(Date.now());
+    // L05: past its validity a valid certificate is expired; deemed-renewed is stored by the renewal process.
+    const status = row.status === 'valid' && row.valid_until < today ? 'expired' : row.status;
+    const body: z.infer<typeof S.CertificateCheck> = {
+      number: row.number,
+      status,
+      product: row.product,
+      productName: `${PRODUCTS[row.product]?.nameZh ?? row.product} (${PRODUCTS[row.product]?.nameEn ?? row.product})`,
+      productNames: row.product_names,
+      province: row.province as z.infer<typeof S.CertificateCheck>['province'],
+      issuedOn: row.issued_on,
+      validUntil: row.valid_until,
+      ...(row.superseded_by ? { supersededBy: row.superseded_by } : {}),
+      checkedOn: today,
+    };
+    return { status: 200, body };
+  },
+});
+
+let calendarCache: { dir: string | undefined; fingerprint: string; calendar: Calendar } | undefined;
+/** The calendar, reloaded when its directory changes (a new year file needs no restart). */
+function currentCalendar(dir: string | undefined): Calendar {
+  const fingerprint = calendarDirFingerprint(dir);
+  if (!calendarCache || calendarCache.dir !== dir || calendarCache.fingerprint !== fingerprint) {
+    calendarCache = { dir, fingerprint, calendar: loadCalendar(dir) };
+  }
+  return calendarCache.calendar;
+}
+
+const deadline = defineRoute({
+  method: 'get',
+  path: '/calendar/deadline',
+  operationId: 'workingDayDeadline',
+  tag: 'public',
+  summary: 'Compute a working-day deadline',
+  description: 'The nth working day after `from` (`from` not counted), per the State Council holiday notices; years without a published notice are provisional.',
+  rules: ['L03', 'R07'],
+  roles: 'public',
+  query: S.DeadlineQuery,
+  responses: { 200: { description: 'the deadline date', schema: S.DeadlineResponse }, 422: E[422], 503: { description: 'the calendar data cannot be loaded' } },
+  async handler({ deps, query }) {
+    const n = Number(query.n);
+    let calendar: Calendar;
+    try {
+      calendar = currentCalendar(deps.calendarDir);
+    } catch (err) {
+      if (err instanceof CalendarDataError) throw new HttpProblem('unavailable', err.message);
+      throw err;
+    }
+    try {
+      const r = calendar.addWorkingDays(query.from, n);
+      return { status: 200, body: { from: query.from, n, date: r.date, provisional: r.provisional, calendarVersion: calendar.version } };
+    } catch (err) {
+      if (err instanceof CalendarInputError) throw new HttpProblem('validation', err.message, [{ path: 'query.from', message: err.message }]);
+      throw err;
+    }
+  },
+});
+
+const health = defineRoute({
+  method: 'get',
+  path: '/health',
+  operationId: 'health',
+  tag: 'operations',
+  summary: 'Health',
+  description: 'Reachability of Temporal and PostgreSQL.',
+  roles: 'public',
+  responses: { 200: { description: 'all reachable', schema: S.HealthResponse }, 503: { description: 'something is not reachable', contentType: 'application/json', schema: S.HealthResponse } },
+  async handler({ deps }) {
+    const check = (p: Promise<unknown>) =>
+      p.then(() => ({ ok: true as const })).catch((e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message : String(e) }));
+    const [temporal, database] = await Promise.all([check(deps.temporalHealth()), check(deps.pool.query('SELECT 1'))]);
+    const ok = temporal.ok && database.ok;
+    return { status: ok ? 200 : 503, body: { status: ok ? 'ok' : 'degraded', temporal, database } };
+  },
+});
+
+let openApiCache: Record<string, unknown> | undefined;
+const openapi = defineRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'openApiDocument',
+  tag: 'operations',
+  summary: 'This OpenAPI 3.1 document',
+  roles: 'public',
+  responses: { 200: { description: 'the document', schema: S.OpenApiDocument } },
+  async handler() {
+    openApiCache ??= buildOpenApi(ROUTES);
+    return { status: 200, body: openApiCache };
+  },
+});
+
+const docs = defineRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'docs',
+  tag: 'operations',
+  summary: 'Interactive documentation',
+  roles: 'public',
+  responses: { 200: { description: 'HTML page, self-contained', contentType: 'text/html', schema: S.DocsPage } },
+  async handler() {
+    openApiCache ??= buildOpenApi(ROUTES);
+    return { status: 200, body: renderDocs(openApiCache), contentType: 'text/html', headers: { 'Content-Security-Policy': DOCS_CSP } };
+  },
+});
+
+export const ROUTES: readonly AnyRoute[] = [
+  submit,
+  listCases,
+  getCase,
+  supplement,
+  ...updates,
+  getFollowUp,
+  inspection,
+  certificate,
+  deadline,
+  health,
+  openapi,
+  docs,
+];
+
