@@ -1,0 +1,134 @@
+/**
+ * Shared setup of the API integration tests: the real Temporal dev server, a real worker with the
+ * bundled workflows and real activities, a fresh PostgreSQL database, and the express app under
+ * supertest. Tokens are minted with the same code as scripts/mint-token.ts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import request from 'supertest';
+import { createApp } from '../../api/app';
+import { mintToken } from '../../api/auth';
+import type { Role } from '../../domain/roles';
+import { withUsccCheck } from '../../domain/uscc';
+import { createWorker } from '../../workers/worker';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+
+export const SECRET = 'api-integration-test-secret-0123456789abcdef';
+export const USCC_A = withUsccCheck('91110000MA01ABCDE');
+export const USCC_B = withUsccCheck('91310000MA1FL0000');
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  app: Express;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(): Promise<Harness> {
+  const taskQueue = `api-test-${randomBytes(4).toString('hex')}`;
+  const [env, db, bundle] = await Promise.all([createDevServerEnv(), createTestDatabase(), workflowBundle()]);
+  let worker: Worker;
+  try {
+    worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle });
+  } catch (e) {
+    await env.teardown();
+    await db.drop();
+    throw e;
+  }
+  const running = worker.run();
+  const app = createApp({ client: env.client, connection: env.connection, pool: db.pool, taskQueue, jwtSecret: SECRET });
+  return {
+    env,
+    db,
+    app,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await env.teardown();
+      await db.drop();
+    },
+  };
+}
+
+export interface Who {
+  role: Role;
+  province?: string;
+  uscc?: string;
+  sub?: string;
+}
+
+export function token(who: Who): Promise<string> {
+  return mintToken(SECRET, { sub: who.sub ?? `${who.role}-${who.province ?? who.uscc ?? 'x'}`, role: who.role, province: who.province, uscc: who.uscc });
+}
+
+export async function bearer(who: Who): Promise<{ Authorization: string }> {
+  return { Authorization: `Bearer ${await token(who)}` };
+}
+
+export const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+export const newId = (prefix = 'API'): string => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+/** A valid new-licence cement application in Beijing (post-verification path, R07). */
+export function application(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const province = (overrides.province as string | undefined) ?? 'BJ';
+  return {
+    applicationId: newId(),
+    province,
+    type: 'new',
+    enterprise: { uscc: USCC_A, name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
+    productionAddresses: [{ province, address: '北京市房山区示范路1号厂区' }],
+    product: 'cement',
+    productNames: ['通用硅酸盐水泥 P·O 42.5'],
+    documents: [
+      { name: '营业执照', type: 'business-licence', sha256: sha('licence') },
+      { name: '产品检验报告', type: 'inspection-report', sha256: sha('report') },
+      { name: '项目备案', type: 'investment-filing', sha256: sha('filing') },
+    ],
+    ...overrides,
+  };
+}
+
+/** Polls `fn` until it returns a value (not undefined), or fails after `ms`. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 20_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < until) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export function api(h: Harness) {
+  return request(h.app);
+}
+
+/** Every (method, path) the express app routes, read from its router (express 5). */
+export function expressRoutes(app: Express): { method: string; path: string }[] {
+  const out: { method: string; path: string }[] = [];
+  interface Layer {
+    route?: { path: string; methods: Record<string, boolean> };
+    handle?: { stack?: Layer[] };
+  }
+  const walk = (stack: Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const [m, on] of Object.entries(layer.route.methods)) if (on && m !== '_all') out.push({ method: m, path: layer.route.path });
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack);
+      }
+    }
+  };
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack);
+  return out;
+}

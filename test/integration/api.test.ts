@@ -1,0 +1,413 @@
+/**
+ * The HTTP API end to end: supertest against createApp, with the real Temporal dev server, a real
+ * worker (bundled workflows, real activities) and a real PostgreSQL database. Nothing is mocked.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV_JWT_SECRET, JWT_AUDIENCE, JWT_ISSUER, resolveJwtSecret } from '../../api/auth';
+import { ProblemKind } from '../../api/problem';
+import { openApiPath } from '../../api/route';
+import { CaseList, CaseStatusResponse, CertificateCheck, DeadlineResponse, FollowUpStatusResponse, SubmitResponse } from '../../api/schemas';
+import { CERTIFICATE_NUMBER } from '../../domain/certificate';
+import { policyInForce } from '../../domain/policy';
+import { shanghaiDate } from '../../domain/time';
+import { api, application, bearer, eventually, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const applicantA = () => bearer({ role: 'applicant', uscc: USCC_A, sub: 'acme' });
+const officerBJ = () => bearer({ role: 'acceptance-officer', province: 'BJ', sub: 'officer-bj' });
+const approverBJ = () => bearer({ role: 'approver', province: 'BJ', sub: 'approver-bj' });
+
+function expectProblem(res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.stringMatching(/^\/problems\//) });
+  const kind = (res.body.type as string).replace('/problems/', '') as keyof typeof ProblemKind;
+  expect(ProblemKind[kind].status).toBe(status);
+}
+
+async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return api(h)
+    .post('/applications')
+    .set(await applicantA())
+    .set(headers)
+    .send(body);
+}
+
+describe('one case through HTTP only', () => {
+  it('R07, L07, R05: submit → accept → approve → certificate issued and publicly valid; follow-up inspection recorded', async () => {
+    const body = application();
+    const id = body.applicationId as string;
+
+    const created = await submit(body);
+    expect(created.status).toBe(201);
+    expect(SubmitResponse.parse(created.body)).toMatchObject({ applicationId: id, created: true });
+    expect(created.headers.location).toBe(`/applications/${id}`);
+
+    const seen = await api(h).get(`/applications/${id}`).set(await officerBJ());
+    expect(seen.status).toBe(200);
+    expect(CaseStatusResponse.parse(seen.body)).toMatchObject({ applicationId: id, stage: 'received', province: 'BJ' });
+
+    const accepted = await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({ note: 'materials complete' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ applicationId: id, stage: 'under-review', acceptedAt: expect.any(String) });
+
+    // Routing and the decision clock run in the workflow after acceptance.
+    const routed = await eventually(async () => {
+      const r = await api(h).get(`/applications/${id}`).set(await approverBJ());
+      return r.body.path && r.body.deadline ? (r.body as Record<string, unknown>) : undefined;
+    }, 20_000, 'routing');
+    expect(routed).toMatchObject({ path: 'post-verification', policyVersion: policyInForce(shanghaiDate(Date.now())).id, deadline: { limit: { n: 5, unit: 'working-days' } } });
+
+    const approved = await api(h).post(`/applications/${id}/approve`).set(await approverBJ()).send({ note: 'conditions met' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ applicationId: id, stage: 'issuing' });
+
+    const issued = await eventually(async () => {
+      const r = await api(h).get(`/applications/${id}`).set(await applicantA());
+      return r.body.stage === 'issued' ? CaseStatusResponse.parse(r.body) : undefined;
+    }, 20_000, 'issuance');
+    expect(issued.decision).toMatchObject({ outcome: 'approved', by: 'approver-bj', withinDeadline: true });
+    const number = issued.certificate!.number;
+    expect(number).toMatch(CERTIFICATE_NUMBER);
+
+    // Public check: no token, no enterprise identity.
+    const check = await api(h).get(`/certificates/${encodeURIComponent(number)}`);
+    expect(check.status).toBe(200);
+    expect(CertificateCheck.parse(check.body)).toMatchObject({ number, status: 'valid', product: 'cement', province: 'BJ', issuedOn: issued.certificate!.issuedOn });
+    expect(JSON.stringify(check.body)).not.toContain(USCC_A);
+    expect(JSON.stringify(check.body)).not.toContain('北京示范水泥有限公司');
+
+    // After issuance: the follow-up child, and its inspection recorded by the province's supervisor.
+    const followUp = await eventually(async () => {
+      const r = await api(h).get(`/applications/${id}/follow-up`).set(await bearer({ role: 'supervisor', province: 'BJ' }));
+      return r.status === 200 ? FollowUpStatusResponse.parse(r.body) : undefined;
+    }, 20_000, 'follow-up');
+    expect(followUp).toMatchObject({ kind: 'post-issuance-verification', certificateNumber: number, stage: 'awaiting-inspection' });
+    const inspected = await api(h)
+      .post(`/applications/${id}/follow-up/inspection`)
+      .set(await bearer({ role: 'supervisor', province: 'BJ', sub: 'sup-bj' }))
+      .send({ outcome: 'pass', verifierIds: ['V-001', 'V-002'], findings: 'production conditions as declared' });
+    expect(inspected.status).toBe(200);
+    expect(FollowUpStatusResponse.parse(inspected.body)).toMatchObject({ stage: 'closed', result: { outcome: 'pass', by: 'sup-bj' } });
+    const again = await api(h)
+      .post(`/applications/${id}/follow-up/inspection`)
+      .set(await bearer({ role: 'supervisor', province: 'BJ' }))
+      .send({ outcome: 'pass', verifierIds: ['V-001', 'V-002'] });
+    expectProblem(again, 409);
+
+    // The case is closed: a further decision is a 409, not a 500.
+    const late = await api(h).post(`/applications/${id}/refuse`).set(await approverBJ()).send({ reasons: ['too late'] });
+    expectProblem(late, 409);
+    expect(late.body.detail).toMatch(/closed/);
+
+    // Listed from Temporal visibility, by the province's staff and by ops.
+    const listed = await eventually(async () => {
+      const r = await api(h).get('/applications').query({ stage: 'issued', product: 'cement' }).set(await approverBJ());
+      return r.status === 200 && r.body.items.some((i: { applicationId: string }) => i.applicationId === id) ? CaseList.parse(r.body) : undefined;
+    }, 20_000, 'visibility');
+    expect(listed.query).toContain("LpProvince = 'BJ'");
+    expect(listed.items.find((i) => i.applicationId === id)).toMatchObject({ stage: 'issued', province: 'BJ', path: 'post-verification', overdue: false });
+  });
+});
+
+describe('idempotent submission', () => {
+  it('a repeated submission returns the same case (201, then 200) and never a second workflow', async () => {
+    const body = application();
+    const id = body.applicationId as string;
+    const first = await submit(body);
+    const runId = (await h.env.client.workflow.getHandle(id).describe()).runId;
+    const second = await submit(body);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body).toMatchObject({ applicationId: id, created: false, receivedAt: first.body.receivedAt });
+    expect((await h.env.client.workflow.getHandle(id).describe()).runId).toBe(runId);
+    // Fields in another order are the same application.
+    const reordered = Object.fromEntries(Object.entries(body).reverse());
+    expect((await submit(reordered)).status).toBe(200);
+  });
+
+  it('the Idempotency-Key header names the case when the body has no applicationId', async () => {
+    const key = newId('IK');
+    const { applicationId: _drop, ...body } = application();
+    const first = await submit(body, { 'Idempotency-Key': key });
+    const second = await submit(body, { 'Idempotency-Key': key });
+    expect([first.status, second.status]).toEqual([201, 200]);
+    expect(first.body.applicationId).toBe(key);
+    expect(second.body.applicationId).toBe(key);
+  });
+
+  it('concurrent repeats start exactly one case', async () => {
+    const body = application();
+    const all = await Promise.all([submit(body), submit(body), submit(body), submit(body)]);
+    expect(all.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
+  });
+
+  it('the same id with a different application is a 409, and never replaces the case', async () => {
+    const body = application();
+    expect((await submit(body)).status).toBe(201);
+    const other = await submit({ ...body, productNames: ['another product'] });
+    expectProblem(other, 409);
+    expect(other.body.detail).toMatch(/already used/);
+  });
+
+  it('an applicationId that differs from the Idempotency-Key is a 422 naming both', async () => {
+    const res = await submit(application(), { 'Idempotency-Key': newId('IK') });
+    expectProblem(res, 422);
+    expect(res.body.errors).toEqual([expect.objectContaining({ path: 'applicationId' })]);
+  });
+});
+
+describe('error classes: RFC 9457 problems, bad input never a 500', () => {
+  it('422: an invalid USCC names the field path enterprise.uscc', async () => {
+    const body = application();
+    const res = await submit({ ...body, enterprise: { ...(body.enterprise as object), uscc: '91110000MA01ABCDE0' } });
+    expectProblem(res, 422);
+    expect(res.body.errors).toContainEqual({ path: 'enterprise.uscc', message: expect.stringMatching(/check character/) });
+  });
+
+  it('422: unknown fields are rejected by name, at any depth', async () => {
+    const body = application();
+    const res = await submit({ ...body, surprise: 1, enterprise: { ...(body.enterprise as object), ceo: 'x' } });
+    expectProblem(res, 422);
+    const paths = (res.body.errors as { path: string }[]).map((e) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['surprise', 'enterprise.ceo']));
+  });
+
+  it('R01: 422 when the production address lies in another province than the one filed with', async () => {
+    const res = await submit(application({ productionAddresses: [{ province: 'SH', address: '上海市浦东新区某路1号' }] }));
+    expectProblem(res, 422);
+    expect(res.body.errors).toContainEqual({ path: 'productionAddresses.0.province', message: expect.stringMatching(/R01/) });
+  });
+
+  it('422: wrong types and bad query parameters name their paths', async () => {
+    const res = await submit(application({ productNames: 'cement' }));
+    expectProblem(res, 422);
+    expect(res.body.errors).toContainEqual(expect.objectContaining({ path: 'productNames' }));
+    const q = await api(h).get('/applications').query({ stage: 'nonsense', colour: 'red' }).set(await bearer({ role: 'ops' }));
+    expectProblem(q, 422);
+    expect((q.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(['query.colour', 'query.stage']);
+  });
+
+  it('400: a body that is not JSON; 415: a body that is not application/json', async () => {
+    const bad = await api(h).post('/applications').set(await applicantA()).set('Content-Type', 'application/json').send('{"applicationId": ');
+    expectProblem(bad, 400);
+    const text = await api(h).post('/applications').set(await applicantA()).set('Content-Type', 'text/plain').send('hello');
+    expectProblem(text, 415);
+  });
+
+  it('413: a body over the 1 MB limit', async () => {
+    const huge = application({ productNames: ['x'.repeat(1_100_000)] });
+    const res = await submit(huge);
+    expectProblem(res, 413);
+  });
+
+  it('401: no token, a malformed header, a wrong signature, an expired token, unusable claims', async () => {
+    const none = await api(h).get('/applications');
+    expectProblem(none, 401);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expectProblem(await api(h).get('/applications').set('Authorization', 'Basic abc'), 401);
+    const forged = await new SignJWT({ role: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setSubject('mallory').setIssuer(JWT_ISSUER).setAudience(JWT_AUDIENCE).setExpirationTime('1h').sign(new TextEncoder().encode('another-secret'));
+    expectProblem(await api(h).get('/applications').set('Authorization', `Bearer ${forged}`), 401);
+    const key = new TextEncoder().encode('api-integration-test-secret-0123456789abcdef');
+    const expired = await new SignJWT({ role: 'ops' }).setProtectedHeader({ alg: 'HS256' }).setSubject('old').setIssuer(JWT_ISSUER).setAudience(JWT_AUDIENCE).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
+    const exp = await api(h).get('/applications').set('Authorization', `Bearer ${expired}`);
+    expectProblem(exp, 401);
+    expect(exp.body.detail).toMatch(/expired/);
+    const noProvince = await new SignJWT({ role: 'approver' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuer(JWT_ISSUER).setAudience(JWT_AUDIENCE).setExpirationTime('1h').sign(key);
+    const np = await api(h).get('/applications').set('Authorization', `Bearer ${noProvince}`);
+    expectProblem(np, 401);
+    expect(np.body.detail).toMatch(/province/);
+  });
+
+  it('R01: 403 for a reviewer of another province, for a role that may not act, for another enterprise', async () => {
+    const body = application();
+    const id = body.applicationId as string;
+    expect((await submit(body)).status).toBe(201);
+    const other = await api(h).get(`/applications/${id}`).set(await bearer({ role: 'reviewer', province: 'SH' }));
+    expectProblem(other, 403);
+    expect(other.body.detail).toMatch(/R01/);
+    const role = await api(h).post(`/applications/${id}/approve`).set(await bearer({ role: 'reviewer', province: 'BJ' })).send({});
+    expectProblem(role, 403);
+    const stranger = await api(h).get(`/applications/${id}`).set(await bearer({ role: 'applicant', uscc: USCC_B }));
+    expectProblem(stranger, 403);
+    const forSomeoneElse = await api(h).post('/applications').set(await bearer({ role: 'applicant', uscc: USCC_B })).send(application());
+    expectProblem(forSomeoneElse, 403);
+  });
+
+  it('404: an unknown case, an unknown certificate, an unknown route; 405 for a known path with another method', async () => {
+    expectProblem(await api(h).get('/applications/NO-SUCH-CASE-1').set(await bearer({ role: 'ops' })), 404);
+    expectProblem(await api(h).post('/applications/NO-SUCH-CASE-1/accept').set(await officerBJ()).send({}), 404);
+    expectProblem(await api(h).get(`/certificates/${encodeURIComponent('(京)XK08-001-99999')}`), 404);
+    expectProblem(await api(h).get('/nowhere'), 404);
+    const m = await api(h).delete('/applications');
+    expectProblem(m, 405);
+    expect(m.headers.allow).toContain('POST');
+  });
+
+  it('409: a decision refused by the workflow validator at the wrong stage, with its reason', async () => {
+    const body = application();
+    const id = body.applicationId as string;
+    expect((await submit(body)).status).toBe(201);
+    expect((await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({})).status).toBe(200);
+    const twice = await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({});
+    expectProblem(twice, 409);
+    expect(twice.body.detail).toMatch(/acceptance is not possible at stage/);
+    const resume = await api(h).post(`/applications/${id}/resume`).set(await approverBJ()).send({});
+    expectProblem(resume, 409);
+    expect(resume.body.detail).toMatch(/not paused/);
+    const supplement = await api(h)
+      .post(`/applications/${id}/supplement`)
+      .set(await applicantA())
+      .send({ documents: [{ name: '补充材料', type: 'other', sha256: sha('x') }] });
+    expectProblem(supplement, 409);
+  });
+
+  it('L01, L02: supplement request → supplement → accept; pause → resume, through HTTP', async () => {
+    const body = application();
+    const id = body.applicationId as string;
+    expect((await submit(body)).status).toBe(201);
+    const asked = await api(h).post(`/applications/${id}/supplement-request`).set(await officerBJ()).send({ items: ['产品检验报告 (clearer copy)'] });
+    expect(asked.status).toBe(200);
+    expect(asked.body.stage).toBe('awaiting-supplement');
+    const secondNotice = await api(h).post(`/applications/${id}/supplement-request`).set(await officerBJ()).send({ items: ['more'] });
+    expectProblem(secondNotice, 409);
+    const supplied = await api(h)
+      .post(`/applications/${id}/supplement`)
+      .set(await applicantA())
+      .send({ documents: [{ name: '产品检验报告', type: 'inspection-report', sha256: sha('report-2') }] });
+    expect(supplied.status).toBe(202);
+    await eventually(async () => {
+      const r = await api(h).get(`/applications/${id}`).set(await officerBJ());
+      return r.body.stage === 'received' ? true : undefined;
+    });
+    expect((await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({})).status).toBe(200);
+    await eventually(async () => ((await api(h).get(`/applications/${id}`).set(await approverBJ())).body.path ? true : undefined));
+    const paused = await api(h)
+      .post(`/applications/${id}/pause`)
+      .set(await approverBJ())
+      .send({ kind: 'expert-review', reason: 'expert review of the process', applicantNotifiedAt: new Date().toISOString() });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ paused: true });
+    const resumed = await api(h).post(`/applications/${id}/resume`).set(await approverBJ()).send({ note: 'experts done' });
+    expect(resumed.body).toMatchObject({ paused: false });
+    const refused = await api(h).post(`/applications/${id}/refuse`).set(await approverBJ()).send({ reasons: ['production conditions not met'] });
+    expect(refused.status).toBe(200);
+    expect(refused.body.stage).toBe('refused');
+  });
+});
+
+describe('public helpers', () => {
+  it('L03: working-day deadline calculator: date and provisional flag', async () => {
+    const r = await api(h).get('/calendar/deadline').query({ from: '2026-09-30', n: '5' });
+    expect(r.status).toBe(200);
+    // 2026-10-01..07 are days off, 10-10 (Saturday) is a working day.
+    expect(DeadlineResponse.parse(r.body)).toMatchObject({ date: '2026-10-13', provisional: false });
+    const later = await api(h).get('/calendar/deadline').query({ from: '2027-12-28', n: '5' });
+    expect(later.status).toBe(200);
+    expect(later.body.provisional).toBe(true);
+    expectProblem(await api(h).get('/calendar/deadline').query({ from: '2026-13-01', n: '5' }), 422);
+    expectProblem(await api(h).get('/calendar/deadline').query({ from: '2026-01-01', n: 'five' }), 422);
+    expectProblem(await api(h).get(`/certificates/not-a-number`), 422);
+  });
+
+  it('health reports Temporal and the database', async () => {
+    const r = await api(h).get('/health');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'ok', temporal: { ok: true }, database: { ok: true } });
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1, its schemas are valid JSON Schema 2020-12, every $ref resolves, every express route is in it', async () => {
+    const r = await api(h).get('/openapi.json');
+    expect(r.status).toBe(200);
+    const doc = r.body as {
+      openapi: string;
+      info: { title: string; version: string };
+      paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; 'x-roles': string[] }>>;
+      components: { schemas: Record<string, object> };
+    };
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toBeTruthy();
+    expect(doc.info.version).toBeTruthy();
+
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    for (const name of Object.keys(doc.components.schemas)) expect(ajv.getSchema(`#/components/schemas/${name}`), name).toBeTruthy();
+
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    for (const ref of refs) {
+      const name = ref.replace(/^"\$ref":"#\/components\/schemas\//, '').replace(/"$/, '');
+      expect(doc.components.schemas[name], ref).toBeDefined();
+    }
+
+    const operationIds = new Set<string>();
+    const methods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+    for (const [p, ops] of Object.entries(doc.paths)) {
+      expect(p.startsWith('/')).toBe(true);
+      for (const [m, op] of Object.entries(ops)) {
+        expect(methods).toContain(m);
+        expect(operationIds.has(op.operationId)).toBe(false);
+        operationIds.add(op.operationId);
+        expect(Object.keys(op.responses).length).toBeGreaterThan(0);
+        for (const code of Object.keys(op.responses)) expect(code).toMatch(/^[1-5]\d\d$/);
+      }
+    }
+
+    const routes = expressRoutes(h.app);
+    expect(routes.length).toBeGreaterThanOrEqual(18);
+    for (const { method, path: p } of routes) {
+      expect(doc.paths[openApiPath(p)]?.[method], `${method.toUpperCase()} ${p}`).toBeDefined();
+    }
+    const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m} ${p}`));
+    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort());
+
+    // A response produced by the API validates against its documented schema.
+    const validate = ajv.getSchema('#/components/schemas/DeadlineResponse')!;
+    const sample = await api(h).get('/calendar/deadline').query({ from: '2026-01-05', n: '3' });
+    expect(validate(sample.body), JSON.stringify(validate.errors)).toBe(true);
+    const problem = ajv.getSchema('#/components/schemas/Problem')!;
+    const p422 = await api(h).get('/calendar/deadline').query({ from: 'x', n: '3' });
+    expect(problem(p422.body), JSON.stringify(problem.errors)).toBe(true);
+  });
+
+  it('/docs is a self-contained page listing every route', async () => {
+    const r = await api(h).get('/docs');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toMatch(/text\/html/);
+    expect(r.text).not.toMatch(/<script[^>]+src=|<link[^>]+href="https?:/);
+    for (const { method, path: p } of expressRoutes(h.app)) expect(r.text).toContain(`${method.toUpperCase()} ${openApiPath(p)}`);
+  });
+});
+
+describe('secrets', () => {
+  it('the server refuses to start in production with no secret or the default one', () => {
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production', JWT_SECRET: undefined })).toThrow(/JWT_SECRET/);
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production', JWT_SECRET: DEV_JWT_SECRET })).toThrow(/default/);
+    expect(() => resolveJwtSecret({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/at least/);
+    expect(resolveJwtSecret({ NODE_ENV: 'development', JWT_SECRET: undefined })).toBe(DEV_JWT_SECRET);
+
+    const root = path.resolve(__dirname, '..', '..');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'api', 'main.ts')], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'production', JWT_SECRET: '', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '45999' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/JWT_SECRET is not set/);
+  });
+});
