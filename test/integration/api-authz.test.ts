@@ -1,0 +1,191 @@
+/**
+ * Authorisation matrix: every role × every route × own / other province (or enterprise), each
+ * cell asserted. The expected table below is written out by hand from DOMAIN.md (who does what),
+ * not derived from the API's own route list, so it checks the API rather than restating it.
+ *
+ * A cell that is allowed must get past authentication and scoping. For the routes that change a
+ * case, allowed cells send a body with an unknown field, so they stop at body validation (422)
+ * after every access check and leave the case untouched; refused cells get 403, anonymous 401.
+ * A second table sends valid messages at a stage where the workflow refuses them, to show that
+ * the workflow's validators accept the same roles (409 for the stage, not 403 for the role).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiPath } from '../../api/route';
+import { ROUTES } from '../../api/routes';
+import type { Role } from '../../domain/roles';
+import { api, application, bearer, eventually, expressRoutes, type Harness, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
+
+let h: Harness;
+/** A case of USCC_A in Beijing at stage `received`. */
+let received: { id: string; body: Record<string, unknown> };
+/** A case of USCC_A in Beijing, accepted (`under-review`). */
+let accepted: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  const applicant = await bearer({ role: 'applicant', uscc: USCC_A });
+  const body = application();
+  expect((await api(h).post('/applications').set(applicant).send(body)).status).toBe(201);
+  received = { id: body.applicationId as string, body };
+  const second = application();
+  accepted = second.applicationId as string;
+  expect((await api(h).post('/applications').set(applicant).send(second)).status).toBe(201);
+  expect((await api(h).post(`/applications/${accepted}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
+  await eventually(async () => ((await api(h).get(`/applications/${accepted}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+// ---- principals: every role, bound to the case's province / enterprise or to another one ----------
+interface Principal {
+  name: string;
+  role?: Role;
+  province?: string;
+  uscc?: string;
+  /** Bound to the case's province (staff) or enterprise (applicant); samr/ops: n/a. */
+  own: boolean;
+}
+const PRINCIPALS: Principal[] = [
+  { name: 'anonymous', own: false },
+  { name: 'applicant (own enterprise)', role: 'applicant', uscc: USCC_A, own: true },
+  { name: 'applicant (other enterprise)', role: 'applicant', uscc: USCC_B, own: false },
+  ...(['acceptance-officer', 'reviewer', 'approver', 'supervisor'] as const).flatMap((role) => [
+    { name: `${role} BJ (own province)`, role, province: 'BJ', own: true },
+    { name: `${role} SH (other province)`, role, province: 'SH', own: false },
+  ]),
+  { name: 'samr', role: 'samr', own: true },
+  { name: 'ops', role: 'ops', own: true },
+];
+
+// ---- routes: how to call each, and who may ----------------------------------------------------------
+type Outcome = number;
+interface RouteCase {
+  method: 'get' | 'post';
+  path: string;
+  /** Roles allowed on their own case / province. `public`: everyone, no token. */
+  allowed: Role[] | 'public';
+  /** Status for an allowed principal (authorised, then stopped where described). */
+  ok: Outcome;
+  /** Who must be bound to the case's enterprise / province: applicants and staff (`all`), staff only, or nobody. */
+  scoped: 'all' | 'staff' | 'none';
+  call: (p: Principal) => { url: string; body?: unknown; query?: Record<string, string> };
+}
+const INVALID = { unknownField: true };
+const ALL: Role[] = ['applicant', 'acceptance-officer', 'reviewer', 'approver', 'supervisor', 'samr', 'ops'];
+const caseUrl = (suffix = '') => `/applications/${received.id}${suffix}`;
+
+const ROUTE_CASES: RouteCase[] = [
+  // Submit: the applicant repeats its own submission (200, same case); for another enterprise it is refused.
+  { method: 'post', path: '/applications', allowed: ['applicant'], ok: 200, scoped: 'all', call: () => ({ url: '/applications', body: received.body }) },
+  // List: staff ask for the case's province (BJ); another province's staff are refused (R01).
+  // Applicants always list their own enterprise's cases, so "other enterprise" is allowed too (and sees nothing).
+  { method: 'get', path: '/applications', allowed: ALL, ok: 200, scoped: 'staff', call: (p) => ({ url: '/applications', query: p.role === 'applicant' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
+  { method: 'get', path: '/applications/:id', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: caseUrl() }) },
+  { method: 'post', path: '/applications/:id/supplement', allowed: ['applicant'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/supplement'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/accept', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/accept'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/supplement-request', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/supplement-request'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/reject', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/reject'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/verification', allowed: ['reviewer', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/verification'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/pause', allowed: ['reviewer', 'approver'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/pause'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/resume', allowed: ['reviewer', 'approver'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/resume'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/approve', allowed: ['approver'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/approve'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/refuse', allowed: ['approver'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/refuse'), body: INVALID }) },
+  // The case has no follow-up yet: allowed readers get past scoping to a 404 for the child.
+  { method: 'get', path: '/applications/:id/follow-up', allowed: ALL, ok: 404, scoped: 'all', call: () => ({ url: caseUrl('/follow-up') }) },
+  { method: 'post', path: '/applications/:id/follow-up/inspection', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/follow-up/inspection'), body: INVALID }) },
+  // Public: no token needed, the same answer for everyone.
+  { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
+  { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
+  { method: 'get', path: '/health', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/health' }) },
+  { method: 'get', path: '/openapi.json', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/openapi.json' }) },
+  { method: 'get', path: '/docs', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/docs' }) },
+];
+
+/** The expected status, and why (the rule a refusal proves, for the test name). */
+function expected(rc: RouteCase, p: Principal): { status: number; why: string } {
+  if (rc.allowed === 'public') return { status: rc.ok, why: 'public' };
+  if (!p.role) return { status: 401, why: 'no token' };
+  if (!rc.allowed.includes(p.role)) return { status: 403, why: 'role' };
+  const bound = rc.scoped === 'all' ? p.role === 'applicant' || p.province !== undefined : rc.scoped === 'staff' ? p.province !== undefined : false;
+  if (bound && !p.own) return { status: 403, why: p.role === 'applicant' ? 'other enterprise' : 'R01' };
+  return { status: rc.ok, why: 'allowed' };
+}
+
+const CELLS = ROUTE_CASES.flatMap((rc) => PRINCIPALS.map((p) => ({ rc, p, ...expected(rc, p) })));
+
+describe('authorisation matrix', () => {
+  it('covers every route of the app', () => {
+    const inMatrix = ROUTE_CASES.map((r) => `${r.method} ${r.path}`).sort();
+    expect(inMatrix).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(inMatrix).toEqual(expressRoutes(h.app).map((r) => `${r.method} ${r.path}`).sort());
+    expect(CELLS).toHaveLength(ROUTE_CASES.length * PRINCIPALS.length);
+  });
+
+  it.each(CELLS.map((c) => [`${c.why === 'R01' ? 'R01: ' : ''}${c.p.name} × ${c.rc.method.toUpperCase()} ${openApiPath(c.rc.path)} → ${c.status} (${c.why})`, c] as const))(
+    '%s',
+    async (_name, { rc, p, status }) => {
+      const { url, body, query } = rc.call(p);
+      let req = rc.method === 'get' ? api(h).get(url) : api(h).post(url);
+      if (p.role) req = req.set(await bearer({ role: p.role, province: p.province, uscc: p.uscc }));
+      if (query) req = req.query(query);
+      const res = rc.method === 'post' ? await req.send(body as object) : await req;
+      expect(res.status, JSON.stringify(res.body)).toBe(status);
+      if (status >= 400) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      if (status === 422) expect(res.body.errors).toContainEqual(expect.objectContaining({ path: 'unknownField' }));
+    },
+  );
+
+  it('R01: an applicant lists only its own enterprise; staff lists only their province', async () => {
+    const mine = await eventually(async () => {
+      const r = await api(h).get('/applications').set(await bearer({ role: 'applicant', uscc: USCC_A }));
+      return r.body.items?.some((i: { applicationId: string }) => i.applicationId === received.id) ? r.body : undefined;
+    });
+    expect(mine.query).toContain(`LpUscc = '${USCC_A}'`);
+    const theirs = await api(h).get('/applications').set(await bearer({ role: 'applicant', uscc: USCC_B }));
+    expect(theirs.body.items).toEqual([]);
+    const staffDefault = await api(h).get('/applications').set(await bearer({ role: 'reviewer', province: 'SH' }));
+    expect(staffDefault.status).toBe(200);
+    expect(staffDefault.body.query).toContain("LpProvince = 'SH'");
+    expect(staffDefault.body.items.every((i: { province: string }) => i.province === 'SH')).toBe(true);
+  });
+});
+
+describe("the workflow validators accept the same roles as the API's table", () => {
+  // Valid messages, own province, at a stage where the workflow must refuse them: 409, never 403.
+  const now = () => new Date().toISOString();
+  const cells: { route: string; role: Role; target: () => string; body: () => object }[] = [
+    { route: 'accept', role: 'acceptance-officer', target: () => accepted, body: () => ({}) },
+    { route: 'supplement-request', role: 'acceptance-officer', target: () => accepted, body: () => ({ items: ['anything missing'] }) },
+    { route: 'reject', role: 'acceptance-officer', target: () => accepted, body: () => ({ reasons: ['not accepted'] }) },
+    { route: 'verification', role: 'reviewer', target: () => received.id, body: () => ({ result: 'pass', verifierIds: ['V1', 'V2'] }) },
+    { route: 'verification', role: 'supervisor', target: () => received.id, body: () => ({ result: 'pass', verifierIds: ['V1', 'V2'] }) },
+    { route: 'pause', role: 'reviewer', target: () => received.id, body: () => ({ kind: 'testing', reason: 'sample testing', applicantNotifiedAt: now() }) },
+    { route: 'pause', role: 'approver', target: () => received.id, body: () => ({ kind: 'testing', reason: 'sample testing', applicantNotifiedAt: now() }) },
+    { route: 'resume', role: 'reviewer', target: () => accepted, body: () => ({}) },
+    { route: 'resume', role: 'approver', target: () => accepted, body: () => ({}) },
+    { route: 'approve', role: 'approver', target: () => received.id, body: () => ({}) },
+    { route: 'refuse', role: 'approver', target: () => received.id, body: () => ({ reasons: ['conditions not met'] }) },
+  ];
+  it.each(cells.map((c) => [`${c.role} → ${c.route} at the wrong stage → 409 from the workflow`, c] as const))('%s', async (_n, c) => {
+    const res = await api(h)
+      .post(`/applications/${c.target()}/${c.route}`)
+      .set(await bearer({ role: c.role, province: 'BJ' }))
+      .send(c.body());
+    expect(res.status, JSON.stringify(res.body)).toBe(409);
+    expect(res.body.detail).toMatch(/stage|not paused/);
+  });
+
+  it('an applicant supplement outside the supplement stage is a 409; an inspection before issuance is a 404', async () => {
+    const sup = await api(h)
+      .post(`/applications/${received.id}/supplement`)
+      .set(await bearer({ role: 'applicant', uscc: USCC_A }))
+      .send({ documents: [{ name: 'doc', type: 'other', sha256: sha('doc') }] });
+    expect(sup.status).toBe(409);
+    const insp = await api(h)
+      .post(`/applications/${received.id}/follow-up/inspection`)
+      .set(await bearer({ role: 'supervisor', province: 'BJ' }))
+      .send({ outcome: 'pass', verifierIds: ['V1', 'V2'] });
+    expect(insp.status).toBe(404);
+  });
+});
