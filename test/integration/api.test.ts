@@ -118,6 +118,15 @@ describe('one case through HTTP only', () => {
     }, 20_000, 'visibility');
     expect(listed.query).toContain("LpProvince = 'BJ'");
     expect(listed.items.find((i) => i.applicationId === id)).toMatchObject({ stage: 'issued', province: 'BJ', path: 'post-verification', overdue: false });
+    const overdue = await api(h).get('/applications').query({ overdue: 'true' }).set(await bearer({ role: 'ops' }));
+    expect(overdue.status).toBe(200);
+    expect(overdue.body.query).toContain('LpOverdue = true');
+    expect(overdue.body.items.map((i: { applicationId: string }) => i.applicationId)).not.toContain(id);
+
+    // Resubmitting a closed case returns it; it is never started again.
+    const repeat = await submit(body);
+    expect(repeat.status).toBe(200);
+    expect(repeat.body).toMatchObject({ applicationId: id, created: false, receivedAt: created.body.receivedAt });
   });
 });
 
