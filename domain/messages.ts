@@ -108,13 +108,13 @@ export interface CaseStatus {
   timeline: TimelineEntry[];
 }
 
-export const acceptUpdate = defineUpdate<{ stage: Stage; acceptedAt: string }, [AcceptInput]>('accept');
+export const acceptUpdate = defineUpdate<{ stage: Stage; acceptedAt: string; deadline?: Deadline }, [AcceptInput]>('accept');
 export const requestSupplementUpdate = defineUpdate<{ stage: Stage }, [SupplementRequestInput]>('requestSupplement');
 export const rejectAtIntakeUpdate = defineUpdate<{ stage: Stage }, [RejectAtIntakeInput]>('rejectAtIntake');
 export const approveUpdate = defineUpdate<{ stage: Stage }, [ApproveInput]>('approve');
 export const refuseUpdate = defineUpdate<{ stage: Stage }, [RefuseInput]>('refuse');
-export const pauseClockUpdate = defineUpdate<{ paused: true }, [PauseInput]>('pauseClock');
-export const resumeClockUpdate = defineUpdate<{ paused: false }, [ResumeInput]>('resumeClock');
+export const pauseClockUpdate = defineUpdate<{ paused: true; deadline?: Deadline }, [PauseInput]>('pauseClock');
+export const resumeClockUpdate = defineUpdate<{ paused: false; deadline?: Deadline }, [ResumeInput]>('resumeClock');
 export const recordVerificationUpdate = defineUpdate<{ stage: Stage }, [VerificationInput]>('recordVerification');
 export const supplementSignal = defineSignal<[SupplementInput]>('supplement');
 export const statusQuery = defineQuery<CaseStatus>('status');

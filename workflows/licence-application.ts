@@ -83,6 +83,9 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   };
   // Bumped on every pause/resume so clocks recompute their deadline.
   let clockEpoch = 0;
+  let computedEpoch = -1;
+  /** Update handlers answer with the deadline the clock computed for the new state. */
+  const clockSettled = () => condition(() => (computedEpoch === clockEpoch && s.deadline !== undefined) || s.decision !== undefined);
   let decisionClock: SlaResult | undefined;
   let decisionLimitUsed: Limit | undefined;
 
@@ -162,7 +165,8 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       s.acceptance = 'officer';
       setStage('under-review', 'accepted', actor, note);
       await record('accepted', { actor, reason: note, set: { accepted_at: s.acceptedAt, acceptance: 'officer' } });
-      return { stage: s.stage, acceptedAt: s.acceptedAt };
+      await clockSettled();
+      return { stage: s.stage, acceptedAt: s.acceptedAt, deadline: s.deadline };
     },
     {
       validator: ({ actor }) => {
@@ -191,9 +195,9 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     {
       validator: ({ actor }) => {
         requireStaff(actor, ['acceptance-officer']);
-        requireStage(['received'], 'a supplement notice');
         // L01: everything missing is listed in ONE notice.
         if (s.supplement) throw messageRefused('conflict', `a supplement notice was already sent at ${s.supplement.requestedAt}; the law allows one (一次告知)`);
+        requireStage(['received'], 'a supplement notice');
       },
     },
   );
@@ -251,7 +255,8 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       clockEpoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: `clock-paused:${kind}`, by: `${actor.role}:${actor.id}`, note: reason });
       await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt } });
-      return { paused: true as const };
+      await clockSettled();
+      return { paused: true as const, deadline: s.deadline };
     },
     {
       validator: ({ actor }) => {
@@ -271,7 +276,8 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       clockEpoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: 'clock-resumed', by: `${actor.role}:${actor.id}`, note });
       await record('clock-resumed', { actor, reason: note, details: { pause: open } });
-      return { paused: false as const };
+      await clockSettled();
+      return { paused: false as const, deadline: s.deadline };
     },
     {
       validator: ({ actor }) => {
@@ -459,6 +465,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       if (clockEpoch !== epoch) continue;
       decisionClock = sla;
       s.deadline = toDeadline(sla, limit);
+      computedEpoch = epoch;
       await acts.recordTransition({
         eventKey: key('deadline'),
         applicationId: app.applicationId,

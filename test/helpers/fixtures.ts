@@ -1,0 +1,39 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { ApplicationInput } from '../../domain/application';
+import type { ProvinceCode } from '../../domain/provinces';
+import type { Actor } from '../../domain/roles';
+import { withUsccCheck } from '../../domain/uscc';
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export function newApplicationId(prefix = 'APP'): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** A valid USCC: 17 characters plus the right check character. */
+export const USCC = withUsccCheck('91110000MA01ABCDE');
+
+/** A complete, valid new-licence application for cement in Beijing unless overridden. */
+export function makeApplication(overrides: Partial<ApplicationInput> = {}): ApplicationInput {
+  const province: ProvinceCode = overrides.province ?? 'BJ';
+  return {
+    applicationId: newApplicationId(),
+    province,
+    type: 'new',
+    enterprise: { uscc: USCC, name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
+    productionAddresses: [{ province, address: '北京市房山区示范路1号厂区' }],
+    product: 'cement',
+    productNames: ['通用硅酸盐水泥'],
+    documents: [
+      { name: '营业执照', type: 'business-licence', sha256: sha('licence') },
+      { name: '产品检验报告', type: 'inspection-report', sha256: sha('report') },
+    ],
+    qualitySafetyCommitment: { signedBy: '张三', signedAt: '2026-01-05T02:00:00Z', statementSha256: sha('qs-commitment') },
+    ...overrides,
+  };
+}
+
+export const commitment = { signedBy: '李四', signedAt: '2026-01-05T02:00:00Z', statementSha256: sha('commitment') };
+
+export const staff = (role: Actor['role'], province: ProvinceCode = 'BJ', id = `${role}-1`): Actor => ({ id, role, province });
+export const applicant = (uscc = USCC): Actor => ({ id: `ent-${uscc}`, role: 'applicant', uscc });
