@@ -1,0 +1,16 @@
+import type { Pool } from 'pg';
+import { createCalendarActivities } from './calendar';
+import { createCaseActivities } from './cases';
+import type { Activities } from './types';
+
+export interface ActivityDeps {
+  pool: Pool;
+  calendarDir?: string;
+}
+
+export function createActivities(deps: ActivityDeps): Activities {
+  return {
+    ...createCaseActivities(deps.pool),
+    ...createCalendarActivities({ dir: deps.calendarDir }),
+  };
+}
