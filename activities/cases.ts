@@ -145,6 +145,12 @@ export function createCaseActivities(pool: Pool) {
       });
     },
 
+    /** R04: the current status of a certificate issued in this system, or null when unknown. */
+    async certificateStatus(input: { number: string }): Promise<string | null> {
+      const r = await pool.query<{ status: string }>('SELECT status FROM certificates WHERE number = $1', [input.number]);
+      return r.rows[0]?.status ?? null;
+    },
+
     /** Reminders and escalations; the key makes a retried send a no-op. */
     async notify(input: { key: string; applicationId: string; province: string; recipientRole: string; kind: string; message: string }): Promise<void> {
       await pool.query(

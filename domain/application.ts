@@ -38,6 +38,29 @@ export const Commitment = z
   })
   .strict();
 
+export const Capacity = z
+  .object({ value: z.number().positive().max(1e9), unit: z.enum(['t/year', 'units/year', 'pieces/year']) })
+  .strict();
+
+/** R03: the investment-project filing (备案) or approval (核准) of the production line. */
+export const InvestmentFiling = z
+  .object({
+    kind: z.enum(['filing', 'approval']),
+    authority: z.string().min(2).max(200),
+    number: z.string().min(2).max(100),
+    date: IsoDate,
+    approvedCapacity: Capacity,
+  })
+  .strict();
+
+/** R04: the licence an acquisition, merger, restructuring or capacity replacement takes over. */
+export const Predecessor = z
+  .object({
+    certificateNumber: z.string().min(5).max(40),
+    reason: z.enum(['acquisition', 'merger', 'restructuring', 'capacity-replacement']),
+  })
+  .strict();
+
 export const ApplicationId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{5,63}$/, '6-64 characters: letters, digits, - and _ (used as the workflow id)');
@@ -66,6 +89,10 @@ export const ApplicationInput = z
     qualitySafetyCommitment: Commitment.optional(),
     notificationCommitment: Commitment.optional(),
     documents: z.array(DocumentRef).min(1).max(100),
+    investmentFiling: InvestmentFiling.optional(),
+    /** Capacity the applicant will produce, and whether that adds capacity beyond what exists. */
+    capacity: z.object({ declared: Capacity, addsCapacity: z.boolean() }).strict().optional(),
+    predecessor: Predecessor.optional(),
   })
   .strict()
   .superRefine((app, ctx) => {
@@ -111,6 +138,11 @@ export function policyProblems(app: ApplicationInput, policy: PolicyVersion): Po
     hasQualitySafetyCommitment: app.qualitySafetyCommitment !== undefined,
   });
   const problems: PolicyProblem[] = [];
+  if (policy.products[app.product].industrialPolicy && app.type !== 'renewal') {
+    const why = `${PRODUCTS[app.product].nameEn} is policy-relevant under ${policy.id} (R03)`;
+    if (!app.investmentFiling) problems.push({ path: ['investmentFiling'], message: `${why}: the investment-project filing or approval is required` });
+    if (!app.capacity) problems.push({ path: ['capacity'], message: `${why}: the declared capacity is required` });
+  }
   if (route.path === 'commitment' && !app.notificationCommitment) {
     problems.push({
       path: ['notificationCommitment'],

@@ -13,6 +13,7 @@ import { Actor } from './roles';
 
 export const Stage = z.enum([
   'received',
+  'awaiting-predecessor-cancellation',
   'awaiting-supplement',
   'awaiting-verification',
   'under-review',
@@ -46,6 +47,11 @@ export const VerificationInput = z
     findings: z.string().max(5000).optional(),
   })
   .strict();
+export const PredecessorCancelledInput = z
+  .object({ actor: Actor, evidence: z.string().min(3).max(1000) })
+  .strict();
+export type PredecessorCancelledInput = z.infer<typeof PredecessorCancelledInput>;
+
 export const SupplementInput = z
   .object({
     actor: Actor,
@@ -116,6 +122,10 @@ export const refuseUpdate = defineUpdate<{ stage: Stage }, [RefuseInput]>('refus
 export const pauseClockUpdate = defineUpdate<{ paused: true; deadline?: Deadline }, [PauseInput]>('pauseClock');
 export const resumeClockUpdate = defineUpdate<{ paused: false; deadline?: Deadline }, [ResumeInput]>('resumeClock');
 export const recordVerificationUpdate = defineUpdate<{ stage: Stage }, [VerificationInput]>('recordVerification');
+/** R04: an officer confirms the predecessor licence is cancelled (e.g. one issued by SAMR before 2020, not in this system). */
+export const confirmPredecessorCancelledUpdate = defineUpdate<{ stage: Stage }, [PredecessorCancelledInput]>('confirmPredecessorCancelled');
+/** R04: sent by the predecessor licence's lifecycle when it is cancelled. */
+export const predecessorCancelledSignal = defineSignal<[{ certificateNumber: string }]>('predecessorCancelled');
 export const supplementSignal = defineSignal<[SupplementInput]>('supplement');
 export const statusQuery = defineQuery<CaseStatus>('status');
 

@@ -43,6 +43,8 @@ export interface ProductRule {
   renewalExemption: boolean;
   /** R03: filing/approval documents required; capacity checked. */
   industrialPolicy: boolean;
+  /** R03: national industrial policy bars new capacity; only capacity replacement (R04) adds any. */
+  newCapacityBarred: boolean;
 }
 
 export interface PolicyVersion {
@@ -79,7 +81,7 @@ export interface PolicyVersion {
   products: Record<ProductId, ProductRule>;
 }
 
-const SIMPLIFIED: ProductRule = { newPath: 'post-verification', renewalExemption: true, industrialPolicy: false };
+const SIMPLIFIED: ProductRule = { newPath: 'post-verification', renewalExemption: true, industrialPolicy: false, newCapacityBarred: false };
 
 const V2020: PolicyVersion = {
   id: '2020-09-29',
@@ -102,12 +104,12 @@ const V2020: PolicyVersion = {
   validityYears: 5,
   renewalNoticeMonths: 6,
   products: {
-    'steel-bar': { ...SIMPLIFIED, industrialPolicy: true },
-    cement: { ...SIMPLIFIED, industrialPolicy: true },
+    'steel-bar': { ...SIMPLIFIED, industrialPolicy: true, newCapacityBarred: true },
+    cement: { ...SIMPLIFIED, industrialPolicy: true, newCapacityBarred: true },
     'broadcast-equipment': SIMPLIFIED,
     'banknote-discriminator': SIMPLIFIED,
     'railway-beam': SIMPLIFIED,
-    fertiliser: { newPath: 'commitment', renewalExemption: true, industrialPolicy: false },
+    fertiliser: { newPath: 'commitment', renewalExemption: true, industrialPolicy: false, newCapacityBarred: false },
   },
 };
 
@@ -119,7 +121,7 @@ const V2024: PolicyVersion = {
   products: {
     ...V2020.products,
     // Fertiliser moves to verify-then-issue: no commitment mode, no renewal exemption.
-    fertiliser: { newPath: 'verify-then-issue', renewalExemption: false, industrialPolicy: false },
+    fertiliser: { newPath: 'verify-then-issue', renewalExemption: false, industrialPolicy: false, newCapacityBarred: false },
   },
 };
 

@@ -23,6 +23,8 @@ import type { ApplicationInput } from '../domain/application';
 import {
   acceptUpdate,
   approveUpdate,
+  confirmPredecessorCancelledUpdate,
+  predecessorCancelledSignal,
   type CaseStatus,
   type Deadline,
   messageRefused,
@@ -36,6 +38,7 @@ import {
   statusQuery,
   supplementSignal,
 } from '../domain/messages';
+import { industrialPolicyRefusals } from '../domain/intake';
 import { decisionLimit, followUpFor, type Limit, policyById, policyInForce, routeApplication } from '../domain/policy';
 import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
@@ -63,7 +66,12 @@ export interface LicenceApplicationResult {
   decidedWithinDeadline?: boolean;
 }
 
-type WaitingOn = 'acceptance-officer' | 'applicant' | 'verification' | 'decision' | 'nobody';
+type WaitingOn = 'acceptance-officer' | 'applicant' | 'predecessor-cancellation' | 'verification' | 'decision' | 'nobody';
+
+/** R04: how often a waiting case re-reads its predecessor's status when no signal arrives. */
+const PREDECESSOR_RECHECK = '6 hours';
+/** Statuses in which a predecessor licence no longer stands in the way. */
+const PREDECESSOR_ENDED = ['cancelled', 'revoked', 'expired'];
 
 export async function licenceApplication(input: LicenceApplicationInput): Promise<LicenceApplicationResult> {
   const app = input.application;
@@ -103,6 +111,8 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
         return 'acceptance-officer';
       case 'awaiting-supplement':
         return 'applicant';
+      case 'awaiting-predecessor-cancellation':
+        return 'predecessor-cancellation';
       case 'awaiting-verification':
         return 'verification';
       case 'under-review':
@@ -224,7 +234,28 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     {
       validator: ({ actor }) => {
         requireStaff(actor, ['acceptance-officer']);
-        requireStage(['received', 'awaiting-supplement'], 'refusal to accept');
+        requireStage(['received', 'awaiting-supplement', 'awaiting-predecessor-cancellation'], 'refusal to accept');
+      },
+    },
+  );
+
+  // ---- R04: the predecessor licence ------------------------------------------------------
+  let predecessorGone = false;
+  setHandler(predecessorCancelledSignal, ({ certificateNumber }) => {
+    if (certificateNumber === app.predecessor?.certificateNumber) predecessorGone = true;
+  });
+  setHandler(
+    confirmPredecessorCancelledUpdate,
+    async ({ actor, evidence }) => {
+      predecessorGone = true;
+      await record('predecessor-cancellation-confirmed', { actor, reason: evidence, details: { certificateNumber: app.predecessor?.certificateNumber } });
+      await condition(() => s.stage !== 'awaiting-predecessor-cancellation');
+      return { stage: s.stage };
+    },
+    {
+      validator: ({ actor }) => {
+        requireStaff(actor, ['acceptance-officer']);
+        requireStage(['awaiting-predecessor-cancellation'], 'confirming the predecessor cancellation');
       },
     },
   );
@@ -339,6 +370,36 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
   await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
 
+  // Gates at receipt. R03: capacity against the filing and the industrial policy.
+  const refusals = industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
+  if (refusals.length) {
+    const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
+    s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: 'system', reasons };
+    setStage('rejected-at-intake', 'rejected-at-intake', undefined, reasons.join('; '));
+    await record('rejected-at-intake', { reason: reasons.join('; '), set: { decision: 'rejected-at-intake', decided_at: s.decision.at } });
+    return finish();
+  }
+
+  // R04: a take-over is not accepted while the licence it replaces is still in force; the
+  // acceptance clock (L01) starts once it is gone.
+  let intakeClockStart = input.receivedAt;
+  if (app.predecessor) {
+    const number = app.predecessor.certificateNumber;
+    const status = await acts.certificateStatus({ number });
+    if (!PREDECESSOR_ENDED.includes(status ?? '')) {
+      setStage('awaiting-predecessor-cancellation', 'awaiting-predecessor-cancellation', undefined, `licence ${number} (${status ?? 'not in this system'}) must be cancelled first (R04, ${app.predecessor.reason})`);
+      await record('awaiting-predecessor-cancellation', { reason: `R04: ${number} is ${status ?? 'unknown here'}`, details: { predecessor: app.predecessor } });
+      while (!predecessorGone && !s.decision) {
+        await condition(() => predecessorGone || s.decision !== undefined, PREDECESSOR_RECHECK);
+        if (!predecessorGone && !s.decision) predecessorGone = PREDECESSOR_ENDED.includes((await acts.certificateStatus({ number })) ?? '');
+      }
+      if (s.decision) return finish();
+      intakeClockStart = nowIso();
+      setStage('received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
+      await record('predecessor-cancelled', { details: { predecessor: app.predecessor } });
+    }
+  }
+
   // L01: accept, or ONE supplement notice, within the limit; silence means accepted as of the
   // day of receipt (or of the supplement).
   while (s.stage === 'received' || s.stage === 'awaiting-supplement') {
@@ -346,7 +407,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       await condition(() => s.stage !== 'awaiting-supplement');
       continue;
     }
-    const clockStart = s.supplement?.suppliedAt ?? input.receivedAt;
+    const clockStart = s.supplement?.suppliedAt ?? intakeClockStart;
     const limit = policyInForce(shanghaiDate(clockStart)).limits.acceptance;
     const due = await acts.computeDeadline({ startedAt: clockStart, workingDays: limit.n, pauses: [] });
     const acted = await waitUntil(() => s.stage !== 'received', Date.parse(due.deadlineAt!));

@@ -13,6 +13,18 @@ export function newApplicationId(prefix = 'APP'): string {
 /** A valid USCC: 17 characters plus the right check character. */
 export const USCC = withUsccCheck('91110000MA01ABCDE');
 
+/** R03: a cement line's filing and a declared capacity within it. */
+export const cementIndustrialPolicy = {
+  investmentFiling: {
+    kind: 'filing' as const,
+    authority: '北京市发展和改革委员会',
+    number: '京发改(备)〔2025〕18号',
+    date: '2025-06-30',
+    approvedCapacity: { value: 1_000_000, unit: 't/year' as const },
+  },
+  capacity: { declared: { value: 800_000, unit: 't/year' as const }, addsCapacity: false },
+};
+
 /** A complete, valid new-licence application for cement in Beijing unless overridden. */
 export function makeApplication(overrides: Partial<ApplicationInput> = {}): ApplicationInput {
   const province: ProvinceCode = overrides.province ?? 'BJ';
@@ -29,6 +41,7 @@ export function makeApplication(overrides: Partial<ApplicationInput> = {}): Appl
       { name: '产品检验报告', type: 'inspection-report', sha256: sha('report') },
     ],
     qualitySafetyCommitment: { signedBy: '张三', signedAt: '2026-01-05T02:00:00Z', statementSha256: sha('qs-commitment') },
+    ...cementIndustrialPolicy,
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import type { Role } from '../../domain/roles';
 import { withUsccCheck } from '../../domain/uscc';
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { cementIndustrialPolicy } from '../helpers/fixtures';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 
 export const SECRET = 'api-integration-test-secret-0123456789abcdef';
@@ -89,6 +90,7 @@ export function application(overrides: Record<string, unknown> = {}): Record<str
       { name: '产品检验报告', type: 'inspection-report', sha256: sha('report') },
       { name: '项目备案', type: 'investment-filing', sha256: sha('filing') },
     ],
+    ...cementIndustrialPolicy,
     ...overrides,
   };
 }
