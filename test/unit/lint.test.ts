@@ -1,0 +1,27 @@
+import path from 'node:path';
+import { ESLint } from 'eslint';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '..', '..');
+const fixture = (name: string) => path.join(root, 'test/fixtures/lint/workflows', name);
+
+async function lint(file: string) {
+  // The fixtures are excluded from `npm run lint`; here they are linted on purpose.
+  const eslint = new ESLint({ cwd: root, ignore: false });
+  const [result] = await eslint.lintFiles([file]);
+  return result!.messages.map((m) => ({ rule: m.ruleId, line: m.line, message: m.message }));
+}
+
+describe('workflow determinism lint', () => {
+  it('determinism: Node built-ins, database clients, raw timers and floating promises in workflows/ are errors', async () => {
+    const messages = await lint(fixture('bad.ts'));
+    const byRule = (rule: string) => messages.filter((m) => m.rule === rule).map((m) => m.line);
+    expect(byRule('no-restricted-imports')).toEqual([2, 3]);
+    expect(byRule('@typescript-eslint/no-floating-promises')).toEqual([7]);
+    expect(byRule('no-restricted-globals')).toEqual([8]);
+  }, 60_000);
+
+  it('determinism: correct workflow code passes the same rules', async () => {
+    expect(await lint(fixture('good.ts'))).toEqual([]);
+  }, 60_000);
+});
