@@ -1,0 +1,324 @@
+/**
+ * `npm start`: the whole system on one machine with one command.
+ *
+ *   preflight  configuration, Temporal CLI, every port free, DATABASE_URL reachable (if set)
+ *   database   DATABASE_URL, or an embedded PGlite served on 127.0.0.1:PGLITE_PORT; migrations
+ *   temporal   `temporal server start-dev` (UI, SQLite file under DATA_DIR, search attributes)
+ *   worker     workers/main.ts
+ *   api        api/main.ts, ready when GET /health answers 200
+ *
+ * Ctrl-C / SIGTERM stops api, worker, temporal in that order (SIGTERM, then SIGKILL after a
+ * timeout), closes PGlite and exits 0. A child that dies on its own stops everything, exit 1.
+ * Every failure is one line on stderr starting with `start:`; nothing is left running.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Connection } from '@temporalio/client';
+import { Pool } from 'pg';
+import { migrate } from '../db/migrate';
+import { loadConfig, type Config } from '../domain/config';
+import { ManagedChild, describeExit } from './lib/child';
+import { probeDatabase, redactDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './lib/database';
+import { acquireDataDirLock, releaseDataDirLock } from './lib/lock';
+import { checkPort } from './lib/ports';
+import { devServerArgs, searchAttributeProblems, waitForTemporal } from './lib/temporal-dev';
+import { PROJECT_ROOT, resolveBinary } from './temporal-binaries';
+
+const TEMPORAL_READY_TIMEOUT_MS = 60_000;
+const SYSTEM_READY_TIMEOUT_MS = 120_000; // the worker bundles the workflows on its first start
+const STOP_TIMEOUT_MS = { api: 5_000, worker: 30_000, temporal: 10_000 } as const; // worker grace time is 20 s
+const PGLITE_MAX_CONNECTIONS = 64; // two pools of 10 plus slack; PGlite queues them onto one session
+
+/** A failure meant for the operator: printed as one line, never with a stack. */
+class StartError extends Error {}
+
+const say = (line: string) => process.stdout.write(`start: ${line}\n`);
+const complain = (line: string) => process.stderr.write(`start: ${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// State, and the one way out
+
+const children: ManagedChild[] = []; // in start order; stopped in reverse
+let embedded: Promise<EmbeddedPostgres> | undefined; // set as soon as it starts starting
+let lockFile: string | undefined;
+let stopping = false;
+
+async function shutdown(exitCode: number): Promise<never> {
+  stopping = true;
+  for (const child of [...children].reverse()) {
+    if (child.name === 'temporal') child.muted = true; // its shutdown is a page of expected warnings
+    const timeout = STOP_TIMEOUT_MS[child.name as keyof typeof STOP_TIMEOUT_MS] ?? 10_000;
+    const how = await child.stop(timeout);
+    if (how === 'killed') complain(`${child.name} did not stop within ${timeout / 1000}s; killed it`);
+  }
+  if (embedded) {
+    // Even half-started (Ctrl-C during initdb): wait for it, then close it, so its files stay whole.
+    const db = await embedded.catch(() => undefined);
+    await db?.close().catch((err: unknown) => complain(`closing the embedded database: ${errorLine(err)}`));
+  }
+  if (lockFile) releaseDataDirLock(lockFile);
+  if (exitCode === 0) say('stopped');
+  process.exit(exitCode);
+}
+
+function errorLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}
+
+let failing = false;
+function fail(line: string): Promise<never> {
+  if (failing || stopping) return new Promise<never>(() => undefined);
+  failing = true;
+  complain(line);
+  return shutdown(1);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopping) return; // a second Ctrl-C (or the terminal's copy of tsx's relay) changes nothing
+  const parts = [...children].reverse().map((c) => c.name);
+  if (embedded) parts.push('embedded database');
+  say(`${signal}: stopping${parts.length ? ` ${parts.join(', ')}` : ''}`);
+  void shutdown(0).then(() => undefined);
+}
+
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.on('SIGHUP', onSignal);
+process.on('uncaughtException', (err) => void fail(errorLine(err)));
+process.on('unhandledRejection', (err) => void fail(errorLine(err)));
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+interface StartConfig {
+  config: Config;
+  temporalPort: number;
+  dataDir: string;
+  temporalCli: string;
+}
+
+function parsePort(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new StartError(`${name}=${raw} is not a port number (1-65535)`);
+  return n;
+}
+
+function readConfig(): StartConfig {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    throw new StartError(errorLine(err));
+  }
+  // Not yet in domain/config.ts: the dev server's gRPC port (children get TEMPORAL_ADDRESS from it).
+  const temporalPort = parsePort('TEMPORAL_PORT', process.env.TEMPORAL_PORT, 7233);
+  let temporalCli: string;
+  try {
+    temporalCli = resolveBinary('cli');
+  } catch (err) {
+    // The resolver's own message: what was tried and how to fix it (several lines by design).
+    throw new StartError(err instanceof Error ? err.message : String(err));
+  }
+  return { config, temporalPort, dataDir: path.resolve(config.DATA_DIR), temporalCli };
+}
+
+async function preflightPorts(sc: StartConfig): Promise<void> {
+  const { config } = sc;
+  const wanted: { port: number; env: string; what: string; host?: string }[] = [
+    { port: sc.temporalPort, env: 'TEMPORAL_PORT', what: 'Temporal gRPC', host: '127.0.0.1' },
+    { port: config.TEMPORAL_UI_PORT, env: 'TEMPORAL_UI_PORT', what: 'Temporal UI', host: '127.0.0.1' },
+    { port: config.PORT, env: 'PORT', what: 'API' }, // app.listen(PORT): every interface
+  ];
+  if (!config.DATABASE_URL)
+    wanted.push({ port: config.PGLITE_PORT, env: 'PGLITE_PORT', what: 'embedded PostgreSQL', host: '127.0.0.1' });
+  const seen = new Map<number, string>();
+  for (const w of wanted) {
+    const other = seen.get(w.port);
+    if (other) throw new StartError(`${other} and ${w.env} are both ${w.port}; give each its own port`);
+    seen.set(w.port, w.env);
+  }
+  for (const w of wanted) {
+    const check = await checkPort(w.port, w.host);
+    if (check.free) continue;
+    if (check.reason === 'in-use')
+      throw new StartError(`port ${w.port} is already in use (${w.what}); set ${w.env}=... or stop the other process`);
+    if (check.reason === 'not-permitted')
+      throw new StartError(`port ${w.port} needs privileges this user lacks (${w.what}); set ${w.env}=... to a port above 1023`);
+    throw new StartError(`cannot bind port ${w.port} (${w.what}): ${check.detail}; set ${w.env}=...`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+
+/** A TypeScript entry point run by node with tsx's loader: one process, so signals and pids are its own. */
+function startTs(name: string, entry: string, env: NodeJS.ProcessEnv): ManagedChild {
+  const child = new ManagedChild(name, process.execPath, ['--import', TSX_LOADER, path.join(PROJECT_ROOT, entry)], {
+    env,
+    cwd: process.cwd(),
+  });
+  watch(child);
+  return child;
+}
+
+function watch(child: ManagedChild): void {
+  children.push(child);
+  void child.exited.then((exit) => {
+    if (!stopping) void fail(`${child.name} ${describeExit(exit)} unexpectedly; stopping the rest`);
+  });
+}
+
+async function waitForHealth(url: string, deadline: number): Promise<void> {
+  let last = 'no answer';
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+      if (res.status === 200) return;
+      last = `HTTP ${res.status} ${(await res.text()).slice(0, 200)}`;
+    } catch (err) {
+      last = errorLine(err);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  if (!stopping) throw new StartError(`${url} did not answer 200 in time (last: ${last})`);
+}
+
+/** The worker is ready when Temporal lists it (its default identity starts with its pid) as a poller. */
+async function waitForWorker(connection: Connection, sc: StartConfig, pid: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline && !stopping) {
+    const res = await connection.workflowService.describeTaskQueue({
+      namespace: sc.config.TEMPORAL_NAMESPACE,
+      taskQueue: { name: sc.config.TEMPORAL_TASK_QUEUE },
+      taskQueueType: 1, // TASK_QUEUE_TYPE_WORKFLOW
+    });
+    if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${pid}@`))) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  if (!stopping) throw new StartError(`the worker did not poll task queue '${sc.config.TEMPORAL_TASK_QUEUE}' in time`);
+}
+
+async function main(): Promise<void> {
+  const sc = readConfig();
+  const { config } = sc;
+  await preflightPorts(sc);
+
+  let databaseUrl = config.DATABASE_URL;
+  if (databaseUrl) {
+    const shown = redactDatabaseUrl(databaseUrl);
+    if (!shown) throw new StartError('DATABASE_URL is not a valid URL (expected postgres://user:password@host:port/database)');
+    const problem = await probeDatabase(databaseUrl);
+    if (problem)
+      throw new StartError(`cannot reach the database at ${shown}: ${problem}; fix DATABASE_URL, or unset it to use the embedded database`);
+  }
+
+  mkdirSync(sc.dataDir, { recursive: true });
+  lockFile = path.join(sc.dataDir, 'start.pid');
+  const owner = acquireDataDirLock(lockFile);
+  if (owner !== undefined) {
+    lockFile = undefined;
+    throw new StartError(`another npm start (pid ${owner}) is using ${sc.dataDir}; stop it first, or set DATA_DIR=...`);
+  }
+
+  // Database ----------------------------------------------------------------------------------
+  if (!databaseUrl) {
+    const dataDir = path.join(sc.dataDir, 'pglite');
+    say(`embedded PostgreSQL (PGlite) in ${dataDir} on 127.0.0.1:${config.PGLITE_PORT}`);
+    embedded = startEmbeddedPostgres({ dataDir, host: '127.0.0.1', port: config.PGLITE_PORT, maxConnections: PGLITE_MAX_CONNECTIONS });
+    let db: EmbeddedPostgres;
+    try {
+      db = await embedded;
+    } catch (err) {
+      throw new StartError(`cannot start the embedded database in ${dataDir}: ${errorLine(err)}`);
+    }
+    databaseUrl = db.url;
+    void db.died.then((why) => {
+      if (!stopping) void fail(`the embedded database stopped unexpectedly (${why}); stopping the rest`);
+    });
+  }
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  pool.on('error', () => undefined);
+  try {
+    const applied = await migrate(pool);
+    say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+  } catch (err) {
+    throw new StartError(errorLine(err));
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  if (stopping) return;
+
+  // Temporal ----------------------------------------------------------------------------------
+  const dbFile = path.join(sc.dataDir, 'temporal.db');
+  const temporal = new ManagedChild(
+    'temporal',
+    sc.temporalCli,
+    devServerArgs({ port: sc.temporalPort, uiPort: config.TEMPORAL_UI_PORT, dbFile, namespace: config.TEMPORAL_NAMESPACE }),
+    { env: process.env, cwd: process.cwd() },
+  );
+  watch(temporal);
+  const temporalAddress = `127.0.0.1:${sc.temporalPort}`;
+  const connection = await waitForTemporal({
+    address: temporalAddress,
+    namespace: config.TEMPORAL_NAMESPACE,
+    timeoutMs: TEMPORAL_READY_TIMEOUT_MS,
+    gaveUp: () => stopping || !temporal.running,
+  }).catch((err: unknown) => {
+    throw new StartError(errorLine(err));
+  });
+  try {
+    const problems = await searchAttributeProblems(connection, config.TEMPORAL_NAMESPACE);
+    if (problems.length)
+      throw new StartError(
+        `search attributes in ${dbFile} do not match domain/search-attributes.ts: ${problems.join('; ')}` +
+          ' (a type cannot change: rename the attribute, or delete that file and lose its cases)',
+      );
+    if (stopping) return;
+
+    // Worker and API ----------------------------------------------------------------------------
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    // The local dev server speaks plain gRPC; mTLS settings for a real cluster would break the connection.
+    delete childEnv.TEMPORAL_TLS_CERT;
+    delete childEnv.TEMPORAL_TLS_KEY;
+    delete childEnv.TEMPORAL_TLS_CA;
+    if (process.env.TEMPORAL_ADDRESS && process.env.TEMPORAL_ADDRESS !== temporalAddress)
+      say(`TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} ignored: npm start runs its own Temporal on ${temporalAddress} (set TEMPORAL_PORT to move it)`);
+
+    const worker = startTs('worker', 'workers/main.ts', childEnv);
+    if (worker.pid === undefined) return; // its exit handler reports it
+    startTs('api', 'api/main.ts', childEnv);
+
+    const deadline = Date.now() + SYSTEM_READY_TIMEOUT_MS;
+    const healthUrl = `http://127.0.0.1:${config.PORT}/health`;
+    await Promise.all([waitForHealth(healthUrl, deadline), waitForWorker(connection, sc, worker.pid, deadline)]);
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
+  if (stopping) return;
+
+  const dbLine = embedded
+    ? `embedded PGlite, data in ${path.join(sc.dataDir, 'pglite')} (${databaseUrl})`
+    : (redactDatabaseUrl(databaseUrl) ?? 'DATABASE_URL');
+  process.stdout.write(
+    [
+      '',
+      'start: ready',
+      `  Temporal UI   http://localhost:${config.TEMPORAL_UI_PORT}`,
+      `  Temporal gRPC ${temporalAddress}`,
+      `  API           http://localhost:${config.PORT}`,
+      `  Health        http://localhost:${config.PORT}/health`,
+      `  Database      ${dbLine}`,
+      `  Data          ${sc.dataDir} (survives restarts)`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((err: unknown) => {
+  void fail(err instanceof StartError ? err.message : errorLine(err));
+});
