@@ -16,6 +16,8 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS_CA: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   PORT: port.default(3000),
+  /** `npm start` only: the local dev server's gRPC port. */
+  TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   PGLITE_PORT: port.default(5433),
   DATA_DIR: z.string().default('.data'),
@@ -24,6 +26,16 @@ export const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ECQS_URL: z.string().url().optional(),
   ECQS_TOKEN: z.string().optional(),
+  /** R06 sender (every worker process runs one when ECQS_URL is set): see docs/ecqs-contract.md. */
+  ECQS_SENDER: z.enum(['on', 'off']).default('on'),
+  ECQS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  ECQS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  ECQS_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(300_000),
+  /** SAMR random checks (R06): schedule, look-back window, sampling rate, minimum per province. */
+  SAMR_SAMPLING_CRON: z.string().default('0 9 * * MON'),
+  SAMR_SAMPLING_WINDOW_DAYS: z.coerce.number().int().min(1).max(366).default(7),
+  SAMR_SAMPLING_RATE: z.coerce.number().min(0).max(1).default(0.05),
+  SAMR_SAMPLING_MIN: z.coerce.number().int().min(0).default(1),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

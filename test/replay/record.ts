@@ -1,0 +1,153 @@
+/**
+ * Records one history per path into test/histories/ (`npm run histories:record`).
+ * Run it after a deliberate, patched() change to a workflow, and commit the new files next to
+ * the old ones: old histories must keep replaying, or in-flight cases would break on deploy.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { ApplicationInput } from '../../domain/application';
+import {
+  acceptUpdate,
+  approveUpdate,
+  pauseClockUpdate,
+  recordVerificationUpdate,
+  refuseUpdate,
+  requestSupplementUpdate,
+  resumeClockUpdate,
+  supplementSignal,
+} from '../../domain/messages';
+import { licenceApplication } from '../../workflows/licence-application';
+import { createWorker } from '../../workers/worker';
+import { createTestDatabase } from '../helpers/db';
+import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
+import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+
+const OUT = path.join(__dirname, '..', 'histories');
+const TQ = 'record-histories';
+const DAY = 86_400_000;
+
+type Start = (app: ApplicationInput, receivedAt?: string) => Promise<WorkflowHandle<typeof licenceApplication>>;
+type Scenario = (start: Start, sleep: (ms: number) => Promise<void>) => Promise<WorkflowHandle[]>;
+
+const officer = { actor: staff('acceptance-officer') };
+const approver = { actor: staff('approver') };
+
+const scenarios: Record<string, Scenario> = {
+  async 'post-verification'(start) {
+    const h = await start(makeApplication({ applicationId: 'HIST-post-verification' }));
+    await h.executeUpdate(acceptUpdate, { args: [officer] });
+    await h.executeUpdate(approveUpdate, { args: [approver] });
+    await h.result();
+    return [h];
+  },
+  async commitment(start) {
+    const h = await start(
+      makeApplication({ applicationId: 'HIST-commitment', product: 'fertiliser', productNames: ['复合肥料'], notificationCommitment: commitment }),
+      '2021-03-01T02:00:00.000Z',
+    );
+    await waitFor(h, (s) => s.path !== undefined);
+    await h.executeUpdate(approveUpdate, { args: [approver] });
+    await h.result();
+    return [h];
+  },
+  async 'renewal-exempt'(start) {
+    const h = await start(makeApplication({ applicationId: 'HIST-renewal-exempt', type: 'renewal', currentCertificateNumber: '(京)XK08-001-00001', conditionsUnchanged: true }));
+    await h.executeUpdate(acceptUpdate, { args: [officer] });
+    await h.executeUpdate(approveUpdate, { args: [approver] });
+    await h.result();
+    return [h];
+  },
+  async 'verify-then-issue'(start) {
+    const h = await start(makeApplication({ applicationId: 'HIST-verify-then-issue', type: 'renewal', currentCertificateNumber: '(京)XK08-001-00002', conditionsUnchanged: false }));
+    await h.executeUpdate(acceptUpdate, { args: [officer] });
+    await h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: ['V-1', 'V-2'] }] });
+    await h.executeUpdate(approveUpdate, { args: [approver] });
+    await h.result();
+    return [h];
+  },
+  async 'supplement-deemed-refused'(start, sleep) {
+    const h = await start(makeApplication({ applicationId: 'HIST-supplement-deemed-refused' }));
+    await h.executeUpdate(requestSupplementUpdate, { args: [{ ...officer, items: ['检验报告缺页'] }] });
+    await h.signal(supplementSignal, { actor: applicant(), documents: [{ name: '检验报告', type: 'inspection-report', sha256: 'b'.repeat(64) }] });
+    await sleep(10 * DAY);
+    await waitFor(h, (s) => s.acceptance === 'deemed');
+    await h.executeUpdate(refuseUpdate, { args: [{ ...approver, reasons: ['生产条件不符合要求'] }] });
+    await h.result();
+    return [h];
+  },
+  async 'pause-breach'(start, sleep) {
+    const h = await start(makeApplication({ applicationId: 'HIST-pause-breach' }));
+    await h.executeUpdate(acceptUpdate, { args: [officer] });
+    await sleep(DAY);
+    await h.executeUpdate(pauseClockUpdate, { args: [{ actor: staff('reviewer'), kind: 'testing', reason: '产品送检', applicantNotifiedAt: '2026-01-01T00:00:00Z' }] });
+    await sleep(5 * DAY);
+    await h.executeUpdate(resumeClockUpdate, { args: [{ actor: staff('reviewer') }] });
+    await sleep(20 * DAY);
+    await waitFor(h, (s) => s.breach !== undefined);
+    await h.executeUpdate(approveUpdate, { args: [approver] });
+    await h.result();
+    return [h];
+  },
+  async 'intake-rejected'(start) {
+    const h = await start(makeApplication({ applicationId: 'HIST-intake-rejected', capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } }));
+    await h.result();
+    return [h];
+  },
+};
+
+async function waitFor(h: WorkflowHandle<typeof licenceApplication>, ok: (s: Awaited<ReturnType<typeof statusOf>>) => boolean) {
+  for (let i = 0; i < 200; i++) {
+    if (ok(await statusOf(h))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting on ${h.workflowId}`);
+}
+async function statusOf(h: WorkflowHandle<typeof licenceApplication>) {
+  const { statusQuery } = await import('../../domain/messages');
+  return h.query(statusQuery);
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const db = await createTestDatabase();
+  const bundle = await workflowBundle();
+  mkdirSync(OUT, { recursive: true });
+  try {
+    for (const [name, run] of Object.entries(scenarios)) {
+      if (only.length && !only.includes(name)) continue;
+      const env = await createTimeSkippingEnv();
+      try {
+        const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TQ, pool: db.pool, workflowBundle: bundle });
+        const handles = await worker.runUntil(
+          run(
+            async (app, receivedAt) =>
+              env.client.workflow.start(licenceApplication, {
+                taskQueue: TQ,
+                workflowId: app.applicationId,
+                args: [{ application: app, receivedAt: receivedAt ?? new Date(await env.currentTimeMs()).toISOString() }],
+              }),
+            (ms) => env.sleep(ms),
+          ),
+        );
+        for (const h of handles) {
+          const history = await h.fetchHistory();
+          // The file is named by workflow id: replay needs the original id (child ids derive from it).
+          const file = path.join(OUT, `${h.workflowId}.json`);
+          writeFileSync(file, historyToJSON(history));
+          console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+        }
+      } finally {
+        await env.teardown();
+      }
+    }
+  } finally {
+    await db.drop();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
