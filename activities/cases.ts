@@ -11,6 +11,7 @@ import { PRODUCTS, policyById } from '../domain/policy';
 import type { ProvinceCode } from '../domain/provinces';
 import type { Actor } from '../domain/roles';
 import { inTransaction } from './db';
+import { enqueueCertificateEvent, enqueueTransitionRecord } from './ecqs';
 
 export interface AuditEntry {
   eventKey: string;
@@ -81,14 +82,17 @@ export function createCaseActivities(pool: Pool) {
     async recordTransition(input: AuditEntry & { set?: CaseFields }): Promise<void> {
       await inTransaction(pool, async (c) => {
         const fresh = await appendAudit(c, input);
-        if (!fresh || !input.set) return;
-        const entries = Object.entries(input.set).filter(([k]) => CASE_COLUMNS.has(k as keyof CaseFields));
-        if (!entries.length) return;
-        const assignments = entries.map(([k], i) => `${k} = $${i + 2}`).join(', ');
-        await c.query(`UPDATE applications SET ${assignments}, updated_at = now() WHERE id = $1`, [
-          input.applicationId,
-          ...entries.map(([, v]) => v),
-        ]);
+        if (!fresh) return;
+        const entries = Object.entries(input.set ?? {}).filter(([k]) => CASE_COLUMNS.has(k as keyof CaseFields));
+        if (entries.length) {
+          const assignments = entries.map(([k], i) => `${k} = $${i + 2}`).join(', ');
+          await c.query(`UPDATE applications SET ${assignments}, updated_at = now() WHERE id = $1`, [
+            input.applicationId,
+            ...entries.map(([, v]) => v),
+          ]);
+        }
+        // R06: acceptances and decisions go to e-CQS, in this transaction (outbox).
+        await enqueueTransitionRecord(c, input);
       });
     },
 
@@ -141,6 +145,7 @@ export function createCaseActivities(pool: Pool) {
           details: { number, issuedOn: input.issuedOn, validUntil: until, supersedes },
         }, number);
         await c.query(`UPDATE applications SET stage = 'issued', updated_at = now() WHERE id = $1`, [input.applicationId]);
+        await enqueueCertificateEvent(c, { eventKey: input.eventKey, event: 'certificate-issued', certificateNumber: number, occurredAt: input.issuedAt });
         return { number, issuedOn: input.issuedOn, validUntil: until, supersedes };
       });
     },

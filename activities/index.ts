@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { createCalendarActivities } from './calendar';
 import { createCaseActivities } from './cases';
+import { createSupervisionActivities } from './supervision';
 import type { Activities } from './types';
 
 export interface ActivityDeps {
@@ -11,6 +12,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createCaseActivities(deps.pool),
+    ...createSupervisionActivities(deps.pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
   };
 }

@@ -1,5 +1,6 @@
 /** Activity signatures as workflows see them (type-only: workflows never import activity code). */
 import type { CaseActivities } from './cases';
+import type { SupervisionActivities } from './supervision';
 
 
 export interface SlaInput {
@@ -21,4 +22,4 @@ export interface CalendarActivities {
   computeDeadline(input: SlaInput): Promise<SlaResult>;
 }
 
-export type Activities = CaseActivities & CalendarActivities;
+export type Activities = CaseActivities & CalendarActivities & SupervisionActivities;

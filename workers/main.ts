@@ -3,12 +3,14 @@
  * SIGINT/SIGTERM: the SDK stops polling, lets in-flight tasks finish within the grace time,
  * then exits.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../domain/config';
 import { temporalTls } from './tls';
-import { createWorker } from './worker';
+import { ensureSamrSamplingSchedule } from './samr-schedule';
+import { createWorker, startEcqsSender } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,7 +27,25 @@ async function main(): Promise<void> {
       calendarDir: config.CALENDAR_DIR,
     });
     console.log(`worker: polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
-    await worker.run();
+    // R06: deliver the e-CQS outbox beside the worker; stopped after the worker drains.
+    const sender = startEcqsSender(config, pool, (level, msg, fields) => console[level](`e-CQS: ${msg}`, fields ?? ''));
+    if (!sender) console.warn('worker: ECQS_URL not set (or ECQS_SENDER=off): e-CQS records stay in the outbox');
+    // R06: SAMR random checks; idempotent, so every worker may ensure it.
+    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
+    await ensureSamrSamplingSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      cron: config.SAMR_SAMPLING_CRON,
+      windowDays: config.SAMR_SAMPLING_WINDOW_DAYS,
+      rate: config.SAMR_SAMPLING_RATE,
+      minPerProvince: config.SAMR_SAMPLING_MIN,
+    })
+      .catch((err: unknown) => console.warn(`worker: SAMR sampling schedule not ensured: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => void clientConnection.close());
+    try {
+      await worker.run();
+    } finally {
+      await sender?.stop();
+    }
   } finally {
     await connection.close();
     await pool.end();

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import { EcqsSender, type EcqsSenderOptions } from '../activities/ecqs';
+import type { Config } from '../domain/config';
 
 export const DEFAULT_TASK_QUEUE = 'licence-applications';
 
@@ -31,4 +33,23 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     shutdownGraceTime: '20 seconds',
     ...deps.extra,
   });
+}
+
+/**
+ * R06: the e-CQS sender of this worker process (every worker runs one; they share the outbox
+ * safely). Undefined when ECQS_URL is unset or ECQS_SENDER=off: records then wait in the outbox.
+ */
+export function startEcqsSender(config: Config, pool: Pool, log?: EcqsSenderOptions['log']): EcqsSender | undefined {
+  if (!config.ECQS_URL || config.ECQS_SENDER === 'off') return undefined;
+  const sender = new EcqsSender({
+    pool,
+    url: config.ECQS_URL,
+    token: config.ECQS_TOKEN,
+    requestTimeoutMs: config.ECQS_TIMEOUT_MS,
+    concurrency: config.ECQS_CONCURRENCY,
+    backoff: { maxMs: config.ECQS_BACKOFF_MAX_MS },
+    log,
+  });
+  sender.start();
+  return sender;
 }

@@ -1,3 +1,4 @@
 // Every workflow type the worker registers.
 export { licenceApplication } from './licence-application';
 export { followUpInspection } from './follow-up';
+export { licenceLifecycle } from './licence-lifecycle';

@@ -44,6 +44,10 @@ import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
 import { endOfShanghaiDay, shanghaiDate } from '../domain/time';
 import { followUpInspection, type FollowUpInput } from './follow-up';
+// After issuance: the licence's own lifecycle (L05) and the renewal hand-over.
+import { getExternalWorkflowHandle, patched } from '@temporalio/workflow';
+import { lifecycleWorkflowId, renewalIssuedSignal } from '../domain/supervision';
+import { licenceLifecycle, type LifecycleInput } from './licence-lifecycle';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -488,6 +492,37 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     });
     s.followUpWorkflowId = childId;
     s.timeline.push({ at: nowIso(), stage: s.stage, event: `follow-up-started:${followUp.kind}`, note: childId });
+  }
+  // The licence's own life (L05): one lifecycle per certificate, outliving this case; a renewal
+  // tells the old certificate's lifecycle to hand over. Patched: cases issued before this ran without.
+  if (patched('licence-lifecycle')) {
+    const lifecycleId = lifecycleWorkflowId(cert.number);
+    const lifecycleInput: LifecycleInput = {
+      certificateNumber: cert.number,
+      applicationId: app.applicationId,
+      province: app.province,
+      product: app.product,
+      uscc: app.enterprise.uscc,
+      enterpriseName: app.enterprise.name,
+      enterpriseAddress: app.enterprise.registeredAddress,
+      issuedOn: cert.issuedOn,
+      validUntil: cert.validUntil,
+      policyVersion: policy.id,
+    };
+    await startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });
+    s.timeline.push({ at: nowIso(), stage: s.stage, event: 'lifecycle-started', note: lifecycleId });
+    if (cert.supersedes) {
+      try {
+        await getExternalWorkflowHandle(lifecycleWorkflowId(cert.supersedes)).signal(renewalIssuedSignal, {
+          applicationId: app.applicationId,
+          newCertificateNumber: cert.number,
+          at: nowIso(),
+        });
+      } catch (err) {
+        // The old certificate predates lifecycles, or its lifecycle already ended: the database says superseded.
+        log.warn('no lifecycle to hand over from', { certificate: cert.supersedes, error: String(err) });
+      }
+    }
   }
   return finish();
 
