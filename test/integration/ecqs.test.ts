@@ -150,9 +150,9 @@ describe('e-CQS outbox', () => {
     const at = (m: number) => new Date(Date.UTC(2026, 0, 6, 2, m)).toISOString();
     const id = app.applicationId;
     await acts.recordReceipt({ application: app, receivedAt: at(0), eventKey: `${id}:received:1` });
-    const accept = { eventKey: `${id}:accepted:1`, applicationId: id, action: 'accepted', actor: { id: 'officer-1', role: 'acceptance-officer' }, occurredAt: at(1), set: { stage: 'under-review', accepted_at: at(1), acceptance: 'officer' as const } };
+    const accept = { eventKey: `${id}:accepted:1`, applicationId: id, action: 'accepted', actor: { id: 'officer-1', role: 'acceptance-officer' as const }, occurredAt: at(1), set: { stage: 'under-review', accepted_at: at(1), acceptance: 'officer' as const } };
     const routed = { eventKey: `${id}:routed:1`, applicationId: id, action: 'routed', occurredAt: at(2), set: { policy_version: '2020-09-29', path: 'post-verification' } };
-    const approve = { eventKey: `${id}:approved:1`, applicationId: id, action: 'approved', actor: { id: 'approver-1', role: 'approver' }, occurredAt: at(3), details: { withinDeadline: true, deadlineAt: at(50) }, set: { stage: 'issuing', decision: 'approved', decided_at: at(3) } };
+    const approve = { eventKey: `${id}:approved:1`, applicationId: id, action: 'approved', actor: { id: 'approver-1', role: 'approver' as const }, occurredAt: at(3), details: { withinDeadline: true, deadlineAt: at(50) }, set: { stage: 'issuing', decision: 'approved', decided_at: at(3) } };
     const issue = { applicationId: id, eventKey: `${id}:certificate:1`, issuedAt: at(4), issuedOn: '2026-01-06', policyVersion: '2020-09-29' };
     for (let attempt = 0; attempt < 2; attempt++) {
       // A retried activity (same event key) must add nothing.
