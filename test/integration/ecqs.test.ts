@@ -3,6 +3,8 @@
  * hangs and recovers. Proves: records are written in the state change's transaction and once;
  * nothing is lost; nothing is reordered within a case; duplicates are harmless.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import type { Pool } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +133,13 @@ describe('e-CQS outbox', () => {
     expect(EcqsRecord.safeParse({ ...(rows[0]!.payload as object), schemaVersion: '2.0' }).success).toBe(false);
   });
 
+  it('R06: the contract document embeds exactly the schema the code enforces', () => {
+    const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'ecqs-contract.md'), 'utf8');
+    const block = /## JSON Schema[^\n]*\n(?:<!--[^\n]*-->\n)?```json\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(block, 'docs/ecqs-contract.md has no JSON Schema block').toBeDefined();
+    expect(JSON.parse(block!)).toEqual(ecqsJsonSchema());
+  });
+
   it('R06: a record is written in the same transaction as its state change: rollback leaves no record', async () => {
     await expect(
       inTransaction(db.pool, async (c) => {
@@ -151,7 +160,7 @@ describe('e-CQS outbox', () => {
     const id = app.applicationId;
     await acts.recordReceipt({ application: app, receivedAt: at(0), eventKey: `${id}:received:1` });
     const accept = { eventKey: `${id}:accepted:1`, applicationId: id, action: 'accepted', actor: { id: 'officer-1', role: 'acceptance-officer' as const }, occurredAt: at(1), set: { stage: 'under-review', accepted_at: at(1), acceptance: 'officer' as const } };
-    const routed = { eventKey: `${id}:routed:1`, applicationId: id, action: 'routed', occurredAt: at(2), set: { policy_version: '2020-09-29', path: 'post-verification' } };
+    const routed = { eventKey: `${id}:routed:1`, applicationId: id, action: 'routed', occurredAt: at(2), set: { stage: 'under-review', policy_version: '2020-09-29', path: 'post-verification' } };
     const approve = { eventKey: `${id}:approved:1`, applicationId: id, action: 'approved', actor: { id: 'approver-1', role: 'approver' as const }, occurredAt: at(3), details: { withinDeadline: true, deadlineAt: at(50) }, set: { stage: 'issuing', decision: 'approved', decided_at: at(3) } };
     const issue = { applicationId: id, eventKey: `${id}:certificate:1`, issuedAt: at(4), issuedOn: '2026-01-06', policyVersion: '2020-09-29' };
     for (let attempt = 0; attempt < 2; attempt++) {
