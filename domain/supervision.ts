@@ -155,6 +155,8 @@ export interface FollowUpDetail {
   rectification?: { orderedAt: string; rectifyBy: string; dueAt: string };
   outcome?: 'passed' | 'rectified' | 'revoked' | 'licence-ended';
   revocation?: { at: string; ground: RevocationGround; ban?: { rule: string; endsOn: string } };
+  /** The licence ended elsewhere (cancelled, revoked, expired) while this follow-up was open. */
+  licenceEnded?: { status: LicenceStatus; at: string };
 }
 
 export const assignTeamUpdate = defineUpdate<FollowUpDetail, [AssignTeamInput]>('assignTeam');

@@ -283,7 +283,7 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
     log.info('licence ended: nothing left to inspect', { status, certificate: input.certificateNumber });
     d.stage = 'closed';
     d.outcome = d.outcome ?? 'licence-ended';
-    d.revocation ??= status === 'revoked' ? { at, ground: 'conditions-not-met' } : undefined;
+    d.licenceEnded = { status, at };
     publish();
   });
 
