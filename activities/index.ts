@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { createCalendarActivities } from './calendar';
 import { createCaseActivities } from './cases';
 import { createSupervisionActivities } from './supervision';
+import { createSamplingActivities } from './sampling';
 import type { Activities } from './types';
 
 export interface ActivityDeps {
@@ -14,5 +15,6 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createCaseActivities(deps.pool),
     ...createSupervisionActivities(deps.pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
+    ...createSamplingActivities(deps.pool),
   };
 }

@@ -1,6 +1,9 @@
 /** Activity signatures as workflows see them (type-only: workflows never import activity code). */
 import type { CaseActivities } from './cases';
 import type { SupervisionActivities } from './supervision';
+import type { SamplingActivities } from './sampling';
+
+export type { SamplingActivities };
 
 
 export interface SlaInput {
@@ -22,4 +25,4 @@ export interface CalendarActivities {
   computeDeadline(input: SlaInput): Promise<SlaResult>;
 }
 
-export type Activities = CaseActivities & CalendarActivities & SupervisionActivities;
+export type Activities = CaseActivities & CalendarActivities & SamplingActivities & SupervisionActivities;
