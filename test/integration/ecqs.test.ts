@@ -103,6 +103,8 @@ async function outbox(): Promise<{ record_id: string; case_id: string; seq: numb
 
 /** Nothing lost, nothing reordered, each record acknowledged exactly once. */
 async function expectDeliveredExactlyOnceInOrder(p: EcqsPeer, total: number): Promise<void> {
+  // The peer may hold the last record a moment before the sender has written its acknowledgement.
+  await eventually(() => ecqsBacklog(db.pool), (b) => b.pending === 0 && b.parked === 0);
   const rows = await outbox();
   expect(rows).toHaveLength(total);
   expect(rows.filter((r) => r.acked_at === null)).toEqual([]);
