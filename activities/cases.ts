@@ -26,6 +26,8 @@ export interface AuditEntry {
 /** Columns of `applications` a transition may set. */
 export interface CaseFields {
   stage?: string;
+  /** The workflow's stage-change counter at the time of this write (see 0004_stage_seq.sql). */
+  stage_seq?: number;
   accepted_at?: string;
   acceptance?: 'officer' | 'deemed';
   policy_version?: string;
@@ -83,13 +85,18 @@ export function createCaseActivities(pool: Pool) {
       await inTransaction(pool, async (c) => {
         const fresh = await appendAudit(c, input);
         if (!fresh) return;
-        const entries = Object.entries(input.set ?? {}).filter(([k]) => CASE_COLUMNS.has(k as keyof CaseFields));
-        if (entries.length) {
-          const assignments = entries.map(([k], i) => `${k} = $${i + 2}`).join(', ');
-          await c.query(`UPDATE applications SET ${assignments}, updated_at = now() WHERE id = $1`, [
-            input.applicationId,
-            ...entries.map(([, v]) => v),
-          ]);
+        const { stage, stage_seq: seq, ...rest } = input.set ?? {};
+        const entries = Object.entries(rest).filter(([k]) => CASE_COLUMNS.has(k as keyof CaseFields));
+        const params: unknown[] = [input.applicationId, ...entries.map(([, v]) => v)];
+        const assignments = entries.map(([k], i) => `${k} = $${i + 2}`);
+        if (stage !== undefined) {
+          // An older stage never overwrites a newer one.
+          params.push(seq ?? 0, stage);
+          const n = params.length - 1;
+          assignments.push(`stage = CASE WHEN $${n}::int >= stage_seq THEN $${n + 1} ELSE stage END`, `stage_seq = GREATEST(stage_seq, $${n}::int)`);
+        }
+        if (assignments.length) {
+          await c.query(`UPDATE applications SET ${assignments.join(', ')}, updated_at = now() WHERE id = $1`, params);
         }
         // R06: acceptances and decisions go to e-CQS, in this transaction (outbox).
         await enqueueTransitionRecord(c, input);
@@ -100,8 +107,13 @@ export function createCaseActivities(pool: Pool) {
      * L07, R05: assigns the next serial for (province, product code) and writes the electronic
      * certificate. A case gets exactly one certificate however often this runs.
      */
-    async issueCertificate(input: { applicationId: string; eventKey: string; issuedAt: string; issuedOn: string; policyVersion: string }): Promise<IssuedCertificate> {
+    async issueCertificate(input: { applicationId: string; eventKey: string; issuedAt: string; issuedOn: string; policyVersion: string; stageSeq?: number }): Promise<IssuedCertificate> {
       return inTransaction(pool, async (c) => {
+        // Lock the case first: a retry running beside a slow first attempt waits here, then
+        // sees the certificate the first one committed (READ COMMITTED reads anew per statement).
+        const row = await c.query<{ payload: ApplicationInput }>('SELECT payload FROM applications WHERE id = $1 FOR UPDATE', [input.applicationId]);
+        const app = row.rows[0]?.payload;
+        if (!app) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no record`, 'MissingApplication');
         const existing = await c.query<{ number: string; issued_on: string; valid_until: string; supersedes: string | null }>(
           `SELECT number, to_char(issued_on, 'YYYY-MM-DD') AS issued_on, to_char(valid_until, 'YYYY-MM-DD') AS valid_until, supersedes
              FROM certificates WHERE application_id = $1`,
@@ -110,9 +122,6 @@ export function createCaseActivities(pool: Pool) {
         const found = existing.rows[0];
         if (found) return { number: found.number, issuedOn: found.issued_on, validUntil: found.valid_until, supersedes: found.supersedes ?? undefined };
 
-        const row = await c.query<{ payload: ApplicationInput }>('SELECT payload FROM applications WHERE id = $1 FOR UPDATE', [input.applicationId]);
-        const app = row.rows[0]?.payload;
-        if (!app) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no record`, 'MissingApplication');
         const product = PRODUCTS[app.product];
         const serial = await c.query<{ last_serial: number }>(
           `INSERT INTO certificate_serials (province, industry_code, product_code, last_serial) VALUES ($1, $2, $3, 1)
@@ -144,7 +153,10 @@ export function createCaseActivities(pool: Pool) {
           occurredAt: input.issuedAt,
           details: { number, issuedOn: input.issuedOn, validUntil: until, supersedes },
         }, number);
-        await c.query(`UPDATE applications SET stage = 'issued', updated_at = now() WHERE id = $1`, [input.applicationId]);
+        await c.query(
+          `UPDATE applications SET stage = CASE WHEN $2::int >= stage_seq THEN 'issued' ELSE stage END, stage_seq = GREATEST(stage_seq, $2::int), updated_at = now() WHERE id = $1`,
+          [input.applicationId, input.stageSeq ?? 0],
+        );
         await enqueueCertificateEvent(c, { eventKey: input.eventKey, event: 'certificate-issued', certificateNumber: number, occurredAt: input.issuedAt });
         return { number, issuedOn: input.issuedOn, validUntil: until, supersedes };
       });

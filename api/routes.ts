@@ -33,6 +33,7 @@ import { followUpStatusQuery, recordInspectionUpdate } from '../workflows/follow
 import type { LicenceApplicationInput } from '../workflows/licence-application';
 import { actorOf, isStaff } from './auth';
 import { renderDocs, DOCS_CSP } from './docs';
+import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { HttpProblem } from './problem';
 import { type AnyRoute, type Ctx, defineRoute, type Reply, type ResponseDoc } from './route';
@@ -571,6 +572,22 @@ const health = defineRoute({
   },
 });
 
+const metrics = defineRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'metrics',
+  tag: 'operations',
+  summary: 'Prometheus metrics',
+  description: 'Cases by stage, decisions in and out of deadline, working days to decision, overdue decisions and follow-ups, e-CQS outbox depth. Computed at scrape time; restrict it at the network edge.',
+  rules: ['R07', 'R08', 'R06'],
+  roles: 'public',
+  responses: { 200: { description: 'Prometheus text format', contentType: METRICS_CONTENT_TYPE, schema: S.DocsPage } },
+  async handler({ deps }) {
+    const body = await renderMetrics({ pool: deps.pool, client: deps.client, calendar: currentCalendar(deps.calendarDir) });
+    return { status: 200, body, contentType: METRICS_CONTENT_TYPE };
+  },
+});
+
 let openApiCache: Record<string, unknown> | undefined;
 const openapi = defineRoute({
   method: 'get',
@@ -611,6 +628,7 @@ export const ROUTES: readonly AnyRoute[] = [
   certificate,
   deadline,
   health,
+  metrics,
   openapi,
   docs,
 ];

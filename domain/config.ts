@@ -16,6 +16,8 @@ export const ConfigSchema = z.object({
   TEMPORAL_TLS_CA: z.string().optional(),
   DATABASE_URL: z.string().optional(),
   PORT: port.default(3000),
+  /** Prometheus endpoint of each worker for the SDK's metrics; 0 turns it off (several workers on one host need distinct ports). */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** `npm start` only: the local dev server's gRPC port. */
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),

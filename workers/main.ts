@@ -4,10 +4,11 @@
  * then exits.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../domain/config';
+import { createPinoLogger, temporalLoggerFrom } from './logging';
 import { temporalTls } from './tls';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
 import { createWorker, startEcqsSender } from './worker';
@@ -15,6 +16,12 @@ import { createWorker, startEcqsSender } from './worker';
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
+  const logger = createPinoLogger(config.LOG_LEVEL === 'silent' ? 'silent' : config.LOG_LEVEL, 'worker');
+  // The SDK's own worker metrics (task latencies, slots, polls) for Prometheus, per worker.
+  Runtime.install({
+    logger: temporalLoggerFrom(logger),
+    telemetryOptions: config.WORKER_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } : {},
+  });
   const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
   await migrate(pool);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
@@ -26,7 +33,7 @@ async function main(): Promise<void> {
       pool,
       calendarDir: config.CALENDAR_DIR,
     });
-    console.log(`worker: polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
+    logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, metricsPort: config.WORKER_METRICS_PORT }, 'worker polling');
     // R06: deliver the e-CQS outbox beside the worker; stopped after the worker drains.
     const sender = startEcqsSender(config, pool, (level, msg, fields) => console[level](`e-CQS: ${msg}`, fields ?? ''));
     if (!sender) console.warn('worker: ECQS_URL not set (or ECQS_SENDER=off): e-CQS records stay in the outbox');

@@ -9,8 +9,10 @@
 import {
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -44,8 +46,6 @@ import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
 import { endOfShanghaiDay, shanghaiDate } from '../domain/time';
 import { followUpInspection, type FollowUpInput } from './follow-up';
-// After issuance: the licence's own lifecycle (L05) and the renewal hand-over.
-import { getExternalWorkflowHandle, patched } from '@temporalio/workflow';
 import { lifecycleWorkflowId, renewalIssuedSignal } from '../domain/supervision';
 import { licenceLifecycle, type LifecycleInput } from './licence-lifecycle';
 
@@ -99,7 +99,6 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   /** Update handlers answer with the deadline the clock computed for the new state. */
   const clockSettled = () => condition(() => (computedEpoch === clockEpoch && s.deadline !== undefined) || s.decision !== undefined);
   let decisionClock: SlaResult | undefined;
-  let decisionLimitUsed: Limit | undefined;
 
   const keyCounts = new Map<string, number>();
   /** Stable across retries and replays: the same step of the same case always has the same key. */
@@ -141,8 +140,11 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     upsertSearchAttributes(pairs);
   };
 
+  // Numbers stage changes so the database keeps the newest one whatever order writes land in.
+  let stageSeq = 0;
   const setStage = (stage: Stage, event: string, by?: Actor, note?: string) => {
     s.stage = stage;
+    stageSeq++;
     s.timeline.push({ at: nowIso(), stage, event, by: by ? `${by.role}:${by.id}` : undefined, note });
     publishSearchAttributes();
   };
@@ -155,7 +157,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       actor: extra.actor ? { id: extra.actor.id, role: extra.actor.role } : undefined,
       reason: extra.reason,
       details: extra.details,
-      set: { stage: s.stage, ...extra.set },
+      set: { stage: s.stage, stage_seq: stageSeq, ...extra.set },
       occurredAt: nowIso(),
     });
 
@@ -358,7 +360,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     if (!s.deadline || !decisionClock) return s;
     const today = shanghaiDate(Date.now());
     const used = decisionClock.countedDays.filter((d) => d <= today).length;
-    const n = decisionLimitUsed?.n ?? decisionClock.countedDays.length;
+    const n = s.deadline.limit.n;
     return {
       ...s,
       deadline: {
@@ -450,13 +452,15 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   await record('routed', { reason: route.why, set: { policy_version: policy.id, path: route.path } });
 
   // The decision clock runs from acceptance, beside whatever the case waits for.
-  decisionLimitUsed = decisionLimit(policy, route.path);
   const decided = () => s.decision !== undefined;
-  const clock = runDecisionClock(decisionLimitUsed, policy.limits.reminderLeadWorkingDays, decided);
+  const clock = runDecisionClock(decisionLimit(policy, route.path), policy.limits.reminderLeadWorkingDays, decided);
 
   await condition(decided);
   await clock;
   if (s.decision!.outcome !== 'approved') return finish();
+  // The decision's own audit write comes first, then the certificate. Patched: cases decided
+  // before this scheduled the certificate while the decision's write was still running.
+  if (patched('decision-recorded-before-issuance')) await condition(allHandlersFinished);
 
   // L07, R05: the electronic certificate. Exactly one per case, even under retries.
   const issuedAt = nowIso();
@@ -466,6 +470,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     issuedAt,
     issuedOn: shanghaiDate(issuedAt),
     policyVersion: policy.id,
+    stageSeq: stageSeq + 1,
   });
   s.certificate = { number: cert.number, issuedOn: cert.issuedOn, validUntil: cert.validUntil };
   setStage('issued', 'certificate-issued', undefined, cert.number);

@@ -159,7 +159,11 @@ describe('licenceApplication', () => {
       expect(s.acceptedAt).toBe(receivedAt);
       expect(s.stage).toBe('under-review');
       expect(s.timeline.find((t) => t.event === 'deemed-accepted')?.note).toContain('L01');
-      const row = await db.pool.query('SELECT acceptance, accepted_at FROM applications WHERE id = $1', [app.applicationId]);
+      // The record is written by an activity just after the state change.
+      const row = await eventually(
+        () => db.pool.query('SELECT acceptance, accepted_at FROM applications WHERE id = $1', [app.applicationId]),
+        (r) => r.rows[0]?.acceptance !== null,
+      );
       expect(row.rows[0].acceptance).toBe('deemed');
       expect(new Date(row.rows[0].accepted_at).toISOString()).toBe(receivedAt);
     });

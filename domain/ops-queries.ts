@@ -1,0 +1,19 @@
+/**
+ * The visibility queries ops use to find stuck cases, in the Temporal UI's search box or with
+ * `temporal workflow list --query "..."`. README "Finding stuck cases" lists these same strings,
+ * and test/integration/ops.test.ts runs them against a real server.
+ */
+import { SA } from './search-attributes';
+
+const running = `ExecutionStatus = 'Running'`;
+/** What a follow-up child can be waiting on (workflows/follow-up.ts). */
+const FOLLOW_UP_WAITS = `'team-assignment', 'inspection', 'rectification'`;
+
+export const OPS_QUERIES = {
+  overdueDecisionsIn: (province: string) =>
+    `${SA.overdue.name} = true AND ${SA.province.name} = '${province}' AND ${SA.waitingOn.name} IN ('decision', 'verification') AND ${running}`,
+  waitingOnApplicant: `${SA.waitingOn.name} = 'applicant' AND ${running}`,
+  followUpsPastWindow: `${SA.overdue.name} = true AND ${SA.waitingOn.name} IN (${FOLLOW_UP_WAITS}) AND ${running}`,
+  waitingForPredecessor: `${SA.waitingOn.name} = 'predecessor-cancellation' AND ${running}`,
+  decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
+} as const;
