@@ -23,6 +23,7 @@ import {
 import { shanghaiDate } from '../domain/time';
 import { appendAudit } from './cases';
 import { inTransaction } from './db';
+import { enqueueCertificateEvent } from './ecqs';
 
 type ActorRef = Pick<Actor, 'id' | 'role'>;
 
@@ -245,6 +246,15 @@ export function createSupervisionActivities(pool: Pool) {
           } else {
             await c.query(`UPDATE certificates SET status = 'revoked', status_changed_at = now() WHERE number = $1`, [input.certificateNumber]);
             revokedNow = true;
+            // R06: the revocation goes to e-CQS with the state change (outbox).
+            await enqueueCertificateEvent(c, {
+              eventKey: `revocation:${input.certificateNumber}`,
+              event: 'certificate-revoked',
+              certificateNumber: input.certificateNumber,
+              occurredAt: input.occurredAt,
+              actor: input.actor,
+              reasons: [`${input.ground}: ${input.reason}`],
+            });
           }
         }
         const rule = banFor(input.ground, cert.product);
@@ -289,6 +299,17 @@ export function createSupervisionActivities(pool: Pool) {
               WHERE number = $1 AND status IN ('valid', 'deemed-renewed')`,
             [input.certificateNumber, input.status, input.deemedRenewedUntil ?? null],
           );
+          if (input.status === 'cancelled') {
+            // R06: a cancellation (注销) goes to e-CQS with the state change (outbox).
+            await enqueueCertificateEvent(c, {
+              eventKey: input.eventKey,
+              event: 'certificate-cancelled',
+              certificateNumber: input.certificateNumber,
+              occurredAt: input.occurredAt,
+              actor: input.actor,
+              reasons: input.reason ? [input.reason] : undefined,
+            });
+          }
         }
         const r = await c.query<{ status: LicenceStatus }>('SELECT status FROM certificates WHERE number = $1', [input.certificateNumber]);
         if (!r.rows[0]) throw ApplicationFailure.nonRetryable(`no certificate ${input.certificateNumber}`, 'MissingCertificate');
@@ -318,6 +339,15 @@ export function createSupervisionActivities(pool: Pool) {
           `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address) WHERE number = $1`,
           [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null],
         );
+        // R06: a change (变更) goes to e-CQS with the state change (outbox).
+        await enqueueCertificateEvent(c, {
+          eventKey: input.eventKey,
+          event: 'certificate-changed',
+          certificateNumber: input.certificateNumber,
+          occurredAt: input.occurredAt,
+          actor: input.actor,
+          changes: { enterpriseName: input.enterpriseName, enterpriseAddress: input.enterpriseAddress },
+        });
       });
     },
 

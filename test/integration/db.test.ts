@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaseActivities } from '../../activities/cases';
+import { createSupervisionActivities } from '../../activities/supervision';
 import { migrate } from '../../db/migrate';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeApplication } from '../helpers/fixtures';
@@ -51,5 +52,30 @@ describe('PostgreSQL schema', () => {
       numbers.push(a.number);
     }
     expect(numbers).toEqual(['(粤)XK08-001-00001', '(粤)XK08-001-00002', '(浙)XK08-001-00001']);
+  });
+
+  it('R06: a change, a cancellation and a revocation each become one e-CQS record, in order, written with the state change', async () => {
+    const acts = createCaseActivities(db.pool);
+    const sup = createSupervisionActivities(db.pool);
+    const certs: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const app = makeApplication();
+      await acts.recordReceipt({ application: app, receivedAt: '2026-11-20T02:00:00.000Z', eventKey: `${app.applicationId}:received:1` });
+      const c = await acts.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt: '2026-11-27T02:00:00.000Z', issuedOn: '2026-11-27', policyVersion: '2024-09-25' });
+      certs.push(c.number);
+    }
+    const [a, b] = certs as [string, string];
+    const base = { applicationId: 'n/a', actor: { id: 'sup-1', role: 'supervisor' as const }, occurredAt: '2026-11-28T02:00:00.000Z' };
+    const change = { ...base, eventKey: `licence/${a}:change:1`, certificateNumber: a, action: 'licence-changed', enterpriseName: '北京新名称水泥有限公司' };
+    await sup.changeCertificateParticulars(change);
+    await sup.changeCertificateParticulars(change); // a retry
+    await sup.setCertificateStatus({ ...base, eventKey: `licence/${a}:cancel:1`, certificateNumber: a, action: 'licence-cancelled', status: 'cancelled', reason: '企业申请注销' });
+    await sup.revokeCertificate({ certificateNumber: b, ground: 'false-commitment', reason: '承诺不实', source: 'test', occurredAt: base.occurredAt, actor: base.actor });
+    await sup.revokeCertificate({ certificateNumber: b, ground: 'false-commitment', reason: '承诺不实', source: 'test', occurredAt: base.occurredAt, actor: base.actor });
+    const rows = await db.pool.query<{ event: string; payload: { certificateNumber?: string } }>(
+      "SELECT event, payload FROM ecqs_outbox WHERE event IN ('certificate-changed', 'certificate-cancelled', 'certificate-revoked') ORDER BY id",
+    );
+    expect(rows.rows.map((r) => r.event)).toEqual(['certificate-changed', 'certificate-cancelled', 'certificate-revoked']);
+    expect(JSON.stringify(rows.rows[2]!.payload)).toContain(b);
   });
 });
