@@ -46,7 +46,7 @@ import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
 import { endOfShanghaiDay, shanghaiDate } from '../domain/time';
 import { followUpInspection, type FollowUpInput } from './follow-up';
-import { lifecycleWorkflowId, renewalIssuedSignal } from '../domain/supervision';
+import { describeBan, lifecycleWorkflowId, renewalIssuedSignal } from '../domain/supervision';
 import { licenceLifecycle, type LifecycleInput } from './licence-lifecycle';
 
 const acts = proxyActivities<Activities>({
@@ -378,6 +378,12 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
 
   // Gates at receipt. R03: capacity against the filing and the industrial policy.
   const refusals = industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
+  // L04: a banned enterprise is refused for that product until the ban ends. Patched: cases
+  // received before this check existed go on without it.
+  if (patched('intake-ban-check')) {
+    const ban = await acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: shanghaiDate(input.receivedAt) });
+    if (ban) refusals.push({ rule: 'L04', reason: describeBan(ban) });
+  }
   if (refusals.length) {
     const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
     s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: 'system', reasons };

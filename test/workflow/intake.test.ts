@@ -6,12 +6,13 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSupervisionActivities } from '../../activities/supervision';
 import { validateApplication, type ApplicationInput } from '../../domain/application';
 import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/messages';
 import { licenceApplication } from '../../workflows/licence-application';
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { cementIndustrialPolicy, makeApplication, staff } from '../helpers/fixtures';
+import { cementIndustrialPolicy, makeApplication, staff, USCC } from '../helpers/fixtures';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'test-intake';
@@ -147,6 +148,25 @@ describe('intake gates', () => {
       expect(((other as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('forbidden');
       const r = await h.executeUpdate(confirmPredecessorCancelledUpdate, { args: [{ actor: staff('acceptance-officer'), evidence: '总局注销公告2019第12号' }] });
       expect(r.stage).toBe('received');
+    });
+  });
+
+  it('L04: an enterprise banned after a revocation is refused at receipt, naming the ban and its end date; other products are not', async () => {
+    await withServer(async (_env, start) => {
+      const old = await issuedCertificate(start);
+      const sup = createSupervisionActivities(db.pool);
+      const revoked = await sup.revokeCertificate({ certificateNumber: old, ground: 'fraud', reason: '以欺骗手段取得许可', source: 'test', occurredAt: new Date().toISOString() });
+      expect(revoked.ban?.endsOn).toBeDefined();
+
+      const h = await start(makeApplication());
+      const result = await h.result();
+      expect(result.outcome).toBe('rejected-at-intake');
+      const reasons = (await h.query(statusQuery)).decision?.reasons ?? [];
+      expect(reasons.join()).toContain(`L04: enterprise ${USCC} may not apply for cement until ${revoked.ban!.endsOn}`);
+
+      const other = await start(makeApplication({ product: 'banknote-discriminator', productNames: ['人民币鉴别仪A型'] }));
+      const s = await eventually(() => other.query(statusQuery), (x) => x.stage !== undefined);
+      expect(s.stage).toBe('received');
     });
   });
 });
