@@ -18,6 +18,7 @@ import {
   resumeClockUpdate,
   supplementSignal,
 } from '../../domain/messages';
+import { lifecycleWorkflowId } from '../../domain/supervision';
 import { licenceApplication } from '../../workflows/licence-application';
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase } from '../helpers/db';
@@ -25,26 +26,35 @@ import { applicant, commitment, makeApplication, staff } from '../helpers/fixtur
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 
 const OUT = path.join(__dirname, '..', 'histories');
+/**
+ * Histories of each code version are kept side by side: HIST_TAG names this recording
+ * (e.g. the date), so older recordings keep proving that patched() protects old cases.
+ */
+const TAG = process.env.HIST_TAG ?? new Date().toISOString().slice(0, 10).replace(/-/g, '');
+const id = (scenario: string) => `HIST-${TAG}-${scenario}`;
 const TQ = 'record-histories';
 const DAY = 86_400_000;
 
 type Start = (app: ApplicationInput, receivedAt?: string) => Promise<WorkflowHandle<typeof licenceApplication>>;
 type Scenario = (start: Start, sleep: (ms: number) => Promise<void>) => Promise<WorkflowHandle[]>;
 
+
 const officer = { actor: staff('acceptance-officer') };
 const approver = { actor: staff('approver') };
 
 const scenarios: Record<string, Scenario> = {
   async 'post-verification'(start) {
-    const h = await start(makeApplication({ applicationId: 'HIST-post-verification' }));
+    const h = await start(makeApplication({ applicationId: id('post-verification') }));
     await h.executeUpdate(acceptUpdate, { args: [officer] });
     await h.executeUpdate(approveUpdate, { args: [approver] });
-    await h.result();
-    return [h];
+    const { certificateNumber } = await h.result();
+    // The children it started: the follow-up (waiting for a team) and the licence's lifecycle.
+    const children = [`${h.workflowId}/follow-up`, lifecycleWorkflowId(certificateNumber!)].map((c) => h.client.getHandle(c));
+    return [h, ...children];
   },
   async commitment(start) {
     const h = await start(
-      makeApplication({ applicationId: 'HIST-commitment', product: 'fertiliser', productNames: ['复合肥料'], notificationCommitment: commitment }),
+      makeApplication({ applicationId: id('commitment'), product: 'fertiliser', productNames: ['复合肥料'], notificationCommitment: commitment }),
       '2021-03-01T02:00:00.000Z',
     );
     await waitFor(h, (s) => s.path !== undefined);
@@ -53,14 +63,14 @@ const scenarios: Record<string, Scenario> = {
     return [h];
   },
   async 'renewal-exempt'(start) {
-    const h = await start(makeApplication({ applicationId: 'HIST-renewal-exempt', type: 'renewal', currentCertificateNumber: '(京)XK08-001-00001', conditionsUnchanged: true }));
+    const h = await start(makeApplication({ applicationId: id('renewal-exempt'), type: 'renewal', currentCertificateNumber: '(京)XK08-001-00001', conditionsUnchanged: true }));
     await h.executeUpdate(acceptUpdate, { args: [officer] });
     await h.executeUpdate(approveUpdate, { args: [approver] });
     await h.result();
     return [h];
   },
   async 'verify-then-issue'(start) {
-    const h = await start(makeApplication({ applicationId: 'HIST-verify-then-issue', type: 'renewal', currentCertificateNumber: '(京)XK08-001-00002', conditionsUnchanged: false }));
+    const h = await start(makeApplication({ applicationId: id('verify-then-issue'), type: 'renewal', currentCertificateNumber: '(京)XK08-001-00002', conditionsUnchanged: false }));
     await h.executeUpdate(acceptUpdate, { args: [officer] });
     await h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: ['V-1', 'V-2'] }] });
     await h.executeUpdate(approveUpdate, { args: [approver] });
@@ -68,7 +78,7 @@ const scenarios: Record<string, Scenario> = {
     return [h];
   },
   async 'supplement-deemed-refused'(start, sleep) {
-    const h = await start(makeApplication({ applicationId: 'HIST-supplement-deemed-refused' }));
+    const h = await start(makeApplication({ applicationId: id('supplement-deemed-refused') }));
     await h.executeUpdate(requestSupplementUpdate, { args: [{ ...officer, items: ['检验报告缺页'] }] });
     await h.signal(supplementSignal, { actor: applicant(), documents: [{ name: '检验报告', type: 'inspection-report', sha256: 'b'.repeat(64) }] });
     await sleep(10 * DAY);
@@ -78,7 +88,7 @@ const scenarios: Record<string, Scenario> = {
     return [h];
   },
   async 'pause-breach'(start, sleep) {
-    const h = await start(makeApplication({ applicationId: 'HIST-pause-breach' }));
+    const h = await start(makeApplication({ applicationId: id('pause-breach') }));
     await h.executeUpdate(acceptUpdate, { args: [officer] });
     await sleep(DAY);
     await h.executeUpdate(pauseClockUpdate, { args: [{ actor: staff('reviewer'), kind: 'testing', reason: '产品送检', applicantNotifiedAt: '2026-01-01T00:00:00Z' }] });
@@ -91,7 +101,7 @@ const scenarios: Record<string, Scenario> = {
     return [h];
   },
   async 'intake-rejected'(start) {
-    const h = await start(makeApplication({ applicationId: 'HIST-intake-rejected', capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } }));
+    const h = await start(makeApplication({ applicationId: id('intake-rejected'), capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } }));
     await h.result();
     return [h];
   },
@@ -134,7 +144,7 @@ async function main(): Promise<void> {
         for (const h of handles) {
           const history = await h.fetchHistory();
           // The file is named by workflow id: replay needs the original id (child ids derive from it).
-          const file = path.join(OUT, `${h.workflowId}.json`);
+          const file = path.join(OUT, `${h.workflowId.replace(/\//g, '~')}.json`);
           writeFileSync(file, historyToJSON(history));
           console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
         }
