@@ -98,6 +98,8 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
   { method: 'get', path: '/health', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/health' }) },
+  // Prometheus text; public like /health (restricted at the network edge, not by token).
+  { method: 'get', path: '/metrics', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/metrics' }) },
   { method: 'get', path: '/openapi.json', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/openapi.json' }) },
   { method: 'get', path: '/docs', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/docs' }) },
 ];

@@ -12,6 +12,7 @@ import { ProblemKind } from '../../api/problem';
 import { openApiPath } from '../../api/route';
 import { CaseList, CaseStatusResponse, CertificateCheck, DeadlineResponse, FollowUpStatusResponse, SubmitResponse } from '../../api/schemas';
 import { CERTIFICATE_NUMBER } from '../../domain/certificate';
+import { upsertVerifier } from '../../activities/supervision';
 import { policyInForce } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
 import { api, application, bearer, eventually, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
@@ -89,6 +90,10 @@ describe('one case through HTTP only', () => {
     expect(JSON.stringify(check.body)).not.toContain('北京示范水泥有限公司');
 
     // After issuance: the follow-up child, and its inspection recorded by the province's supervisor.
+    // R10: only verifiers in the registry, certified on the day, may inspect.
+    for (const [vid, name] of [['V-001', '张检查'], ['V-002', '李核查']] as const) {
+      await upsertVerifier(h.db.pool, { id: vid, name, certifiedBy: 'BJ', certifiedOn: '2024-01-01', certifiedUntil: '2099-12-31' });
+    }
     const followUp = await eventually(async () => {
       const r = await api(h).get(`/applications/${id}/follow-up`).set(await bearer({ role: 'supervisor', province: 'BJ' }));
       return r.status === 200 ? FollowUpStatusResponse.parse(r.body) : undefined;
