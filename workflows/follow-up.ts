@@ -25,12 +25,12 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/types';
+import { acts } from './activities';
+
 import { messageRefused } from '../domain/messages';
 import { type FollowUpKind, type Limit, policyById, type ProductId } from '../domain/policy';
 import type { Actor } from '../domain/roles';
@@ -50,10 +50,6 @@ import {
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { addCalendarDays, calendarDeadline, endOfShanghaiDay, shanghaiDate } from '../domain/time';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 export interface FollowUpInput {
   applicationId: string;

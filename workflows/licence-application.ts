@@ -13,14 +13,14 @@ import {
   log,
   ParentClosePolicy,
   patched,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { Activities, SlaResult } from '../activities/types';
+import { acts } from './activities';
+import type { SlaResult } from '../activities/types';
 import type { ApplicationInput } from '../domain/application';
 import {
   acceptUpdate,
@@ -49,11 +49,6 @@ import { followUpInspection, type FollowUpInput } from './follow-up';
 import { describeBan, lifecycleWorkflowId, renewalIssuedSignal } from '../domain/supervision';
 import { licenceLifecycle, type LifecycleInput } from './licence-lifecycle';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  // Database or calendar outages are waited out, not turned into lost cases.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 export interface LicenceApplicationInput {
   application: ApplicationInput;

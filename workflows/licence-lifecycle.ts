@@ -23,12 +23,12 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/types';
+import { acts } from './activities';
+
 import { validUntil as validityEnd } from '../domain/certificate';
 import { messageRefused } from '../domain/messages';
 import { policyById, type ProductId } from '../domain/policy';
@@ -53,10 +53,6 @@ import {
 } from '../domain/supervision';
 import { addCalendarDays, endOfShanghaiDay, shanghaiDate } from '../domain/time';
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
 
 const DAY = 86_400_000;
 const HISTORY_KEPT = 100;
