@@ -30,7 +30,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { acts } from './activities';
-
 import { messageRefused } from '../domain/messages';
 import { type FollowUpKind, type Limit, policyById, type ProductId } from '../domain/policy';
 import type { Actor } from '../domain/roles';
@@ -49,7 +48,6 @@ import {
 } from '../domain/supervision';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { addCalendarDays, calendarDeadline, endOfShanghaiDay, shanghaiDate } from '../domain/time';
-
 
 export interface FollowUpInput {
   applicationId: string;

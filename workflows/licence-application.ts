@@ -49,7 +49,6 @@ import { followUpInspection, type FollowUpInput } from './follow-up';
 import { describeBan, lifecycleWorkflowId, renewalIssuedSignal } from '../domain/supervision';
 import { licenceLifecycle, type LifecycleInput } from './licence-lifecycle';
 
-
 export interface LicenceApplicationInput {
   application: ApplicationInput;
   /** Set by the API at submission; may lie in the past for cases migrated from another system. */

@@ -28,7 +28,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { acts } from './activities';
-
 import { validUntil as validityEnd } from '../domain/certificate';
 import { messageRefused } from '../domain/messages';
 import { policyById, type ProductId } from '../domain/policy';
@@ -52,7 +51,6 @@ import {
   revokeLicenceUpdate,
 } from '../domain/supervision';
 import { addCalendarDays, endOfShanghaiDay, shanghaiDate } from '../domain/time';
-
 
 const DAY = 86_400_000;
 const HISTORY_KEPT = 100;
