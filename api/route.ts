@@ -4,7 +4,7 @@
  * cannot exist without its documentation, and documented schemas are the enforced ones.
  *
  * Order of checks for every route: 401 (token) → 403 (role) → 422 (path and query) → case
- * lookup: 404 (no such case) → 403 (other province / other enterprise, R01) → 409 (case closed,
+ * (or certificate) lookup: 404 (no such case) → 403 (other province / other enterprise, R01) → 409 (case closed,
  * for messages) → 415/422 (body) → the handler (Temporal's verdict: 403/409/422 from validators).
  */
 import type { Client } from '@temporalio/client';
@@ -14,7 +14,8 @@ import type { z } from 'zod';
 import type { Role } from '../domain/roles';
 import { authenticate, type Principal } from './auth';
 import { HttpProblem, zodFieldErrors } from './problem';
-import { assertCaseAccess, assertRunning, type CaseRef, findCase } from './temporal';
+import { type CertificateRef, findCertificate } from './registry';
+import { assertAccess, assertCaseAccess, assertRunning, type CaseRef, findCase } from './temporal';
 
 export interface RouteDeps {
   client: Client;
@@ -53,6 +54,8 @@ export interface Ctx<P, Q, B> {
   body: Infer<B>;
   /** Present when `caseScope` is set: the case, already checked against the principal. */
   case: CaseRef;
+  /** Present when `certificateScope` is set: the certificate, already checked against the principal. */
+  certificate: CertificateRef;
 }
 
 export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined> {
@@ -76,6 +79,8 @@ export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends
   headers?: Record<string, z.ZodType>;
   /** `read`: find the case, check access. `message`: also require it to be running. */
   caseScope?: 'read' | 'message';
+  /** `read`: find the certificate (`:number`) in the register, check the principal may see it (holder, province). */
+  certificateScope?: 'read';
   responses: Record<number, ResponseDoc>;
   handler: (ctx: Ctx<P, Q, B>) => Promise<Reply>;
 }
@@ -116,6 +121,11 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
         assertCaseAccess(principal!, caseRef);
         if (route.caseScope === 'message') assertRunning(caseRef);
       }
+      let certificateRef: CertificateRef | undefined;
+      if (route.certificateScope) {
+        certificateRef = await findCertificate(deps.pool, (params as { number: string }).number);
+        assertAccess(principal!, `certificate ${certificateRef.number}`, certificateRef);
+      }
       let body: unknown;
       if (route.body) {
         if (req.is(JSON_TYPES) === false) {
@@ -123,7 +133,7 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
         }
         body = parseOr422(route.body, req.body ?? {});
       }
-      const reply = await route.handler({ req, res, deps, principal: principal!, params, query, body, case: caseRef! } as Ctx<unknown, unknown, unknown>);
+      const reply = await route.handler({ req, res, deps, principal: principal!, params, query, body, case: caseRef!, certificate: certificateRef! } as Ctx<unknown, unknown, unknown>);
       for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
       res.status(reply.status);
       if (reply.contentType && reply.contentType !== 'application/json') res.type(reply.contentType).send(reply.body);

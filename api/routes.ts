@@ -16,6 +16,7 @@ import { CERTIFICATE_NUMBER } from '../domain/certificate';
 import {
   acceptUpdate,
   approveUpdate,
+  confirmPredecessorCancelledUpdate,
   pauseClockUpdate,
   recordVerificationUpdate,
   refuseUpdate,
@@ -28,7 +29,18 @@ import {
 import { PRODUCTS, type ProductId } from '../domain/policy';
 import { ROLES, type Actor, type Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
+import {
+  assignTeamUpdate,
+  cancelLicenceUpdate,
+  changeLicenceUpdate,
+  describeBan,
+  type LicenceState,
+  lifecycleQuery,
+  lifecycleWorkflowId,
+  revokeLicenceUpdate,
+} from '../domain/supervision';
 import { shanghaiDate } from '../domain/time';
+import { findActiveBan, recordConflict, upsertVerifier } from '../activities/supervision';
 import { followUpStatusQuery, recordInspectionUpdate } from '../workflows/follow-up';
 import type { LicenceApplicationInput } from '../workflows/licence-application';
 import { actorOf, isStaff } from './auth';
@@ -36,7 +48,8 @@ import { renderDocs, DOCS_CSP } from './docs';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { HttpProblem } from './problem';
-import { type AnyRoute, type Ctx, defineRoute, type Reply, type ResponseDoc } from './route';
+import { findVerifier, tellWaitingTakeOvers } from './registry';
+import { type AnyRoute, type Ctx, defineRoute, type Reply, type ResponseDoc, type RouteDeps } from './route';
 import * as S from './schemas';
 import { CASE_WORKFLOW_TYPE, findCase, followUpWorkflowId, type SubmissionMemo, withTemporal } from './temporal';
 
@@ -80,8 +93,9 @@ const submit = defineRoute({
   description:
     'Starts the case workflow (workflow id = application id). Idempotent: repeating a submission with the same application id ' +
     '(or the same Idempotency-Key header, which becomes the application id when the body has none) returns the same case with 200 ' +
-    'and never starts a second workflow. The same id with a different application is a 409. The receipt time is the server clock.',
-  rules: ['R01', 'R05', 'R09', 'L01'],
+    'and never starts a second workflow. The same id with a different application is a 409. The receipt time is the server clock. ' +
+    'An enterprise under a re-application ban for the product (L04, L08) is refused with 403 naming the ban and its last day, and no case is started.',
+  rules: ['R01', 'R05', 'R09', 'L01', 'L04', 'L08'],
   roles: ['applicant'],
   scope: "The application's enterprise.uscc must be the token's uscc.",
   headers: { 'Idempotency-Key': S.IdempotencyKey },
@@ -91,7 +105,7 @@ const submit = defineRoute({
     200: { description: 'repeat of an earlier submission: the same case', schema: S.SubmitResponse },
     400: E[400],
     401: E[401],
-    403: E[403],
+    403: { description: 'the application is for another enterprise than the token\'s; or the enterprise is banned from applying for this product (L04, L08): the detail names the ban and its last day' },
     409: { description: 'the application id is already used by a different application' },
     413: E[413],
     415: E[415],
@@ -126,6 +140,26 @@ const submit = defineRoute({
       throw new HttpProblem('forbidden', `an applicant files for its own enterprise only: the token is for ${principal.uscc}, the application for ${app.enterprise.uscc}`);
     }
     const sha256 = createHash('sha256').update(canonicalJson(app)).digest('hex');
+    const links = { self: caseLink(applicationId) };
+    // L04, L08: a banned enterprise is refused for that product before any case is started
+    // (the workflow checks again at receipt). A repeat of a submission made before the ban
+    // still returns its case.
+    let ban;
+    try {
+      ban = await findActiveBan(deps.pool, app.enterprise.uscc, app.product, shanghaiDate(receivedAt));
+    } catch (err) {
+      throw new HttpProblem('unavailable', `the ban register is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (ban) {
+      const earlier = await findCase(deps.client, applicationId).catch((err: unknown) => {
+        if (err instanceof HttpProblem && err.kind === 'not-found') return undefined;
+        throw err;
+      });
+      if (earlier?.submission?.sha256 === sha256 && earlier.uscc === principal.uscc) {
+        return { status: 200, body: { applicationId, created: false, receivedAt: earlier.submission.receivedAt, links }, headers: { Location: links.self } };
+      }
+      throw new HttpProblem('forbidden', `L04: ${describeBan(ban)}`);
+    }
     const memo: SubmissionMemo = { nonce: randomUUID(), sha256, receivedAt, province: app.province, uscc: app.enterprise.uscc };
     const input: LicenceApplicationInput = { application: app, receivedAt };
     try {
@@ -153,7 +187,6 @@ const submit = defineRoute({
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     const existing = await findCase(deps.client, applicationId);
-    const links = { self: caseLink(applicationId) };
     if (existing.submission?.nonce === memo.nonce) {
       return { status: 201, body: { applicationId, created: true, receivedAt, links }, headers: { Location: links.self } };
     }
@@ -368,6 +401,18 @@ const updates: AnyRoute[] = [
     update: rejectAtIntakeUpdate,
   }),
   updateRoute({
+    segment: 'predecessor-confirmation',
+    operationId: 'confirmPredecessorCancelled',
+    summary: 'Confirm the predecessor licence is cancelled',
+    description:
+      'R04: a take-over (acquisition, merger, restructuring, capacity replacement) waits until the licence it replaces is no longer in force. ' +
+      'The acceptance officer confirms it, with evidence, when the case cannot see it (e.g. a licence issued outside this system); the intake clock (L01) then starts.',
+    rules: ['R04', 'L01'],
+    roles: ['acceptance-officer'],
+    body: S.PredecessorConfirmationBody,
+    update: confirmPredecessorCancelledUpdate,
+  }),
+  updateRoute({
     segment: 'verification',
     operationId: 'recordVerification',
     summary: 'Record the on-site verification',
@@ -419,14 +464,68 @@ const updates: AnyRoute[] = [
   }),
 ];
 
+/** The follow-up child of a case, running: else 404 (none yet) or 409 (closed, with its result). */
+async function runningFollowUp(deps: RouteDeps, applicationId: string) {
+  const handle = deps.client.workflow.getHandle(followUpWorkflowId(applicationId));
+  const what = `follow-up of case ${applicationId}`;
+  const desc = await withTemporal(what, () => handle.describe());
+  if (desc.status.name !== 'RUNNING') {
+    const s = await withTemporal(what, () => handle.query(followUpStatusQuery)).catch(() => undefined);
+    throw new HttpProblem('conflict', `the ${what} is closed${s?.result ? `: inspection already recorded at ${s.result.at} (${s.result.outcome})` : ` (${desc.status.name})`}`);
+  }
+  return { handle, what };
+}
+
+const followUpErrors = {
+  400: E[400],
+  401: E[401],
+  403: E[403],
+  404: { description: 'no such case, or it has no follow-up (yet)' },
+  413: E[413],
+  415: E[415],
+  422: { description: 'invalid input; or a verifier refused by the registry (R10: unknown, not certified on the day, suspended, conflicted)' },
+  503: E[503],
+} satisfies Record<number, ResponseDoc>;
+
+const assignTeam = defineRoute({
+  method: 'post',
+  path: '/applications/:id/follow-up/team',
+  operationId: 'assignInspectionTeam',
+  tag: 'authority',
+  summary: 'Assign the follow-up inspection team',
+  description:
+    'L06: 2-4 verifiers for the current round (the first inspection, or the re-inspection after rectification), each in the verifier registry, ' +
+    'certified on the day by any province (R10) and not conflicted with the enterprise. An Update on the child workflow `<id>/follow-up`; ' +
+    'the inspection is then recorded by this team.',
+  rules: ['L06', 'R10', 'R08'],
+  roles: ['supervisor'],
+  scope: 'Own province only (R01).',
+  params: S.CaseParams,
+  body: S.AssignTeamBody,
+  caseScope: 'read',
+  responses: {
+    200: { description: 'assigned; the follow-up in full', schema: S.FollowUpDetailResponse },
+    ...followUpErrors,
+    409: { description: 'the follow-up is closed, or another message to it is in progress' },
+  },
+  async handler({ deps, params, principal, body }) {
+    const { handle, what } = await runningFollowUp(deps, params.id);
+    const detail = await withTemporal(what, () => handle.executeUpdate(assignTeamUpdate, { args: [{ ...body, actor: actorOf(principal) }] }));
+    return { status: 200, body: detail };
+  },
+});
+
 const inspection = defineRoute({
   method: 'post',
   path: '/applications/:id/follow-up/inspection',
   operationId: 'recordInspection',
   tag: 'authority',
   summary: 'Record the after-issuance inspection',
-  description: 'The result of the follow-up (post-issuance verification, commitment check, 60-day supervision inspection) as an Update on the child workflow `<id>/follow-up`.',
-  rules: ['R08', 'R10', 'R12', 'L06'],
+  description:
+    'The result of the follow-up (post-issuance verification, commitment check, 60-day supervision inspection) as an Update on the child workflow `<id>/follow-up`: ' +
+    'pass closes it; rectification-required orders a rectification by a deadline and a re-inspection (R15); failed (or failing the re-inspection, L08) revokes the licence ' +
+    'with the ban its ground carries (L04, R12). With a team assigned, the inspectors must be that team; without one, the inspectors become the team (R10 checks apply).',
+  rules: ['R08', 'R10', 'R12', 'R15', 'L04', 'L06', 'L08'],
   roles: ['supervisor'],
   scope: 'Own province only (R01).',
   params: S.CaseParams,
@@ -434,26 +533,231 @@ const inspection = defineRoute({
   caseScope: 'read',
   responses: {
     200: { description: 'recorded; the follow-up', schema: S.FollowUpStatusResponse },
-    400: E[400],
+    ...followUpErrors,
+    409: { description: 'already recorded (closed), another team was assigned, or not possible in this round' },
+  },
+  async handler({ deps, params, principal, body }) {
+    const { handle, what } = await runningFollowUp(deps, params.id);
+    const result = await withTemporal(what, () => handle.executeUpdate(recordInspectionUpdate, { args: [{ ...body, actor: actorOf(principal) }] }));
+    return { status: 200, body: result };
+  },
+});
+
+// ---- the licence after issuance (lifecycle workflow `licence/<number>`) ------------------------
+const CERTIFICATE_SCOPE = "Applicants see only their own enterprise's certificates; authority staff only their province's (R01); samr and ops all.";
+
+const licence = defineRoute({
+  method: 'get',
+  path: '/certificates/:number/licence',
+  operationId: 'getLicence',
+  tag: 'cases',
+  summary: "Read a licence's lifecycle",
+  description:
+    "The licence's own record from its lifecycle workflow `licence/<number>` (Query `licence`): status, validity, renewal due date and deemed renewal (L05), " +
+    'holder particulars after changes (变更), and recent history (cancellation, revocation, reminders). The public check is GET /certificates/{number}.',
+  rules: ['L05', 'R04', 'L04', 'R12'],
+  roles: ALL_ROLES,
+  scope: CERTIFICATE_SCOPE,
+  params: S.CertificateNumberParams,
+  certificateScope: 'read',
+  responses: {
+    200: { description: 'the licence', schema: S.LicenceStateResponse },
     401: E[401],
     403: E[403],
-    404: { description: 'no such case, or it has no follow-up (yet)' },
-    409: { description: 'already recorded' },
+    404: { description: 'no such certificate, or it has no lifecycle (issued before lifecycles existed)' },
+    422: E[422],
+    503: E[503],
+  },
+  async handler({ deps, params }) {
+    const state = await withTemporal(`licence lifecycle of certificate ${params.number}`, () =>
+      deps.client.workflow.getHandle(lifecycleWorkflowId(params.number)).query(lifecycleQuery),
+    );
+    return { status: 200, body: state };
+  },
+});
+
+interface LicenceUpdateSpec {
+  segment: string;
+  operationId: string;
+  summary: string;
+  description: string;
+  rules: string[];
+  roles: Role[];
+  scope: string;
+  body: z.ZodType;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  update: UpdateDefinition<LicenceState, [any]>;
+  /** R04: a licence that ends lets the take-overs waiting for it go on. */
+  endsLicence: boolean;
+}
+
+function licenceUpdateRoute(spec: LicenceUpdateSpec): AnyRoute {
+  return defineRoute({
+    method: 'post',
+    path: `/certificates/:number/${spec.segment}`,
+    operationId: spec.operationId,
+    tag: 'authority',
+    summary: spec.summary,
+    description: `${spec.description} Sent as a Temporal Update to the lifecycle workflow \`licence/<number>\`: refused at once by its validator (403 role or province, 409 licence no longer active, 422 invalid), or taken and written to the audit trail.`,
+    rules: spec.rules,
+    roles: spec.roles,
+    scope: spec.scope,
+    params: S.CertificateNumberParams,
+    body: spec.body,
+    certificateScope: 'read',
+    responses: {
+      200: { description: 'taken; the licence afterwards', schema: S.LicenceStateResponse },
+      400: E[400],
+      401: E[401],
+      403: E[403],
+      404: { description: 'no such certificate, or it has no lifecycle (issued before lifecycles existed)' },
+      409: { description: 'the licence is no longer active (cancelled, revoked, expired, superseded)' },
+      413: E[413],
+      415: E[415],
+      422: E[422],
+      503: E[503],
+    },
+    async handler({ deps, params, principal, body }: Ctx<typeof S.CertificateNumberParams, undefined, z.ZodType>): Promise<Reply> {
+      const handle = deps.client.workflow.getHandle(lifecycleWorkflowId(params.number));
+      const what = `licence lifecycle of certificate ${params.number}`;
+      const desc = await withTemporal(what, () => handle.describe());
+      if (desc.status.name !== 'RUNNING') {
+        const st = await withTemporal(what, () => handle.query(lifecycleQuery)).catch(() => undefined);
+        throw new HttpProblem('conflict', `certificate ${params.number} is ${st?.status ?? 'no longer active'}${st?.endedAt ? ` since ${st.endedAt}` : ''}: nothing more can be sent to its licence`);
+      }
+      const state = await withTemporal(what, () => handle.executeUpdate(spec.update, { args: [{ ...(body as object), actor: actorOf(principal) }] }));
+      if (spec.endsLicence && !['valid', 'deemed-renewed'].includes(state.status)) {
+        await tellWaitingTakeOvers(deps.pool, deps.client, params.number);
+      }
+      return { status: 200, body: state };
+    },
+  });
+}
+
+const licenceUpdates: AnyRoute[] = [
+  licenceUpdateRoute({
+    segment: 'cancel',
+    operationId: 'cancelLicence',
+    summary: 'Cancel a licence (注销)',
+    description:
+      'On the holder\'s request, or because of an acquisition, merger, restructuring or capacity replacement (R04). The certificate becomes cancelled; ' +
+      'take-over applications waiting for it (R04) are told at once.',
+    rules: ['R04'],
+    roles: ['applicant', 'supervisor', 'approver'],
+    scope: "The holder (applicant of the certificate's enterprise), or a supervisor or approver of the certificate's province (R01).",
+    body: S.CancelLicenceBody,
+    update: cancelLicenceUpdate,
+    endsLicence: true,
+  }),
+  licenceUpdateRoute({
+    segment: 'change',
+    operationId: 'changeLicence',
+    summary: 'Change the enterprise name or address on a licence (变更)',
+    description: 'Records a new enterprise name and/or registered address on the certificate; old and new values go to the audit trail.',
+    rules: ['R05'],
+    roles: ['supervisor', 'approver'],
+    scope: "A supervisor or approver of the certificate's province (R01).",
+    body: S.ChangeLicenceBody,
+    update: changeLicenceUpdate,
+    endsLicence: false,
+  }),
+  licenceUpdateRoute({
+    segment: 'revoke',
+    operationId: 'revokeLicence',
+    summary: 'Revoke a licence (撤销)',
+    description:
+      'Revocation for fraud, a false commitment, false materials, a failed rectification or conditions not met: the certificate is revoked, the ban its ground carries ' +
+      '(L04: 3 years for fraud or a false commitment, 1 year for false materials on a safety-related product; L08: 3 years after a failed rectification) is recorded, ' +
+      'and a credit-publicity record is queued (R12). Submissions by the enterprise for the product are refused until the ban ends.',
+    rules: ['L04', 'L08', 'R12'],
+    roles: ['supervisor', 'approver'],
+    scope: "A supervisor or approver of the certificate's province (R01).",
+    body: S.RevokeLicenceBody,
+    update: revokeLicenceUpdate,
+    endsLicence: true,
+  }),
+];
+
+// ---- verifier registry (R10) --------------------------------------------------------------------
+const certifyVerifier = defineRoute({
+  method: 'post',
+  path: '/verifiers',
+  operationId: 'certifyVerifier',
+  tag: 'authority',
+  summary: 'Certify a verifier',
+  description:
+    'R10: records (or updates) a verifier\'s certification by the province that trained and assessed him; a certified verifier may inspect in every province ' +
+    'until the certification ends. Unknown, expired, not-yet-valid or suspended verifiers are refused when a team is assigned.',
+  rules: ['R10', 'L06'],
+  roles: ['supervisor', 'ops'],
+  scope: "A supervisor certifies for their own province only, and may not change another province's verifier; ops any.",
+  body: S.CertifyVerifierBody,
+  responses: {
+    201: { description: 'certified: a new verifier in the registry', schema: S.VerifierResponse },
+    200: { description: 'an existing verifier\'s record updated', schema: S.VerifierResponse },
+    400: E[400],
+    401: E[401],
+    403: { description: "a supervisor certifying for another province, or changing another province's verifier (R01)" },
     413: E[413],
     415: E[415],
     422: E[422],
     503: E[503],
   },
-  async handler({ deps, params, principal, body }) {
-    const handle = deps.client.workflow.getHandle(followUpWorkflowId(params.id));
-    const what = `follow-up of case ${params.id}`;
-    const desc = await withTemporal(what, () => handle.describe());
-    if (desc.status.name !== 'RUNNING') {
-      const s = await withTemporal(what, () => handle.query(followUpStatusQuery)).catch(() => undefined);
-      throw new HttpProblem('conflict', `the ${what} is closed${s?.result ? `: inspection already recorded at ${s.result.at} (${s.result.outcome})` : ` (${desc.status.name})`}`);
+  async handler({ deps, principal, body }) {
+    if (principal.role === 'supervisor' && body.certifiedBy !== principal.province) {
+      throw new HttpProblem('forbidden', `a supervisor of ${principal.province} certifies verifiers for ${principal.province} only, not ${body.certifiedBy} (R01, R10)`);
     }
-    const result = await withTemporal(what, () => handle.executeUpdate(recordInspectionUpdate, { args: [{ ...body, actor: actorOf(principal) }] }));
-    return { status: 200, body: result };
+    const existing = await findVerifier(deps.pool, body.id);
+    if (existing && principal.role === 'supervisor' && existing.certifiedBy !== principal.province) {
+      throw new HttpProblem('forbidden', `verifier ${body.id} is certified by ${existing.certifiedBy}: only that province (or ops) may change the record (R01, R10)`);
+    }
+    const certifiedOn = body.certifiedOn ?? shanghaiDate(Date.now());
+    if (body.certifiedUntil < certifiedOn) {
+      throw new HttpProblem('validation', 'the certification ends before it starts', [{ path: 'certifiedUntil', message: `ends before certifiedOn (${certifiedOn})` }]);
+    }
+    const record = { id: body.id, name: body.name, certifiedBy: body.certifiedBy, certifiedOn, certifiedUntil: body.certifiedUntil, suspended: body.suspended ?? false };
+    try {
+      await upsertVerifier(deps.pool, record);
+    } catch (err) {
+      throw new HttpProblem('unavailable', `the verifier registry is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { status: existing ? 200 : 201, body: { ...record, created: !existing }, headers: { Location: `/verifiers/${encodeURIComponent(body.id)}` } };
+  },
+});
+
+const verifierConflict = defineRoute({
+  method: 'post',
+  path: '/verifiers/:id/conflicts',
+  operationId: 'recordVerifierConflict',
+  tag: 'authority',
+  summary: 'Record a conflict of interest',
+  description:
+    'A verifier never inspects an enterprise he is recorded as conflicted with (R10): teams naming him for that enterprise are refused. ' +
+    'Recording the same pair again replaces the reason.',
+  rules: ['R10', 'L06'],
+  roles: ['supervisor', 'ops'],
+  scope: "Any province's supervisor: verifiers inspect in every province (R10), and a conflict only narrows who may inspect.",
+  params: S.VerifierParams,
+  body: S.ConflictBody,
+  responses: {
+    200: { description: 'recorded', schema: S.ConflictResponse },
+    400: E[400],
+    401: E[401],
+    403: E[403],
+    404: { description: 'no such verifier in the registry' },
+    413: E[413],
+    415: E[415],
+    422: E[422],
+    503: E[503],
+  },
+  async handler({ deps, params, body }) {
+    if (!(await findVerifier(deps.pool, params.id))) throw new HttpProblem('not-found', `verifier ${params.id} is not in the registry (R10)`);
+    try {
+      await recordConflict(deps.pool, params.id, body.uscc, body.reason);
+    } catch (err) {
+      throw new HttpProblem('unavailable', `the verifier registry is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return { status: 200, body: { verifierId: params.id, uscc: body.uscc, reason: body.reason } };
   },
 });
 
@@ -624,8 +928,13 @@ export const ROUTES: readonly AnyRoute[] = [
   supplement,
   ...updates,
   getFollowUp,
+  assignTeam,
   inspection,
   certificate,
+  licence,
+  ...licenceUpdates,
+  certifyVerifier,
+  verifierConflict,
   deadline,
   health,
   metrics,

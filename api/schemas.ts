@@ -4,13 +4,15 @@
  * these same objects (openapi.ts), so the documentation cannot drift from what is enforced.
  */
 import { z } from 'zod';
-import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode } from '../domain/application';
+import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode, Uscc } from '../domain/application';
 import { MAX_WORKING_DAYS } from '../domain/calendar';
+import { CERTIFICATE_NUMBER } from '../domain/certificate';
 import {
   AcceptInput,
   ApproveInput,
   type CaseStatus,
   PauseInput,
+  PredecessorCancelledInput,
   RefuseInput,
   RejectAtIntakeInput,
   ResumeInput,
@@ -20,6 +22,18 @@ import {
   VerificationInput,
 } from '../domain/messages';
 import { ROLES } from '../domain/roles';
+import {
+  AssignTeamInput,
+  CancelLicenceInput,
+  ChangeLicenceInput,
+  type FollowUpDetail,
+  InspectionOutcome,
+  type LicenceState,
+  LicenceStatus,
+  RecordInspectionInput,
+  RevocationGround,
+  RevokeLicenceInput,
+} from '../domain/supervision';
 import type { FollowUpStatus } from '../workflows/follow-up';
 
 const ApprovalPath = z.enum(['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue']);
@@ -29,6 +43,22 @@ const Limit = z.object({ n: z.number().int(), unit: z.enum(['working-days', 'day
 // ---- path, query and header parameters ---------------------------------------------------------
 export const CaseParams = z.object({ id: ApplicationId }).strict();
 export const CertificateParams = z.object({ number: z.string().min(5).max(40).describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)') }).strict();
+/** Certificate routes that act on a licence: the number must be well-formed (L07) before anything is looked up. */
+export const CertificateNumberParams = z
+  .object({
+    number: z
+      .string()
+      .max(40)
+      .regex(CERTIFICATE_NUMBER, 'expected (省简称)XK××-×××-××××× (L07)')
+      .describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)'),
+  })
+  .strict();
+/** R10: verifier ids as the registry and the teams use them. */
+export const VerifierId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, '1-64 characters: letters, digits, ., - and _')
+  .describe('verifier id, e.g. V-001');
+export const VerifierParams = z.object({ id: VerifierId }).strict();
 
 export const ListQuery = z
   .object({
@@ -77,14 +107,41 @@ export const RefuseBody = RefuseInput.omit({ actor: true });
 export const PauseBody = PauseInput.omit({ actor: true });
 export const ResumeBody = ResumeInput.omit({ actor: true });
 export const VerificationBody = VerificationInput.omit({ actor: true });
-/** Follow-up inspection (R08, R10, L06); the message type lives in workflows/follow-up.ts. */
-export const InspectionBody = z
+/** Follow-up inspection (R08, R10, L06, R15): the follow-up's own message without `actor`. */
+export const InspectionBody = RecordInspectionInput.omit({ actor: true });
+/** L06, R10: the team of 2-4 registered verifiers for the current round. */
+export const AssignTeamBody = AssignTeamInput.omit({ actor: true });
+/** R04: the officer's confirmation that the predecessor licence is cancelled (e.g. one outside this system). */
+export const PredecessorConfirmationBody = PredecessorCancelledInput.omit({ actor: true });
+/** 注销 (R04, on request or for M&A). */
+export const CancelLicenceBody = CancelLicenceInput.omit({ actor: true });
+/** 变更 of the enterprise name or address: at least one of them. */
+export const ChangeLicenceBody = ChangeLicenceInput.omit({ actor: true }).superRefine((b, ctx) => {
+  if (b.enterpriseName === undefined && b.enterpriseAddress === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['enterpriseName'], message: 'a change names a new enterpriseName or enterpriseAddress (or both)' });
+  }
+});
+/** 撤销 (L04, R12): the ground decides the re-application ban. */
+export const RevokeLicenceBody = RevokeLicenceInput.omit({ actor: true });
+
+/** R10: a province's certification of a verifier (training and assessment); valid in every province. */
+export const CertifyVerifierBody = z
   .object({
-    outcome: z.enum(['pass', 'rectification-required', 'failed']),
-    verifierIds: z.array(z.string().min(1).max(64)).min(2).max(4).describe('L06: 2-4 certified verifiers'),
-    findings: z.string().max(5000).optional(),
+    id: VerifierId,
+    name: z.string().min(1).max(100),
+    certifiedBy: ProvinceCode.describe('the province that trained and assessed the verifier; a supervisor certifies for their own province'),
+    certifiedOn: IsoDate.optional().describe('first day of the certification (default: today, Asia/Shanghai)'),
+    certifiedUntil: IsoDate.describe('last day of the certification (inclusive)'),
+    suspended: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.certifiedOn !== undefined && b.certifiedUntil < b.certifiedOn) {
+      ctx.addIssue({ code: 'custom', path: ['certifiedUntil'], message: `ends before certifiedOn (${b.certifiedOn})` });
+    }
+  });
+/** A verifier never inspects an enterprise he is recorded as conflicted with. */
+export const ConflictBody = z.object({ uscc: Uscc, reason: z.string().min(3).max(1000) }).strict();
 
 // ---- responses ---------------------------------------------------------------------------------
 export const SubmitResponse = z
@@ -176,6 +233,95 @@ export const FollowUpStatusResponse = z
   })
   .strict();
 const _followUpMatches: z.ZodType<FollowUpStatus> = FollowUpStatusResponse;
+
+const FollowUpRound = z.number().int();
+export const FollowUpDetailResponse = z
+  .object({
+    workflowId: z.string(),
+    applicationId: z.string(),
+    kind: FollowUpKind,
+    certificateNumber: z.string(),
+    province: z.string(),
+    product: ProductIdSchema,
+    uscc: z.string(),
+    policyVersion: z.string(),
+    stage: z.enum(['awaiting-inspection', 'rectifying', 'closed']),
+    round: FollowUpRound.describe('1: the first inspection; 2: the re-inspection after rectification (R15)'),
+    dueAt: z.string(),
+    overdue: z.boolean(),
+    escalations: z.array(z.object({ at: z.string(), round: FollowUpRound, dueAt: z.string() }).strict()),
+    team: z.object({ verifierIds: z.array(z.string()), assignedBy: z.string(), assignedAt: z.string(), round: FollowUpRound }).strict().optional(),
+    inspections: z.array(
+      z
+        .object({
+          round: FollowUpRound,
+          outcome: InspectionOutcome,
+          at: z.string(),
+          by: z.string(),
+          verifierIds: z.array(z.string()),
+          findings: z.string().optional(),
+          inTime: z.boolean(),
+        })
+        .strict(),
+    ),
+    rectification: z.object({ orderedAt: z.string(), rectifyBy: z.string(), dueAt: z.string() }).strict().optional(),
+    outcome: z.enum(['passed', 'rectified', 'revoked', 'licence-ended']).optional(),
+    revocation: z
+      .object({ at: z.string(), ground: RevocationGround, ban: z.object({ rule: z.string(), endsOn: z.string() }).strict().optional() })
+      .strict()
+      .optional(),
+    licenceEnded: z.object({ status: LicenceStatus, at: z.string() }).strict().optional(),
+  })
+  .strict();
+const _followUpDetailMatches: z.ZodType<FollowUpDetail> = FollowUpDetailResponse;
+
+/** The licence's own record (lifecycle Query `licence`): holder, validity, renewal, recent history. */
+export const LicenceStateResponse = z
+  .object({
+    certificateNumber: z.string(),
+    applicationId: z.string(),
+    province: z.string(),
+    product: ProductIdSchema,
+    uscc: z.string(),
+    enterpriseName: z.string(),
+    enterpriseAddress: z.string(),
+    policyVersion: z.string(),
+    status: LicenceStatus,
+    issuedOn: z.string(),
+    validUntil: z.string(),
+    renewalDueBy: z.string().describe('L05: a renewal filed by this date is in time'),
+    deemedRenewedUntil: z.string().optional(),
+    reminderSentAt: z.string().optional(),
+    renewal: z
+      .object({
+        applicationId: z.string(),
+        filedAt: z.string(),
+        inTime: z.boolean(),
+        decision: z.string().optional(),
+        newCertificateNumber: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    supersededBy: z.string().optional(),
+    endedAt: z.string().optional(),
+    run: z.number().int(),
+    history: z.array(z.object({ at: z.string(), event: z.string(), by: z.string().optional(), note: z.string().optional() }).strict()),
+  })
+  .strict();
+const _licenceStateMatches: z.ZodType<LicenceState> = LicenceStateResponse;
+
+export const VerifierResponse = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    certifiedBy: z.string(),
+    certifiedOn: IsoDate,
+    certifiedUntil: IsoDate,
+    suspended: z.boolean(),
+    created: z.boolean().describe('false when an existing record was updated'),
+  })
+  .strict();
+export const ConflictResponse = z.object({ verifierId: z.string(), uscc: z.string(), reason: z.string() }).strict();
 
 export const CaseSummary = z
   .object({

@@ -87,19 +87,24 @@ export async function findCase(client: Client, id: string): Promise<CaseRef> {
 }
 
 /**
- * R01 and applicant scoping: an applicant sees only its own enterprise's cases, authority staff
- * only their province's; SAMR and ops see all.
+ * R01 and applicant scoping: an applicant sees only its own enterprise's cases (and
+ * certificates), authority staff only their province's; SAMR and ops see all. `what` names the
+ * thing in the refusal ("case A-1", "certificate (京)XK…").
  */
-export function assertCaseAccess(p: Principal, c: CaseRef): void {
+export function assertAccess(p: Principal, what: string, owner: { province: string | undefined; uscc: string | undefined }): void {
   if (p.role === 'applicant') {
-    if (!c.uscc || c.uscc !== p.uscc) throw new HttpProblem('forbidden', `case ${c.id} belongs to another enterprise`);
+    if (!owner.uscc || owner.uscc !== p.uscc) throw new HttpProblem('forbidden', `${what} belongs to another enterprise`);
     return;
   }
   if (isStaff(p.role)) {
-    if (!c.province || c.province !== p.province) {
-      throw new HttpProblem('forbidden', `case ${c.id} belongs to province ${c.province ?? 'unknown'}, not ${p.province ?? 'none'} (R01)`);
+    if (!owner.province || owner.province !== p.province) {
+      throw new HttpProblem('forbidden', `${what} belongs to province ${owner.province ?? 'unknown'}, not ${p.province ?? 'none'} (R01)`);
     }
   }
+}
+
+export function assertCaseAccess(p: Principal, c: CaseRef): void {
+  assertAccess(p, `case ${c.id}`, c);
 }
 
 export function assertRunning(c: CaseRef): void {
