@@ -20,6 +20,10 @@ let h: Harness;
 let received: { id: string; body: Record<string, unknown> };
 /** A case of USCC_A in Beijing, accepted (`under-review`). */
 let accepted: string;
+/** The certificate of an issued case of USCC_A in Beijing, with its lifecycle running. */
+let certificate: string;
+/** A verifier in the registry (R10), for the conflict-of-interest route. */
+const VERIFIER = 'V-AUTHZ-REG';
 
 beforeAll(async () => {
   h = await startHarness();
@@ -32,6 +36,20 @@ beforeAll(async () => {
   expect((await api(h).post('/applications').set(applicant).send(second)).status).toBe(201);
   expect((await api(h).post(`/applications/${accepted}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
   await eventually(async () => ((await api(h).get(`/applications/${accepted}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
+  // Issued: submit → accept → approve, for the certificate routes.
+  const third = application();
+  const issuedId = third.applicationId as string;
+  expect((await api(h).post('/applications').set(applicant).send(third)).status).toBe(201);
+  expect((await api(h).post(`/applications/${issuedId}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
+  await eventually(async () => ((await api(h).get(`/applications/${issuedId}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
+  expect((await api(h).post(`/applications/${issuedId}/approve`).set(await bearer({ role: 'approver', province: 'BJ' })).send({})).status).toBe(200);
+  certificate = await eventually(async () => {
+    const r = await api(h).get(`/applications/${issuedId}`).set(await bearer({ role: 'ops' }));
+    return r.body.stage === 'issued' ? (r.body.certificate.number as string) : undefined;
+  }, 20_000, 'issuance');
+  await eventually(async () => ((await api(h).get(certUrl('/licence')).set(await bearer({ role: 'ops' }))).status === 200 ? true : undefined), 20_000, 'lifecycle');
+  const reg = await api(h).post('/verifiers').set(await bearer({ role: 'ops' })).send({ id: VERIFIER, name: '登记检查员', certifiedBy: 'BJ', certifiedUntil: '2099-12-31' });
+  expect(reg.status).toBe(201);
 });
 afterAll(async () => {
   await h?.stop();
@@ -74,6 +92,9 @@ interface RouteCase {
 const INVALID = { unknownField: true };
 const ALL: Role[] = ['applicant', 'acceptance-officer', 'reviewer', 'approver', 'supervisor', 'samr', 'ops'];
 const caseUrl = (suffix = '') => `/applications/${received.id}${suffix}`;
+const certUrl = (suffix = '') => `/certificates/${encodeURIComponent(certificate)}${suffix}`;
+/** A verifier id of its own for each principal, so every allowed certification creates one (201). */
+const verifierIdFor = (p: Principal) => `V-AZ-${p.name.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 64);
 
 const ROUTE_CASES: RouteCase[] = [
   // Submit: the applicant repeats its own submission (200, same case); for another enterprise it is refused.
@@ -94,6 +115,24 @@ const ROUTE_CASES: RouteCase[] = [
   // The case has no follow-up yet: allowed readers get past scoping to a 404 for the child.
   { method: 'get', path: '/applications/:id/follow-up', allowed: ALL, ok: 404, scoped: 'all', call: () => ({ url: caseUrl('/follow-up') }) },
   { method: 'post', path: '/applications/:id/follow-up/inspection', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/follow-up/inspection'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/follow-up/team', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/follow-up/team'), body: INVALID }) },
+  { method: 'post', path: '/applications/:id/predecessor-confirmation', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/predecessor-confirmation'), body: INVALID }) },
+  // The licence of an issued certificate: its holder, its province's staff, samr and ops read it; the Updates by the lifecycle validators' roles.
+  { method: 'get', path: '/certificates/:number/licence', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: certUrl('/licence') }) },
+  { method: 'post', path: '/certificates/:number/cancel', allowed: ['applicant', 'approver', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/cancel'), body: INVALID }) },
+  { method: 'post', path: '/certificates/:number/change', allowed: ['approver', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/change'), body: INVALID }) },
+  { method: 'post', path: '/certificates/:number/revoke', allowed: ['approver', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/revoke'), body: INVALID }) },
+  // R10: a supervisor certifies for the own province (BJ here), ops for any; each allowed cell registers a verifier of its own.
+  {
+    method: 'post',
+    path: '/verifiers',
+    allowed: ['supervisor', 'ops'],
+    ok: 201,
+    scoped: 'staff',
+    call: (p) => ({ url: '/verifiers', body: { id: verifierIdFor(p), name: '矩阵检查员', certifiedBy: 'BJ', certifiedUntil: '2099-12-31' } }),
+  },
+  // Conflicts of interest: any province's supervisor (verifiers inspect everywhere, R10), ops.
+  { method: 'post', path: '/verifiers/:id/conflicts', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: `/verifiers/${VERIFIER}/conflicts`, body: INVALID }) },
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
@@ -160,6 +199,7 @@ describe("the workflow validators accept the same roles as the API's table", () 
     { route: 'accept', role: 'acceptance-officer', target: () => accepted, body: () => ({}) },
     { route: 'supplement-request', role: 'acceptance-officer', target: () => accepted, body: () => ({ items: ['anything missing'] }) },
     { route: 'reject', role: 'acceptance-officer', target: () => accepted, body: () => ({ reasons: ['not accepted'] }) },
+    { route: 'predecessor-confirmation', role: 'acceptance-officer', target: () => accepted, body: () => ({ evidence: 'cancellation notice no. 12' }) },
     { route: 'verification', role: 'reviewer', target: () => received.id, body: () => ({ result: 'pass', verifierIds: ['V1', 'V2'] }) },
     { route: 'verification', role: 'supervisor', target: () => received.id, body: () => ({ result: 'pass', verifierIds: ['V1', 'V2'] }) },
     { route: 'pause', role: 'reviewer', target: () => received.id, body: () => ({ kind: 'testing', reason: 'sample testing', applicantNotifiedAt: now() }) },
