@@ -40,6 +40,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       const c = new Client({ connectionString: adminUrl });
       await c.connect();
       try {
+        // pool.end() resolves before the server has closed every session; terminating one still
+        // closing surfaces as an error on a client nobody listens to any more. Wait for them.
+        for (let i = 0; i < 50; i++) {
+          const r = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+          if (r.rows[0]!.n === 0) break;
+          await new Promise((res) => setTimeout(res, 100));
+        }
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       } finally {
         await c.end();
