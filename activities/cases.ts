@@ -96,7 +96,9 @@ export function createCaseActivities(pool: Pool) {
           assignments.push(`stage = CASE WHEN $${n}::int >= stage_seq THEN $${n + 1} ELSE stage END`, `stage_seq = GREATEST(stage_seq, $${n}::int)`);
         }
         if (assignments.length) {
-          await c.query(`UPDATE applications SET ${assignments.join(', ')}, updated_at = now() WHERE id = $1`, params);
+          const r = await c.query(`UPDATE applications SET ${assignments.join(', ')}, updated_at = now() WHERE id = $1`, params);
+          // Retryable: the receipt that creates the row may still be on its way; nothing is lost meanwhile.
+          if (r.rowCount === 0) throw new Error(`application ${input.applicationId} is not recorded yet; ${input.action} will be retried`);
         }
         // R06: acceptances and decisions go to e-CQS, in this transaction (outbox).
         await enqueueTransitionRecord(c, input);

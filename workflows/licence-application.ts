@@ -143,8 +143,9 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     publishSearchAttributes();
   };
 
-  const record = (action: string, extra: { actor?: Actor; reason?: string; details?: Record<string, unknown>; set?: Record<string, unknown> } = {}) =>
-    acts.recordTransition({
+  let receiptRecorded = false;
+  const record = async (action: string, extra: { actor?: Actor; reason?: string; details?: Record<string, unknown>; set?: Record<string, unknown> } = {}) => {
+    const entry = {
       eventKey: key(action),
       applicationId: app.applicationId,
       action,
@@ -153,7 +154,12 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       details: extra.details,
       set: { stage: s.stage, stage_seq: stageSeq, ...extra.set },
       occurredAt: nowIso(),
-    });
+    };
+    // An Update can arrive while the receipt is still being written: its row must exist first.
+    // Patched: cases recorded before this could write in either order.
+    if (patched('record-after-receipt')) await condition(() => receiptRecorded);
+    return acts.recordTransition(entry);
+  };
 
   // ---- who may send what, when ---------------------------------------------------------
   const requireStaff = (actor: Actor, roles: Role[]) => {
@@ -369,6 +375,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   publishSearchAttributes();
   s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
   await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
+  receiptRecorded = true;
 
   // Gates at receipt. R03: capacity against the filing and the industrial policy.
   const refusals = industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
