@@ -13,6 +13,14 @@ export function newApplicationId(prefix = 'APP'): string {
 /** A valid USCC: 17 characters plus the right check character. */
 export const USCC = withUsccCheck('91110000MA01ABCDE');
 
+const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+
+/** A fresh enterprise per test, so bans of one test never meet another's. */
+export function freshUscc(): string {
+  const tail = Array.from(randomBytes(9), (b) => USCC_ALPHABET[b % USCC_ALPHABET.length]).join('');
+  return withUsccCheck(`91110000${tail}`);
+}
+
 /** R03: a cement line's filing and a declared capacity within it. */
 export const cementIndustrialPolicy = {
   investmentFiling: {

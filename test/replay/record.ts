@@ -7,7 +7,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { ApplicationInput } from '../../domain/application';
 import {
   acceptUpdate,
   approveUpdate,
@@ -20,10 +19,10 @@ import {
 } from '../../domain/messages';
 import { lifecycleWorkflowId } from '../../domain/supervision';
 import { licenceApplication } from '../../workflows/licence-application';
-import { createWorker } from '../../workers/worker';
 import { createTestDatabase } from '../helpers/db';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { workflowBundle } from '../helpers/temporal';
+import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const OUT = path.join(__dirname, '..', 'histories');
 /**
@@ -35,8 +34,7 @@ const id = (scenario: string) => `HIST-${TAG}-${scenario}`;
 const TQ = 'record-histories';
 const DAY = 86_400_000;
 
-type Start = (app: ApplicationInput, receivedAt?: string) => Promise<WorkflowHandle<typeof licenceApplication>>;
-type Scenario = (start: Start, sleep: (ms: number) => Promise<void>) => Promise<WorkflowHandle[]>;
+type Scenario = (start: TimeSkippingCtx['start'], sleep: (ms: number) => Promise<void>) => Promise<WorkflowHandle[]>;
 
 
 const officer = { actor: staff('acceptance-officer') };
@@ -127,30 +125,19 @@ async function main(): Promise<void> {
   try {
     for (const [name, run] of Object.entries(scenarios)) {
       if (only.length && !only.includes(name)) continue;
-      const env = await createTimeSkippingEnv();
-      try {
-        const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TQ, pool: db.pool, workflowBundle: bundle });
-        const handles = await worker.runUntil(
-          run(
-            async (app, receivedAt) =>
-              env.client.workflow.start(licenceApplication, {
-                taskQueue: TQ,
-                workflowId: app.applicationId,
-                args: [{ application: app, receivedAt: receivedAt ?? new Date(await env.currentTimeMs()).toISOString() }],
-              }),
-            (ms) => env.sleep(ms),
-          ),
-        );
-        for (const h of handles) {
-          const history = await h.fetchHistory();
-          // The file is named by workflow id: replay needs the original id (child ids derive from it).
-          const file = path.join(OUT, `${h.workflowId.replace(/\//g, '~')}.json`);
-          writeFileSync(file, historyToJSON(history));
-          console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
-        }
-      } finally {
-        await env.teardown();
-      }
+      await withServer(
+        { taskQueue: TQ, db, bundle },
+        ({ env, start }) => run(start, (ms) => env.sleep(ms)),
+        async (handles) => {
+          for (const h of handles) {
+            const history = await h.fetchHistory();
+            // The file is named by workflow id: replay needs the original id (child ids derive from it).
+            const file = path.join(OUT, `${h.workflowId.replace(/\//g, '~')}.json`);
+            writeFileSync(file, historyToJSON(history));
+            console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
+          }
+        },
+      );
     }
   } finally {
     await db.drop();

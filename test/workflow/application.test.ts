@@ -3,15 +3,12 @@
  * a real PostgreSQL database. Each test gets its own server (time only moves forward), its own
  * worker and its own case.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { addWorkingDays, computeSlaDeadline, isWorkingDay } from '../../domain/calendar';
 import { CERTIFICATE_NUMBER } from '../../domain/certificate';
-import type { ApplicationInput } from '../../domain/application';
 import {
   acceptUpdate,
   approveUpdate,
@@ -29,7 +26,8 @@ import { licenceApplication } from '../../workflows/licence-application';
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
-import { createDevServerEnv, createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import { eventually, refusal, serverFor } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-applications';
 const DAY = 86_400_000;
@@ -44,63 +42,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-interface Ctx {
-  env: TestWorkflowEnvironment;
-  start(app: ApplicationInput, receivedAt?: string): Promise<WorkflowHandle<typeof licenceApplication>>;
-  /** Moves the server clock to an instant (forward only). */
-  sleepUntil(ms: number): Promise<void>;
-}
-
-/** A fresh time-skipping server and worker for one test. */
-async function withServer(fn: (ctx: Ctx) => Promise<void>, activities = createActivities({ pool: db.pool })): Promise<void> {
-  const env = await createTimeSkippingEnv();
-  try {
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, pool: db.pool, workflowBundle: bundle, extra: { activities } });
-    const ctx: Ctx = {
-      env,
-      start: async (app, receivedAt) =>
-        env.client.workflow.start(licenceApplication, {
-          taskQueue: TASK_QUEUE,
-          workflowId: app.applicationId,
-          args: [{ application: app, receivedAt: receivedAt ?? new Date(await env.currentTimeMs()).toISOString() }],
-        }),
-      async sleepUntil(ms) {
-        const now = await env.currentTimeMs();
-        if (ms > now) await env.sleep(ms - now);
-      },
-    };
-    await worker.runUntil(fn(ctx));
-  } finally {
-    await env.teardown();
-  }
-}
-
-/** What the validator said when it refused an Update. */
-async function refusal(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure) return { type: e.cause.type ?? undefined, message: e.cause.message };
-    throw e;
-  }
-  throw new Error('the update was expected to be refused, but it was accepted');
-}
+const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
 
 async function updateEventsInHistory(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
   return (history.events ?? [])
     .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
     .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.name!);
-}
-
-/** Polls until `check` passes: after a timer fires the worker still needs a moment to act. */
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** 10:00 in Shanghai on a civil date. */

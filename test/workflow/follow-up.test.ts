@@ -5,9 +5,7 @@
  * (L04, R12). One server and one worker per test; certificates are issued by the real activities.
  */
 import { randomBytes } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
@@ -18,18 +16,15 @@ import { policyInForce, type FollowUpKind } from '../../domain/policy';
 import { SA } from '../../domain/search-attributes';
 import { assignTeamUpdate, banFor, describeBan, followUpDetailQuery, lifecycleQuery, lifecycleWorkflowId } from '../../domain/supervision';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { withUsccCheck } from '../../domain/uscc';
 import { validUntil } from '../../domain/certificate';
 import { followUpInspection, followUpStatusQuery, recordInspectionUpdate } from '../../workflows/follow-up';
-import { licenceApplication } from '../../workflows/licence-application';
-import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { makeApplication, staff } from '../helpers/fixtures';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { freshUscc, makeApplication, staff } from '../helpers/fixtures';
+import { workflowBundle } from '../helpers/temporal';
+import { poller, refusal, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-follow-up';
 const DAY = 86_400_000;
-const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 let db: TestDatabase;
 let bundle: WorkflowBundleWithSourceMap;
@@ -41,55 +36,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/** A fresh enterprise per test, so bans of one test never meet another's. */
-function freshUscc(): string {
-  const tail = Array.from(randomBytes(9), (b) => USCC_ALPHABET[b % USCC_ALPHABET.length]).join('');
-  return withUsccCheck(`91110000${tail}`);
-}
-
-interface Ctx {
-  env: TestWorkflowEnvironment;
-  now(): Promise<number>;
-  sleepUntil(ms: number): Promise<void>;
-}
-
-async function withServer(fn: (ctx: Ctx) => Promise<void>): Promise<void> {
-  const env = await createTimeSkippingEnv();
-  try {
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, pool: db.pool, workflowBundle: bundle });
-    await worker.runUntil(
-      fn({
-        env,
-        now: () => env.currentTimeMs(),
-        async sleepUntil(ms) {
-          const now = await env.currentTimeMs();
-          if (ms > now) await env.sleep(ms - now);
-        },
-      }),
-    );
-  } finally {
-    await env.teardown();
-  }
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure) return { type: e.cause.type ?? undefined, message: e.cause.message };
-    throw e;
-  }
-  throw new Error('the update was expected to be refused, but it was accepted');
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read().catch(() => undefined as T);
-    if ((v !== undefined && check(v)) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
+const eventually = poller({ retryErrors: true });
 
 const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
 
@@ -110,7 +58,7 @@ async function verifiers(n: number, today: string, opts: { province?: string; un
 
 /** An issued certificate written by the real case activities, and its follow-up started directly. */
 async function issuedWithFollowUp(
-  ctx: Ctx,
+  ctx: TimeSkippingCtx,
   kind: FollowUpKind,
   overrides: Partial<ApplicationInput> = {},
 ): Promise<{ app: ApplicationInput; number: string; issuedAt: string; h: WorkflowHandle<typeof followUpInspection> }> {
@@ -231,11 +179,7 @@ describe('followUpInspection', () => {
     await withServer(async (ctx) => {
       // Through the real application workflow, so the certificate also has its lifecycle.
       const app = makeApplication({ enterprise: { uscc: freshUscc(), name: '北京整改水泥有限公司', registeredAddress: '北京市房山区整改路2号' } });
-      const ah = await ctx.env.client.workflow.start(licenceApplication, {
-        taskQueue: TASK_QUEUE,
-        workflowId: app.applicationId,
-        args: [{ application: app, receivedAt: new Date(await ctx.now()).toISOString() }],
-      });
+      const ah = await ctx.start(app);
       await ah.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
       await ah.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
       const issued = await eventually(() => ah.query(statusQuery), (s) => s.followUpWorkflowId !== undefined && s.timeline.some((t) => t.event === 'lifecycle-started'));

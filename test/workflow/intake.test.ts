@@ -2,18 +2,16 @@
  * Intake gates (R03, R04) on the real time-skipping server with real PostgreSQL.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSupervisionActivities } from '../../activities/supervision';
-import { validateApplication, type ApplicationInput } from '../../domain/application';
+import { validateApplication } from '../../domain/application';
 import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/messages';
-import { licenceApplication } from '../../workflows/licence-application';
-import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { cementIndustrialPolicy, makeApplication, staff, USCC } from '../helpers/fixtures';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { workflowBundle } from '../helpers/temporal';
+import { eventually, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-intake';
 let db: TestDatabase;
@@ -26,33 +24,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function withServer(fn: (env: TestWorkflowEnvironment, start: (app: ApplicationInput) => Promise<WorkflowHandle<typeof licenceApplication>>) => Promise<void>) {
-  const env = await createTimeSkippingEnv();
-  try {
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, pool: db.pool, workflowBundle: bundle });
-    const start = async (app: ApplicationInput) =>
-      env.client.workflow.start(licenceApplication, {
-        taskQueue: TASK_QUEUE,
-        workflowId: app.applicationId,
-        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
-      });
-    await worker.runUntil(fn(env, start));
-  } finally {
-    await env.teardown();
-  }
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (check(v) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
 
 /** Issues a real certificate through a whole case, for a take-over to name. */
-async function issuedCertificate(start: (app: ApplicationInput) => Promise<WorkflowHandle<typeof licenceApplication>>): Promise<string> {
+async function issuedCertificate(start: TimeSkippingCtx['start']): Promise<string> {
   const h = await start(makeApplication());
   await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
   await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
@@ -73,7 +48,7 @@ describe('intake gates', () => {
   });
 
   it('R03: declared capacity above the approved capacity is refused at intake with the reason', async () => {
-    await withServer(async (_env, start) => {
+    await withServer(async ({ start }) => {
       const app = makeApplication({ capacity: { declared: { value: 1_500_000, unit: 't/year' }, addsCapacity: false } });
       const h = await start(app);
       const result = await h.result();
@@ -86,7 +61,7 @@ describe('intake gates', () => {
   });
 
   it('R03: new cement capacity is refused unless it is a capacity replacement', async () => {
-    await withServer(async (_env, start) => {
+    await withServer(async ({ start }) => {
       const adds = { capacity: { declared: { value: 500_000, unit: 't/year' as const }, addsCapacity: true } };
       const h = await start(makeApplication(adds));
       expect((await h.result()).outcome).toBe('rejected-at-intake');
@@ -101,7 +76,7 @@ describe('intake gates', () => {
   });
 
   it('R04: a take-over waits for the predecessor licence to be cancelled, says why, and is accepted only afterwards', async () => {
-    await withServer(async (env, start) => {
+    await withServer(async ({ env, start }) => {
       const old = await issuedCertificate(start);
       const h = await start(makeApplication({ predecessor: { certificateNumber: old, reason: 'merger' } }));
       const waiting = await eventually(() => h.query(statusQuery), (x) => x.stage === 'awaiting-predecessor-cancellation');
@@ -126,7 +101,7 @@ describe('intake gates', () => {
   });
 
   it('R04: without a signal, the waiting case notices the cancellation on its periodic re-check', async () => {
-    await withServer(async (env, start) => {
+    await withServer(async ({ env, start }) => {
       const old = await issuedCertificate(start);
       const h = await start(makeApplication({ predecessor: { certificateNumber: old, reason: 'acquisition' } }));
       await eventually(() => h.query(statusQuery), (x) => x.stage === 'awaiting-predecessor-cancellation');
@@ -139,7 +114,7 @@ describe('intake gates', () => {
   });
 
   it('R04: an officer confirms the cancellation of a licence this system never issued', async () => {
-    await withServer(async (_env, start) => {
+    await withServer(async ({ start }) => {
       const h = await start(makeApplication({ predecessor: { certificateNumber: '(京)XK08-001-09999', reason: 'restructuring' } }));
       await eventually(() => h.query(statusQuery), (x) => x.stage === 'awaiting-predecessor-cancellation');
       const other = await h
@@ -152,7 +127,7 @@ describe('intake gates', () => {
   });
 
   it('L04: an enterprise banned after a revocation is refused at receipt, naming the ban and its end date; other products are not', async () => {
-    await withServer(async (_env, start) => {
+    await withServer(async ({ start }) => {
       const old = await issuedCertificate(start);
       const sup = createSupervisionActivities(db.pool);
       const revoked = await sup.revokeCertificate({ certificateNumber: old, ground: 'fraud', reason: '以欺骗手段取得许可', source: 'test', occurredAt: new Date().toISOString() });

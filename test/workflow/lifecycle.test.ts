@@ -5,9 +5,6 @@
  * hand-over from the application workflow.
  */
 import { randomBytes } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
@@ -27,16 +24,13 @@ import {
   revokeLicenceUpdate,
 } from '../../domain/supervision';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { withUsccCheck } from '../../domain/uscc';
-import { licenceApplication } from '../../workflows/licence-application';
 import { licenceLifecycle } from '../../workflows/licence-lifecycle';
-import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { applicant, makeApplication, staff } from '../helpers/fixtures';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
+import { workflowBundle } from '../helpers/temporal';
+import { poller, refusalOrClosed as refusal, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-lifecycle';
-const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 
 let db: TestDatabase;
 let bundle: WorkflowBundleWithSourceMap;
@@ -48,59 +42,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function freshUscc(): string {
-  const tail = Array.from(randomBytes(9), (b) => USCC_ALPHABET[b % USCC_ALPHABET.length]).join('');
-  return withUsccCheck(`91110000${tail}`);
-}
-
-interface Ctx {
-  env: TestWorkflowEnvironment;
-  now(): Promise<number>;
-  sleepUntil(ms: number): Promise<void>;
-}
-
-async function withServer(fn: (ctx: Ctx) => Promise<void>): Promise<void> {
-  const env = await createTimeSkippingEnv();
-  try {
-    const worker = await createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, pool: db.pool, workflowBundle: bundle });
-    await worker.runUntil(
-      fn({
-        env,
-        now: () => env.currentTimeMs(),
-        async sleepUntil(ms) {
-          const now = await env.currentTimeMs();
-          if (ms > now) await env.sleep(ms - now);
-        },
-      }),
-    );
-  } finally {
-    await env.teardown();
-  }
-}
-
-async function refusal(p: Promise<unknown>): Promise<{ type?: string; message: string }> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof WorkflowUpdateFailedError && e.cause instanceof ApplicationFailure) return { type: e.cause.type ?? undefined, message: e.cause.message };
-    return { type: 'closed', message: e instanceof Error ? e.message : String(e) };
-  }
-  throw new Error('the update was expected to be refused, but it was accepted');
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await read().catch(() => undefined as T);
-    if ((v !== undefined && check(v)) || Date.now() > until) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
+const eventually = poller({ ms: 15_000, retryErrors: true });
 
 const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
 
 /** A certificate issued now by the real case activities, and its lifecycle started directly. */
-async function issuedWithLifecycle(ctx: Ctx, checkpointDays?: number) {
+async function issuedWithLifecycle(ctx: TimeSkippingCtx, checkpointDays?: number) {
   const acts = createActivities({ pool: db.pool });
   const app = makeApplication({
     enterprise: { uscc: freshUscc(), name: '北京示范广电设备有限公司', registeredAddress: '北京市海淀区示范路3号' },
@@ -272,11 +220,7 @@ describe('licenceLifecycle', () => {
       const enterprise = { uscc: freshUscc(), name: '北京续期广电设备有限公司', registeredAddress: '北京市海淀区续期路5号' };
       const base = { enterprise, product: 'broadcast-equipment' as const, productNames: ['数字电视发射机'] };
       const issue = async (app: ApplicationInput) => {
-        const h = await ctx.env.client.workflow.start(licenceApplication, {
-          taskQueue: TASK_QUEUE,
-          workflowId: app.applicationId,
-          args: [{ application: app, receivedAt: new Date(await ctx.now()).toISOString() }],
-        });
+        const h = await ctx.start(app);
         await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
         await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
         return (await eventually(() => h.query(statusQuery), (s) => s.timeline.some((t) => t.event === 'lifecycle-started'))).certificate!.number;
