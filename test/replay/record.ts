@@ -17,7 +17,9 @@ import {
   resumeClockUpdate,
   supplementSignal,
 } from '../../domain/messages';
-import { lifecycleWorkflowId } from '../../domain/supervision';
+import { upsertVerifier } from '../../activities/supervision';
+import { assignTeamUpdate, lifecycleWorkflowId } from '../../domain/supervision';
+import { recordInspectionUpdate } from '../../workflows/follow-up';
 import { licenceApplication } from '../../workflows/licence-application';
 import { createTestDatabase } from '../helpers/db';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
@@ -35,7 +37,6 @@ const TQ = 'record-histories';
 const DAY = 86_400_000;
 
 type Scenario = (start: TimeSkippingCtx['start'], sleep: (ms: number) => Promise<void>) => Promise<WorkflowHandle[]>;
-
 
 const officer = { actor: staff('acceptance-officer') };
 const approver = { actor: staff('approver') };
@@ -98,6 +99,28 @@ const scenarios: Record<string, Scenario> = {
     await h.result();
     return [h];
   },
+  async 'follow-up-revoked'(start, sleep) {
+    // Issue, then the follow-up: team assigned, rectification ordered, re-inspection fails,
+    // the licence is revoked and its lifecycle ends.
+    const h = await start(makeApplication({ applicationId: id('follow-up-revoked') }));
+    await h.executeUpdate(acceptUpdate, { args: [officer] });
+    await h.executeUpdate(approveUpdate, { args: [approver] });
+    const { certificateNumber } = await h.result();
+    const team = ['HIST-V1', 'HIST-V2'];
+    for (const v of team) {
+      await upsertVerifier(pool(), { id: v, name: v, certifiedBy: 'SH', certifiedOn: '2020-01-01', certifiedUntil: '2099-12-31' });
+    }
+    const followUp = h.client.getHandle(`${h.workflowId}/follow-up`);
+    const supervisor = staff('supervisor');
+    await followUp.executeUpdate(assignTeamUpdate, { args: [{ actor: supervisor, verifierIds: team }] });
+    await followUp.executeUpdate(recordInspectionUpdate, { args: [{ actor: supervisor, outcome: 'rectification-required', verifierIds: team, findings: '出厂检验记录不全' }] });
+    await sleep(10 * DAY);
+    await followUp.executeUpdate(recordInspectionUpdate, { args: [{ actor: supervisor, outcome: 'failed', verifierIds: team, findings: '复查仍不合格' }] });
+    await followUp.result();
+    const lifecycle = h.client.getHandle(lifecycleWorkflowId(certificateNumber!));
+    await lifecycle.result();
+    return [h, followUp, lifecycle];
+  },
   async 'intake-rejected'(start) {
     const h = await start(makeApplication({ applicationId: id('intake-rejected'), capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } }));
     await h.result();
@@ -117,9 +140,12 @@ async function statusOf(h: WorkflowHandle<typeof licenceApplication>) {
   return h.query(statusQuery);
 }
 
+let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+const pool = () => db!.pool;
+
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const db = await createTestDatabase();
+  db = await createTestDatabase();
   const bundle = await workflowBundle();
   mkdirSync(OUT, { recursive: true });
   try {
@@ -131,8 +157,9 @@ async function main(): Promise<void> {
         async (handles) => {
           for (const h of handles) {
             const history = await h.fetchHistory();
-            // The file is named by workflow id: replay needs the original id (child ids derive from it).
-            const file = path.join(OUT, `${h.workflowId.replace(/\//g, '~')}.json`);
+            // `<tag>__<workflow id>.json`: replay needs the original id (child ids derive from it),
+            // and the tag keeps recordings of different code versions apart.
+            const file = path.join(OUT, `${TAG}__${h.workflowId.replace(/\//g, '~')}.json`);
             writeFileSync(file, historyToJSON(history));
             console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
           }
