@@ -1,0 +1,80 @@
+/**
+ * L03: a deadline that falls in a year without a published holiday notice is provisional. When
+ * ops load that year's file, open cases recompute their deadline when the timer fires: a case
+ * is never declared overdue on a provisional date that the real notice moved.
+ */
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { DEFAULT_CALENDAR_DIR, loadCalendar, statutoryHolidays } from '../../domain/calendar';
+import { acceptUpdate, statusQuery } from '../../domain/messages';
+import { addCalendarDays, shanghaiDate } from '../../domain/time';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { makeApplication, staff } from '../helpers/fixtures';
+import { workflowBundle } from '../helpers/temporal';
+import { eventually, withServer } from '../helpers/time-skipping';
+
+let db: TestDatabase;
+let bundle: WorkflowBundleWithSourceMap;
+let calendarDir: string;
+
+beforeAll(async () => {
+  [db, bundle] = await Promise.all([createTestDatabase(), workflowBundle()]);
+  calendarDir = mkdtempSync(path.join(tmpdir(), 'lp-calendar-'));
+});
+afterAll(async () => {
+  await db?.drop();
+  if (calendarDir) rmSync(calendarDir, { recursive: true, force: true });
+});
+
+const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
+
+describe('provisional deadlines', () => {
+  it('L03: a provisional deadline moved later by a newly loaded year file is recomputed when its timer fires; no false breach', async () => {
+    await withServer({ taskQueue: 'test-recompute', db, bundle, activities: createActivities({ pool: db.pool, calendarDir }) }, async (ctx) => {
+      // Accept a few working days before the end of the year, so the 5-working-day window
+      // reaches into next year, for which this calendar directory has no file yet.
+      const today = shanghaiDate(await ctx.now());
+      const year = Number(today.slice(0, 4)) + (today.slice(5) > '12-20' ? 1 : 0);
+      const next = year + 1;
+      for (const f of readdirSync(DEFAULT_CALENDAR_DIR).filter((n) => /^\d{4}\.json$/.test(n) && Number(n.slice(0, 4)) <= year)) {
+        copyFileSync(path.join(DEFAULT_CALENDAR_DIR, f), path.join(calendarDir, f));
+      }
+      const before = loadCalendar(calendarDir);
+      let acceptDay = `${year}-12-28`;
+      while (!before.isWorkingDay(acceptDay)) acceptDay = addCalendarDays(acceptDay, -1);
+      await ctx.sleepUntil(at(acceptDay, '10:00:00'));
+
+      const h = await ctx.start(makeApplication());
+      const accepted = await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      const provisional = before.computeSlaDeadline({ startedAt: accepted.acceptedAt, workingDays: 5 });
+      expect(provisional.provisional).toBe(true);
+      expect(accepted.deadline).toMatchObject({ deadlineDate: provisional.deadlineDate, provisional: true });
+
+      // Next year's notice is published: it gives one more day off inside the window.
+      const extraDayOff = provisional.countedDays.find((d) => d.startsWith(`${next}-`))!;
+      const daysOff = [...new Set([...statutoryHolidays(next).map((x) => x.date), extraDayOff])].sort();
+      writeFileSync(
+        path.join(calendarDir, `${next}.json`),
+        JSON.stringify({ year: next, source: `test notice for ${next}`, daysOff, workingWeekends: [] }),
+      );
+      const published = loadCalendar(calendarDir).computeSlaDeadline({ startedAt: accepted.acceptedAt, workingDays: 5 });
+      expect(published.provisional).toBe(false);
+      expect(published.deadlineDate! > provisional.deadlineDate!).toBe(true);
+
+      // The provisional deadline passes: the timer fires, the clock recomputes, no breach.
+      await ctx.sleepUntil(at(addCalendarDays(provisional.deadlineDate!, 1), '00:30:00'));
+      const moved = await eventually(() => h.query(statusQuery), (s) => s.deadline?.deadlineDate === published.deadlineDate);
+      expect(moved.deadline).toMatchObject({ deadlineDate: published.deadlineDate, provisional: false, overdue: false });
+      expect(moved.breach).toBeUndefined();
+
+      // The real deadline passes: now it is a breach.
+      await ctx.sleepUntil(at(addCalendarDays(published.deadlineDate!, 1), '10:00:00'));
+      const late = await eventually(() => h.query(statusQuery), (s) => s.breach !== undefined);
+      expect(late.breach?.escalatedTo).toBe('supervisor:BJ');
+    });
+  });
+});
