@@ -78,6 +78,8 @@ export interface PolicyVersion {
   validityYears: number;
   /** L05: renewal is filed at least this many months before expiry. */
   renewalNoticeMonths: number;
+  /** L05: the holder is reminded this many days before that filing deadline. *configurable* */
+  renewalReminderLeadDays: number;
   products: Record<ProductId, ProductRule>;
 }
 
@@ -103,6 +105,7 @@ const V2020: PolicyVersion = {
   },
   validityYears: 5,
   renewalNoticeMonths: 6,
+  renewalReminderLeadDays: 30,
   products: {
     'steel-bar': { ...SIMPLIFIED, industrialPolicy: true, newCapacityBarred: true },
     cement: { ...SIMPLIFIED, industrialPolicy: true, newCapacityBarred: true },

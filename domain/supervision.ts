@@ -253,10 +253,5 @@ export function renewalDueBy(validUntil: string, noticeMonths: number): string {
   return addMonths(validUntil, -noticeMonths);
 }
 
-/**
- * Days before the renewal filing deadline on which the holder is reminded (L05). *configurable*:
- * belongs in the policy table once that carries it.
- */
-export const RENEWAL_REMINDER_LEAD_DAYS = 30;
 /** The lifecycle continues as new at least this often, so each run's history stays small. */
 export const LIFECYCLE_CHECKPOINT_DAYS = 365;

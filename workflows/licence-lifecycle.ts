@@ -43,7 +43,6 @@ import {
   type LicenceState,
   licenceEndedSignal,
   lifecycleQuery,
-  RENEWAL_REMINDER_LEAD_DAYS,
   renewalDueBy,
   renewalIssuedSignal,
   type RevocationGround,
@@ -247,7 +246,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
   }
 
   const checkpointAt = Date.now() + (input.checkpointDays ?? LIFECYCLE_CHECKPOINT_DAYS) * DAY;
-  const reminderAt = () => Date.parse(`${addCalendarDays(st.renewalDueBy, -RENEWAL_REMINDER_LEAD_DAYS)}T09:00:00+08:00`);
+  const reminderAt = () => Date.parse(`${addCalendarDays(st.renewalDueBy, -policy.renewalReminderLeadDays)}T09:00:00+08:00`);
   const expiryAt = () => Date.parse(endOfShanghaiDay(termEnd())) + 1;
 
   while (active()) {

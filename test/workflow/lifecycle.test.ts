@@ -19,7 +19,6 @@ import {
   changeLicenceUpdate,
   lifecycleQuery,
   lifecycleWorkflowId,
-  RENEWAL_REMINDER_LEAD_DAYS,
   renewalDueBy,
   revokeLicenceUpdate,
 } from '../../domain/supervision';
@@ -118,7 +117,7 @@ describe('licenceLifecycle', () => {
       const dueBy = renewalDueBy(cert.validUntil, policy.renewalNoticeMonths);
       expect(await h.query(lifecycleQuery)).toMatchObject({ status: 'valid', validUntil: cert.validUntil, renewalDueBy: dueBy, run: 1 });
 
-      const reminderDay = addCalendarDays(dueBy, -RENEWAL_REMINDER_LEAD_DAYS);
+      const reminderDay = addCalendarDays(dueBy, -policy.renewalReminderLeadDays);
       await ctx.sleepUntil(at(addCalendarDays(reminderDay, -1), '10:00:00'));
       expect(await notes(app.applicationId, 'renewal-due')).toBe(0);
       await ctx.sleepUntil(at(reminderDay, '10:00:00'));
