@@ -32,7 +32,8 @@ import {
 import { acts } from './activities';
 import { messageRefused } from '../domain/messages';
 import { type FollowUpKind, type Limit, policyById, type ProductId } from '../domain/policy';
-import type { Actor } from '../domain/roles';
+import { MAY } from '../domain/permissions';
+import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
 import {
   assignTeamUpdate,
@@ -132,8 +133,8 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
       { key: SA.waitingOn, value: waitingOn() },
     ]);
 
-  const requireSupervisor = (actor: Actor, what: string) => {
-    if (actor.role !== 'supervisor') throw messageRefused('forbidden', `role ${actor.role} may not ${what}; needs supervisor`);
+  const requireSupervisor = (actor: Actor, roles: readonly Role[], what: string) => {
+    if (!roles.includes(actor.role)) throw messageRefused('forbidden', `role ${actor.role} may not ${what}; needs ${roles.join(' or ')}`);
     if (actor.province !== input.province) throw messageRefused('forbidden', `certificate ${input.certificateNumber} is supervised by ${input.province}, not ${actor.province ?? 'none'} (R01)`);
   };
   const requireOpen = (what: string) => {
@@ -182,7 +183,7 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
     },
     {
       validator: ({ actor, verifierIds }) => {
-        requireSupervisor(actor, 'assign an inspection team');
+        requireSupervisor(actor, MAY.assignTeam, 'assign an inspection team');
         requireOpen('assigning a team');
         requireTeamShape(verifierIds);
       },
@@ -255,7 +256,7 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
     },
     {
       validator: ({ actor, outcome, verifierIds, rectifyBy }) => {
-        requireSupervisor(actor, 'record an inspection');
+        requireSupervisor(actor, MAY.recordInspection, 'record an inspection');
         requireOpen('recording an inspection');
         requireTeamShape(verifierIds);
         if (d.team) {

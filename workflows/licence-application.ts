@@ -42,6 +42,7 @@ import {
 } from '../domain/messages';
 import { industrialPolicyRefusals } from '../domain/intake';
 import { decisionLimit, followUpFor, type Limit, policyById, policyInForce, routeApplication } from '../domain/policy';
+import { MAY } from '../domain/permissions';
 import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
 import { endOfShanghaiDay, shanghaiDate } from '../domain/time';
@@ -162,7 +163,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   };
 
   // ---- who may send what, when ---------------------------------------------------------
-  const requireStaff = (actor: Actor, roles: Role[]) => {
+  const requireStaff = (actor: Actor, roles: readonly Role[]) => {
     if (!roles.includes(actor.role)) throw messageRefused('forbidden', `role ${actor.role} may not do this; needs ${roles.join(' or ')}`);
     if (actor.province !== app.province) {
       throw messageRefused('forbidden', `case ${app.applicationId} belongs to province ${app.province}, not ${actor.province ?? 'none'} (R01)`);
@@ -186,7 +187,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['acceptance-officer']);
+        requireStaff(actor, MAY.accept);
         requireStage(['received'], 'acceptance');
       },
     },
@@ -210,7 +211,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['acceptance-officer']);
+        requireStaff(actor, MAY.requestSupplement);
         // L01: everything missing is listed in ONE notice.
         if (s.supplement) throw messageRefused('conflict', `a supplement notice was already sent at ${s.supplement.requestedAt}; the law allows one (一次告知)`);
         requireStage(['received'], 'a supplement notice');
@@ -239,7 +240,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['acceptance-officer']);
+        requireStaff(actor, MAY.rejectAtIntake);
         requireStage(['received', 'awaiting-supplement', 'awaiting-predecessor-cancellation'], 'refusal to accept');
       },
     },
@@ -260,7 +261,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['acceptance-officer']);
+        requireStaff(actor, MAY.confirmPredecessorCancelled);
         requireStage(['awaiting-predecessor-cancellation'], 'confirming the predecessor cancellation');
       },
     },
@@ -277,7 +278,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor, verifierIds }) => {
-        requireStaff(actor, ['reviewer', 'supervisor']);
+        requireStaff(actor, MAY.recordVerification);
         requireStage(['awaiting-verification'], 'an on-site verification result');
         if (new Set(verifierIds).size !== verifierIds.length) throw messageRefused('invalid', 'a verifier is listed twice (L06: 2-4 distinct verifiers)');
       },
@@ -297,7 +298,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['reviewer', 'approver']);
+        requireStaff(actor, MAY.pauseClock);
         requireStage(['awaiting-verification', 'under-review'], 'pausing the clock');
         if (s.paused) throw messageRefused('conflict', 'the clock is already paused');
       },
@@ -318,7 +319,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['reviewer', 'approver']);
+        requireStaff(actor, MAY.resumeClock);
         requireStage(['awaiting-verification', 'under-review'], 'resuming the clock');
         if (!s.paused) throw messageRefused('conflict', 'the clock is not paused');
       },
@@ -342,7 +343,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
 
   setHandler(approveUpdate, ({ actor, note }) => decide('approved', actor, undefined, note), {
     validator: ({ actor }) => {
-      requireStaff(actor, ['approver']);
+      requireStaff(actor, MAY.approve);
       requireStage(['under-review'], 'approval');
       if (!s.path) throw messageRefused('conflict', 'the case is still being routed; try again');
       if (s.verification?.result === 'fail') throw messageRefused('conflict', 'on-site verification failed: the application can only be refused');
@@ -351,7 +352,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
 
   setHandler(refuseUpdate, ({ actor, reasons }) => decide('refused', actor, reasons), {
     validator: ({ actor }) => {
-      requireStaff(actor, ['approver']);
+      requireStaff(actor, MAY.refuse);
       requireStage(['awaiting-verification', 'under-review'], 'refusal');
     },
   });

@@ -30,6 +30,7 @@ import {
 import { acts } from './activities';
 import { validUntil as validityEnd } from '../domain/certificate';
 import { messageRefused } from '../domain/messages';
+import { MAY } from '../domain/permissions';
 import { policyById, type ProductId } from '../domain/policy';
 import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
@@ -130,7 +131,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
   const requireActive = (what: string) => {
     if (!active()) throw messageRefused('conflict', `certificate ${st.certificateNumber} is ${st.status}${st.endedAt ? ` since ${st.endedAt}` : ''}: ${what} is no longer possible`);
   };
-  const requireStaff = (actor: Actor, roles: Role[], what: string) => {
+  const requireStaff = (actor: Actor, roles: readonly Role[], what: string) => {
     if (!roles.includes(actor.role)) throw messageRefused('forbidden', `role ${actor.role} may not ${what}; needs ${roles.join(' or ')}`);
     if (actor.province !== st.province) throw messageRefused('forbidden', `certificate ${st.certificateNumber} belongs to province ${st.province}, not ${actor.province ?? 'none'} (R01)`);
   };
@@ -173,7 +174,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
         if (actor.role === 'applicant') {
           if (actor.uscc !== st.uscc) throw messageRefused('forbidden', `certificate ${st.certificateNumber} is held by another enterprise`);
         } else {
-          requireStaff(actor, ['supervisor', 'approver'], 'cancel a licence');
+          requireStaff(actor, MAY.cancelLicence.filter((r) => r !== 'applicant'), 'cancel a licence');
         }
         requireActive('cancellation');
       },
@@ -194,7 +195,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     },
     {
       validator: ({ actor, enterpriseName, enterpriseAddress }) => {
-        requireStaff(actor, ['approver', 'supervisor'], 'record a change (变更) of a licence');
+        requireStaff(actor, MAY.changeLicence, 'record a change (变更) of a licence');
         requireActive('a change');
         if (enterpriseName === undefined && enterpriseAddress === undefined) throw messageRefused('invalid', 'a change names a new enterprise name or address');
         if ((enterpriseName ?? st.enterpriseName) === st.enterpriseName && (enterpriseAddress ?? st.enterpriseAddress) === st.enterpriseAddress) {
@@ -212,7 +213,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     },
     {
       validator: ({ actor }) => {
-        requireStaff(actor, ['supervisor', 'approver'], 'revoke a licence');
+        requireStaff(actor, MAY.revokeLicence, 'revoke a licence');
         requireActive('revocation');
       },
     },

@@ -1,0 +1,34 @@
+/**
+ * Who may send which message: one table that the workflows' validators enforce and the API
+ * checks first (and documents in OpenAPI). Province and enterprise scope are checked on top.
+ */
+import type { Role } from './roles';
+
+export const MAY = {
+  submit: ['applicant'],
+  supplement: ['applicant'],
+  accept: ['acceptance-officer'],
+  requestSupplement: ['acceptance-officer'],
+  rejectAtIntake: ['acceptance-officer'],
+  confirmPredecessorCancelled: ['acceptance-officer'],
+  recordVerification: ['reviewer', 'supervisor'],
+  pauseClock: ['reviewer', 'approver'],
+  resumeClock: ['reviewer', 'approver'],
+  approve: ['approver'],
+  refuse: ['approver'],
+  assignTeam: ['supervisor'],
+  recordInspection: ['supervisor'],
+  /** The holder may ask to cancel (注销) its own licence; staff of the province may too. */
+  cancelLicence: ['applicant', 'supervisor', 'approver'],
+  changeLicence: ['supervisor', 'approver'],
+  revokeLicence: ['supervisor', 'approver'],
+  certifyVerifier: ['supervisor', 'ops'],
+  recordConflict: ['supervisor', 'ops'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof MAY;
+
+/** `MAY[action]` as a mutable list, for APIs that want `Role[]`. */
+export function rolesFor(action: Action): Role[] {
+  return [...MAY[action]];
+}
