@@ -64,6 +64,15 @@ export async function findActiveBan(pool: Pool | PoolClient, uscc: string, produ
 }
 
 /** R10: adds or updates a verifier's certification (the province's training and assessment record). */
+/** R04: undecided take-over cases (acquisition, merger, …) that name this certificate as their predecessor. */
+export async function findWaitingTakeOvers(pool: Pool | PoolClient, certificateNumber: string): Promise<string[]> {
+  const r = await pool.query<{ id: string }>(
+    `SELECT id FROM applications WHERE payload->'predecessor'->>'certificateNumber' = $1 AND decision IS NULL ORDER BY received_at`,
+    [certificateNumber],
+  );
+  return r.rows.map((x) => x.id);
+}
+
 export async function upsertVerifier(pool: Pool, v: VerifierRecord): Promise<void> {
   await pool.query(
     `INSERT INTO verifiers (id, name, certified_by, certified_on, certified_until, suspended) VALUES ($1, $2, $3, $4, $5, $6)
@@ -369,6 +378,10 @@ export function createSupervisionActivities(pool: Pool) {
     },
 
     /** L04, L08 for intake: the ban in force for (enterprise, product) on a civil date, or null. */
+    async waitingTakeOvers(input: { certificateNumber: string }): Promise<string[]> {
+      return findWaitingTakeOvers(pool, input.certificateNumber);
+    },
+
     async activeBan(input: { uscc: string; product: ProductId; on: string }): Promise<ActiveBan | null> {
       return (await findActiveBan(pool, input.uscc, input.product, input.on)) ?? null;
     },

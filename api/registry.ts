@@ -1,11 +1,9 @@
 /**
  * The API's reads of PostgreSQL for the after-issuance routes: who holds a certificate (to scope
- * the licence routes before Temporal is asked), a verifier's record (R10), and the take-over
- * cases waiting for a licence to end (R04). Writes go through activities/supervision.ts.
+ * the licence routes before Temporal is asked) and a verifier's record (R10). Writes go through
+ * activities/supervision.ts.
  */
-import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { predecessorCancelledSignal } from '../domain/messages';
 import type { VerifierRecord } from '../domain/supervision';
 import { HttpProblem } from './problem';
 
@@ -56,29 +54,4 @@ export async function findVerifier(pool: Pool, id: string): Promise<VerifierReco
   );
   const r = rows[0];
   return r && { id: r.id, name: r.name, certifiedBy: r.certified_by, certifiedOn: r.certified_on, certifiedUntil: r.certified_until, suspended: r.suspended };
-}
-
-/**
- * R04: take-over cases (acquisition, merger, …) filed against this certificate and not yet
- * decided are told at once that it has ended, instead of finding out at their next periodic
- * re-check. The case's own handler ignores a number that is not its predecessor, and a case
- * past that stage ignores the signal; a closed case is skipped. Best effort: the case's own
- * re-check stays the backstop, so failures are returned, not thrown.
- */
-export async function tellWaitingTakeOvers(pool: Pool, client: Client, certificateNumber: string): Promise<{ told: string[]; failed: string[] }> {
-  let ids: string[];
-  try {
-    const r = await pool.query<{ id: string }>(
-      `SELECT id FROM applications WHERE payload->'predecessor'->>'certificateNumber' = $1 AND decision IS NULL ORDER BY received_at`,
-      [certificateNumber],
-    );
-    ids = r.rows.map((x) => x.id);
-  } catch {
-    return { told: [], failed: [] };
-  }
-  const results = await Promise.allSettled(ids.map((id) => client.workflow.getHandle(id).signal(predecessorCancelledSignal, { certificateNumber })));
-  return {
-    told: ids.filter((_, i) => results[i]!.status === 'fulfilled'),
-    failed: ids.filter((_, i) => results[i]!.status === 'rejected'),
-  };
 }

@@ -49,7 +49,7 @@ import { renderDocs, DOCS_CSP } from './docs';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
 import { HttpProblem } from './problem';
-import { findVerifier, tellWaitingTakeOvers } from './registry';
+import { findVerifier } from './registry';
 import { type AnyRoute, type Ctx, defineRoute, type Reply, type ResponseDoc, type RouteDeps } from './route';
 import * as S from './schemas';
 import { CASE_WORKFLOW_TYPE, findCase, followUpWorkflowId, type SubmissionMemo, withTemporal } from './temporal';
@@ -589,7 +589,6 @@ interface LicenceUpdateSpec {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   update: UpdateDefinition<LicenceState, [any]>;
   /** R04: a licence that ends lets the take-overs waiting for it go on. */
-  endsLicence: boolean;
 }
 
 function licenceUpdateRoute(spec: LicenceUpdateSpec): AnyRoute {
@@ -626,10 +625,8 @@ function licenceUpdateRoute(spec: LicenceUpdateSpec): AnyRoute {
         const st = await withTemporal(what, () => handle.query(lifecycleQuery)).catch(() => undefined);
         throw new HttpProblem('conflict', `certificate ${params.number} is ${st?.status ?? 'no longer active'}${st?.endedAt ? ` since ${st.endedAt}` : ''}: nothing more can be sent to its licence`);
       }
+      // Take-overs waiting for this licence (R04) are told by its lifecycle workflow when it ends.
       const state = await withTemporal(what, () => handle.executeUpdate(spec.update, { args: [{ ...(body as object), actor: actorOf(principal) }] }));
-      if (spec.endsLicence && !['valid', 'deemed-renewed'].includes(state.status)) {
-        await tellWaitingTakeOvers(deps.pool, deps.client, params.number);
-      }
       return { status: 200, body: state };
     },
   });
@@ -648,7 +645,6 @@ const licenceUpdates: AnyRoute[] = [
     scope: "The holder (applicant of the certificate's enterprise), or a supervisor or approver of the certificate's province (R01).",
     body: S.CancelLicenceBody,
     update: cancelLicenceUpdate,
-    endsLicence: true,
   }),
   licenceUpdateRoute({
     segment: 'change',
@@ -660,7 +656,6 @@ const licenceUpdates: AnyRoute[] = [
     scope: "A supervisor or approver of the certificate's province (R01).",
     body: S.ChangeLicenceBody,
     update: changeLicenceUpdate,
-    endsLicence: false,
   }),
   licenceUpdateRoute({
     segment: 'revoke',
@@ -675,7 +670,6 @@ const licenceUpdates: AnyRoute[] = [
     scope: "A supervisor or approver of the certificate's province (R01).",
     body: S.RevokeLicenceBody,
     update: revokeLicenceUpdate,
-    endsLicence: true,
   }),
 ];
 

@@ -21,6 +21,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   getExternalWorkflowHandle,
   log,
   setHandler,
@@ -30,6 +31,7 @@ import {
 import { acts } from './activities';
 import { validUntil as validityEnd } from '../domain/certificate';
 import { messageRefused } from '../domain/messages';
+import { predecessorCancelledSignal } from '../domain/messages';
 import { MAY } from '../domain/permissions';
 import { policyById, type ProductId } from '../domain/policy';
 import type { Actor, Role } from '../domain/roles';
@@ -269,6 +271,17 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
 
   await condition(allHandlersFinished);
   publish();
+  // R04: take-overs waiting for this licence to end hear it now, not at their next re-check.
+  // Patched: lifecycles that ended before this did not tell them.
+  if (st.status !== 'superseded' && st.status !== 'deemed-renewed' && patched('tell-waiting-take-overs')) {
+    for (const caseId of await acts.waitingTakeOvers({ certificateNumber: st.certificateNumber })) {
+      try {
+        await getExternalWorkflowHandle(caseId).signal(predecessorCancelledSignal, { certificateNumber: st.certificateNumber });
+      } catch {
+        // That case has closed meanwhile: nothing is waiting any more.
+      }
+    }
+  }
   if (st.status !== 'superseded' && st.status !== 'deemed-renewed') {
     try {
       await getExternalWorkflowHandle(followUpWorkflowIdOf(st.applicationId)).signal(licenceEndedSignal, { status: st.status, at: st.endedAt ?? nowIso() });

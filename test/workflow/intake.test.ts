@@ -6,10 +6,11 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSupervisionActivities } from '../../activities/supervision';
-import { validateApplication } from '../../domain/application';
+import { validateApplication, type ApplicationInput } from '../../domain/application';
 import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/messages';
+import { lifecycleWorkflowId, revokeLicenceUpdate } from '../../domain/supervision';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { cementIndustrialPolicy, makeApplication, staff, USCC } from '../helpers/fixtures';
+import { cementIndustrialPolicy, freshUscc, makeApplication, staff, USCC } from '../helpers/fixtures';
 import { workflowBundle } from '../helpers/temporal';
 import { eventually, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
 
@@ -27,8 +28,8 @@ afterAll(async () => {
 const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
 
 /** Issues a real certificate through a whole case, for a take-over to name. */
-async function issuedCertificate(start: TimeSkippingCtx['start']): Promise<string> {
-  const h = await start(makeApplication());
+async function issuedCertificate(start: TimeSkippingCtx['start'], overrides: Partial<ApplicationInput> = {}): Promise<string> {
+  const h = await start(makeApplication(overrides));
   await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
   await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
   return (await h.result()).certificateNumber!;
@@ -142,6 +143,22 @@ describe('intake gates', () => {
       const other = await start(makeApplication({ product: 'banknote-discriminator', productNames: ['人民币鉴别仪A型'] }));
       const s = await eventually(() => other.query(statusQuery), (x) => x.stage !== undefined);
       expect(s.stage).toBe('received');
+    });
+  });
+
+  it('R04: when the predecessor licence is revoked inside Temporal (no API involved), its lifecycle tells the waiting take-over at once', async () => {
+    await withServer(async ({ env, start }) => {
+      // An enterprise of its own: a revocation bans its holder, and other tests use the shared one.
+      const enterprise = { ...makeApplication().enterprise, uscc: freshUscc() };
+      const old = await issuedCertificate(start, { enterprise });
+      const h = await start(makeApplication({ enterprise, predecessor: { certificateNumber: old, reason: 'acquisition' } }));
+      await eventually(() => h.query(statusQuery), (x) => x.stage === 'awaiting-predecessor-cancellation');
+      const lifecycle = env.client.workflow.getHandle(lifecycleWorkflowId(old));
+      await lifecycle.executeUpdate(revokeLicenceUpdate, { args: [{ actor: staff('supervisor'), ground: 'fraud', reason: '以欺骗手段取得许可' }] });
+      // No time skipped: the 6-hourly re-check cannot be what wakes it.
+      const s = await eventually(() => h.query(statusQuery), (x) => x.stage === 'received');
+      expect(s.stage).toBe('received');
+      expect(s.timeline.map((t) => t.event)).toContain('predecessor-cancelled');
     });
   });
 });
