@@ -266,6 +266,8 @@ const listCases = defineRoute({
     if (query.path) clauses.push(`${SA.path.name} = '${query.path}'`);
     if (query.waitingOn) clauses.push(`${SA.waitingOn.name} = '${query.waitingOn}'`);
     if (query.overdue) clauses.push(`${SA.overdue.name} = ${query.overdue}`);
+    // Keyset paging on the start time: stable while new cases arrive, unlike an offset.
+    if (query.before) clauses.push(`StartTime < '${new Date(query.before).toISOString()}'`);
     const visibility = clauses.join(' AND ');
     const limit = query.limit ? Number(query.limit) : 50;
     const items: z.infer<typeof S.CaseSummary>[] = [];
@@ -290,7 +292,8 @@ const listCases = defineRoute({
         if (items.length >= limit) break;
       }
     });
-    return { status: 200, body: { query: visibility, count: items.length, items } };
+    const nextBefore = items.length === limit ? items[items.length - 1]!.startedAt : null;
+    return { status: 200, body: { query: visibility, count: items.length, items, nextBefore } };
   },
 });
 

@@ -67,7 +67,8 @@ export const ListQuery = z
     product: ProductIdSchema.optional(),
     path: ApprovalPath.optional(),
     overdue: z.enum(['true', 'false']).optional().describe('true: decision deadline breached and no decision yet'),
-    waitingOn: z.enum(['acceptance-officer', 'applicant', 'verification', 'decision', 'nobody']).optional(),
+    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'nobody']).optional(),
+    before: IsoInstant.optional().describe("the next page: cases started before this instant (the previous page's nextBefore); cases started in the same millisecond as a page's last one may be skipped"),
     limit: z
       .string()
       .regex(/^\d{1,3}$/, 'expected an integer 1-200')
@@ -341,7 +342,12 @@ export const CaseSummary = z
   })
   .strict();
 export const CaseList = z
-  .object({ query: z.string().describe('the Temporal visibility query that was run'), count: z.number().int(), items: z.array(CaseSummary) })
+  .object({
+    query: z.string().describe('the Temporal visibility query that was run'),
+    count: z.number().int(),
+    items: z.array(CaseSummary),
+    nextBefore: IsoInstant.nullable().describe('pass as `before` for the next page; null on the last page'),
+  })
   .strict();
 
 export const CertificateStatus = z.enum(['valid', 'expired', 'cancelled', 'revoked', 'deemed-renewed', 'superseded']);

@@ -135,6 +135,35 @@ describe('one case through HTTP only', () => {
   });
 });
 
+describe('case list paging', () => {
+  it('the case list pages with nextBefore, newest first, without repeating or skipping a case', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const body = application();
+      expect((await submit(body)).status).toBe(201);
+      ids.push(body.applicationId as string);
+    }
+    const ops = await bearer({ role: 'ops' });
+    // Everything visible in one go, once visibility has caught up with the three new cases.
+    const all = await eventually(async () => {
+      const r = await api(h).get('/applications').query({ limit: '200' }).set(ops);
+      const got = CaseList.parse(r.body).items.map((i) => i.applicationId);
+      return ids.every((id) => got.includes(id)) ? got : undefined;
+    }, 20_000, 'visibility');
+    const paged: string[] = [];
+    let before: string | null | undefined;
+    for (let page = 0; page < 200; page++) {
+      const r = await api(h).get('/applications').query({ limit: '2', ...(before ? { before } : {}) }).set(ops);
+      expect(r.status).toBe(200);
+      const body = CaseList.parse(r.body);
+      paged.push(...body.items.map((i) => i.applicationId));
+      before = body.nextBefore;
+      if (!before) break;
+    }
+    expect(paged).toEqual(all);
+  });
+});
+
 describe('idempotent submission', () => {
   it('a repeated submission returns the same case (201, then 200) and never a second workflow', async () => {
     const body = application();
