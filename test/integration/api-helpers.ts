@@ -14,7 +14,8 @@ import type { Role } from '../../domain/roles';
 import { withUsccCheck } from '../../domain/uscc';
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { cementIndustrialPolicy } from '../helpers/fixtures';
+import { makeApplication } from '../helpers/fixtures';
+import type { ProvinceCode } from '../../domain/provinces';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 
 export const SECRET = 'api-integration-test-secret-0123456789abcdef';
@@ -74,25 +75,11 @@ export async function bearer(who: Who): Promise<{ Authorization: string }> {
 export const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 export const newId = (prefix = 'API'): string => `${prefix}-${randomBytes(6).toString('hex')}`;
 
-/** A valid new-licence cement application in Beijing (post-verification path, R07). */
+/** A valid new-licence cement application in Beijing (post-verification path, R07), as JSON. */
 export function application(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const province = (overrides.province as string | undefined) ?? 'BJ';
-  return {
-    applicationId: newId(),
-    province,
-    type: 'new',
-    enterprise: { uscc: USCC_A, name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
-    productionAddresses: [{ province, address: '北京市房山区示范路1号厂区' }],
-    product: 'cement',
-    productNames: ['通用硅酸盐水泥 P·O 42.5'],
-    documents: [
-      { name: '营业执照', type: 'business-licence', sha256: sha('licence') },
-      { name: '产品检验报告', type: 'inspection-report', sha256: sha('report') },
-      { name: '项目备案', type: 'investment-filing', sha256: sha('filing') },
-    ],
-    ...cementIndustrialPolicy,
-    ...overrides,
-  };
+  const province = (overrides.province as ProvinceCode | undefined) ?? 'BJ';
+  const base = makeApplication({ applicationId: newId(), province, productNames: ['通用硅酸盐水泥 P·O 42.5'] });
+  return { ...base, documents: [...base.documents, { name: '项目备案', type: 'investment-filing', sha256: sha('filing') }], ...overrides };
 }
 
 /** Polls `fn` until it returns a value (not undefined), or fails after `ms`. */
