@@ -201,7 +201,8 @@ export interface LicenceEvent {
   note?: string;
 }
 
-export interface LicenceState {
+/** What a certificate says and which policy version governs it: a lifecycle's input and state. */
+export interface LicenceParticulars {
   certificateNumber: string;
   applicationId: string;
   province: string;
@@ -210,10 +211,13 @@ export interface LicenceState {
   enterpriseName: string;
   enterpriseAddress: string;
   policyVersion: string;
-  status: LicenceStatus;
   issuedOn: string;
   /** Printed validity end (inclusive). */
   validUntil: string;
+}
+
+export interface LicenceState extends LicenceParticulars {
+  status: LicenceStatus;
   /** L05: a renewal filed by this date counts as filed in time. */
   renewalDueBy: string;
   /** L05: set when the licence counts as renewed for lack of a decision; valid through this date. */

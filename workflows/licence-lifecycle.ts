@@ -33,7 +33,7 @@ import { validUntil as validityEnd } from '../domain/certificate';
 import { messageRefused } from '../domain/messages';
 import { predecessorCancelledSignal } from '../domain/messages';
 import { MAY } from '../domain/permissions';
-import { policyById, type ProductId } from '../domain/policy';
+import { policyById } from '../domain/policy';
 import type { Actor, Role } from '../domain/roles';
 import { SA } from '../domain/search-attributes';
 import {
@@ -43,6 +43,7 @@ import {
   followUpWorkflowIdOf,
   LIFECYCLE_CHECKPOINT_DAYS,
   type LicenceEvent,
+  type LicenceParticulars,
   type LicenceState,
   licenceEndedSignal,
   lifecycleQuery,
@@ -57,17 +58,7 @@ import { addCalendarDays, endOfShanghaiDay, shanghaiDate } from '../domain/time'
 const DAY = 86_400_000;
 const HISTORY_KEPT = 100;
 
-export interface LifecycleInput {
-  certificateNumber: string;
-  applicationId: string;
-  province: string;
-  product: ProductId;
-  uscc: string;
-  enterpriseName: string;
-  enterpriseAddress: string;
-  issuedOn: string;
-  validUntil: string;
-  policyVersion: string;
+export interface LifecycleInput extends LicenceParticulars {
   /** How often the workflow continues as new (days); default LIFECYCLE_CHECKPOINT_DAYS. */
   checkpointDays?: number;
   /** State carried over from the previous run (continue-as-new). */
