@@ -4,8 +4,7 @@
  * worker and its own case.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { addWorkingDays, computeSlaDeadline, isWorkingDay } from '../../domain/calendar';
 import { CERTIFICATE_NUMBER } from '../../domain/certificate';
@@ -24,25 +23,16 @@ import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { followUpStatusQuery } from '../../workflows/follow-up';
 import { licenceApplication } from '../../workflows/licence-application';
 import { createWorker } from '../../workers/worker';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
-import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
-import { eventually, refusal, serverFor } from '../helpers/time-skipping';
+import { createDevServerEnv } from '../helpers/temporal';
+import { workflowSuite } from '../helpers/workflow-suite';
+import { eventually, refusal } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-applications';
 const DAY = 86_400_000;
 
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [db, bundle] = await Promise.all([createTestDatabase(), workflowBundle()]);
-});
-afterAll(async () => {
-  await db?.drop();
-});
-
-const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
+const suite = workflowSuite(TASK_QUEUE);
+const { withServer } = suite;
 
 async function updateEventsInHistory(handle: WorkflowHandle): Promise<string[]> {
   const history = await handle.fetchHistory();
@@ -55,7 +45,7 @@ async function updateEventsInHistory(handle: WorkflowHandle): Promise<string[]> 
 const shanghaiMorning = (date: string) => Date.parse(`${date}T10:00:00+08:00`);
 
 async function auditActions(applicationId: string): Promise<string[]> {
-  const r = await db.pool.query<{ action: string }>('SELECT action FROM audit_events WHERE application_id = $1 ORDER BY id', [applicationId]);
+  const r = await suite.db.pool.query<{ action: string }>('SELECT action FROM audit_events WHERE application_id = $1 ORDER BY id', [applicationId]);
   return r.rows.map((x) => x.action);
 }
 
@@ -78,7 +68,7 @@ describe('licenceApplication', () => {
       expect(result.certificateNumber).toMatch(CERTIFICATE_NUMBER);
       expect(result.certificateNumber!.startsWith('(京)XK08-001-')).toBe(true);
 
-      const certs = await db.pool.query('SELECT number, status, valid_until - issued_on AS days FROM certificates WHERE application_id = $1', [app.applicationId]);
+      const certs = await suite.db.pool.query('SELECT number, status, valid_until - issued_on AS days FROM certificates WHERE application_id = $1', [app.applicationId]);
       expect(certs.rows).toHaveLength(1);
       expect(certs.rows[0]).toMatchObject({ number: result.certificateNumber, status: 'valid' });
       expect(await auditActions(app.applicationId)).toEqual(
@@ -109,7 +99,7 @@ describe('licenceApplication', () => {
       expect(s.timeline.find((t) => t.event === 'deemed-accepted')?.note).toContain('L01');
       // The record is written by an activity just after the state change.
       const row = await eventually(
-        () => db.pool.query('SELECT acceptance, accepted_at FROM applications WHERE id = $1', [app.applicationId]),
+        () => suite.db.pool.query('SELECT acceptance, accepted_at FROM applications WHERE id = $1', [app.applicationId]),
         (r) => r.rows[0]?.acceptance !== null,
       );
       expect(row.rows[0].acceptance).toBe('deemed');
@@ -135,7 +125,7 @@ describe('licenceApplication', () => {
       expect(s.acceptance).toBe('officer');
       expect(s.supplement?.suppliedAt).toBeDefined();
       expect(await updateEventsInHistory(h)).toEqual(['requestSupplement', 'accept']);
-      const notes = await db.pool.query("SELECT kind FROM notifications WHERE application_id = $1 AND kind = 'supplement-requested'", [app.applicationId]);
+      const notes = await suite.db.pool.query("SELECT kind FROM notifications WHERE application_id = $1 AND kind = 'supplement-requested'", [app.applicationId]);
       expect(notes.rowCount).toBe(1);
     });
   });
@@ -177,15 +167,15 @@ describe('licenceApplication', () => {
       expect(s2.breach?.escalatedTo).toBe('supervisor:BJ');
       expect(s2.deadline?.overdue).toBe(true);
       expect(s2.stage).toBe('under-review');
-      const esc = await db.pool.query("SELECT recipient_role FROM notifications WHERE application_id = $1 AND kind = 'decision-overdue'", [late.applicationId]);
+      const esc = await suite.db.pool.query("SELECT recipient_role FROM notifications WHERE application_id = $1 AND kind = 'decision-overdue'", [late.applicationId]);
       expect(esc.rows).toEqual([{ recipient_role: 'supervisor' }]);
-      const reminder = await db.pool.query("SELECT count(*)::int AS n FROM notifications WHERE application_id = $1 AND kind = 'decision-due'", [late.applicationId]);
+      const reminder = await suite.db.pool.query("SELECT count(*)::int AS n FROM notifications WHERE application_id = $1 AND kind = 'decision-due'", [late.applicationId]);
       expect(reminder.rows[0].n).toBe(1);
       await h2.executeUpdate(refuseUpdate, { args: [{ actor: staff('approver'), reasons: ['生产条件不符合实施细则要求'] }] });
       const r2 = await h2.result();
       expect(r2.outcome).toBe('refused');
       expect(r2.decidedWithinDeadline).toBe(false);
-      const breached = await db.pool.query('SELECT breached_at FROM applications WHERE id = $1', [late.applicationId]);
+      const breached = await suite.db.pool.query('SELECT breached_at FROM applications WHERE id = $1', [late.applicationId]);
       expect(breached.rows[0].breached_at).not.toBeNull();
     });
   });
@@ -267,7 +257,7 @@ describe('licenceApplication', () => {
       // R08: the renewed certificate is followed by a supervision inspection within 60 days.
       const follow = await env.client.workflow.getHandle(`${unchanged.applicationId}/follow-up`).query(followUpStatusQuery);
       expect(follow.kind).toBe('supervision-inspection');
-      const issuedOn = (await db.pool.query("SELECT to_char(issued_on, 'YYYY-MM-DD') AS d FROM certificates WHERE number = $1", [r2.certificateNumber])).rows[0].d;
+      const issuedOn = (await suite.db.pool.query("SELECT to_char(issued_on, 'YYYY-MM-DD') AS d FROM certificates WHERE number = $1", [r2.certificateNumber])).rows[0].d;
       expect(shanghaiDate(follow.dueAt)).toBe(addCalendarDays(issuedOn, 60));
       // Only the standard path has no follow-up child.
       await expect(env.client.workflow.getHandle(`${changed.applicationId}/follow-up`).describe()).rejects.toThrow();
@@ -298,7 +288,7 @@ describe('licenceApplication', () => {
   });
 
   it('R07: a worker that dies after the certificate is written and restarts finishes the case with one certificate', async () => {
-    const real = createActivities({ pool: db.pool });
+    const real = createActivities({ pool: suite.db.pool });
     let crashes = 0;
     const crashing = {
       ...real,
@@ -316,9 +306,9 @@ describe('licenceApplication', () => {
       await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
       const result = await h.result();
       expect(crashes).toBeGreaterThanOrEqual(2);
-      const certs = await db.pool.query('SELECT number FROM certificates WHERE application_id = $1', [app.applicationId]);
+      const certs = await suite.db.pool.query('SELECT number FROM certificates WHERE application_id = $1', [app.applicationId]);
       expect(certs.rows).toEqual([{ number: result.certificateNumber }]);
-      const issued = await db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE application_id = $1 AND action = 'certificate-issued'", [app.applicationId]);
+      const issued = await suite.db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE application_id = $1 AND action = 'certificate-issued'", [app.applicationId]);
       expect(issued.rows[0].n).toBe(1);
       expect(env).toBeDefined();
     }, crashing);
@@ -332,7 +322,7 @@ describe('licenceApplication', () => {
       const app = makeApplication();
       // A short sticky timeout: the dead worker's cached copy of the case is given up quickly.
       const mkWorker = () =>
-        createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, pool: db.pool, workflowBundle: bundle, extra: { stickyQueueScheduleToStartTimeout: '1 second' } });
+        createWorker({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, pool: suite.db.pool, workflowBundle: suite.bundle, extra: { stickyQueueScheduleToStartTimeout: '1 second' } });
       const first = await mkWorker();
       const h = await first.runUntil(async () => {
         const handle = await env.client.workflow.start(licenceApplication, {
@@ -350,7 +340,7 @@ describe('licenceApplication', () => {
         return h.result();
       });
       expect(result.outcome).toBe('issued');
-      const certs = await db.pool.query('SELECT count(*)::int AS n FROM certificates WHERE application_id = $1', [app.applicationId]);
+      const certs = await suite.db.pool.query('SELECT count(*)::int AS n FROM certificates WHERE application_id = $1', [app.applicationId]);
       expect(certs.rows[0].n).toBe(1);
     } finally {
       await env.teardown();

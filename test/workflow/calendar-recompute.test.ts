@@ -6,27 +6,22 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { DEFAULT_CALENDAR_DIR, loadCalendar, statutoryHolidays } from '../../domain/calendar';
 import { acceptUpdate, statusQuery } from '../../domain/messages';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeApplication, staff } from '../helpers/fixtures';
-import { workflowBundle } from '../helpers/temporal';
-import { eventually, withServer } from '../helpers/time-skipping';
+import { workflowSuite } from '../helpers/workflow-suite';
+import { eventually } from '../helpers/time-skipping';
 
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
+const suite = workflowSuite('test-recompute');
 let calendarDir: string;
 
-beforeAll(async () => {
-  [db, bundle] = await Promise.all([createTestDatabase(), workflowBundle()]);
+beforeAll(() => {
   calendarDir = mkdtempSync(path.join(tmpdir(), 'lp-calendar-'));
 });
-afterAll(async () => {
-  await db?.drop();
+afterAll(() => {
   if (calendarDir) rmSync(calendarDir, { recursive: true, force: true });
 });
 
@@ -34,7 +29,7 @@ const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
 
 describe('provisional deadlines', () => {
   it('L03: a provisional deadline moved later by a newly loaded year file is recomputed when its timer fires; no false breach', async () => {
-    await withServer({ taskQueue: 'test-recompute', db, bundle, activities: createActivities({ pool: db.pool, calendarDir }) }, async (ctx) => {
+    await suite.withServer(async (ctx) => {
       // Accept a few working days before the end of the year, so the 5-working-day window
       // reaches into next year, for which this calendar directory has no file yet.
       const today = shanghaiDate(await ctx.now());
@@ -75,6 +70,6 @@ describe('provisional deadlines', () => {
       await ctx.sleepUntil(at(addCalendarDays(published.deadlineDate!, 1), '10:00:00'));
       const late = await eventually(() => h.query(statusQuery), (s) => s.breach !== undefined);
       expect(late.breach?.escalatedTo).toBe('supervisor:BJ');
-    });
+    }, createActivities({ pool: suite.db.pool, calendarDir }));
   });
 });

@@ -6,8 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { findActiveBan, recordConflict, upsertVerifier } from '../../activities/supervision';
 import type { ApplicationInput } from '../../domain/application';
@@ -18,25 +17,15 @@ import { assignTeamUpdate, banFor, describeBan, followUpDetailQuery, lifecycleQu
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { validUntil } from '../../domain/certificate';
 import { followUpInspection, followUpStatusQuery, recordInspectionUpdate } from '../../workflows/follow-up';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { freshUscc, makeApplication, staff } from '../helpers/fixtures';
-import { workflowBundle } from '../helpers/temporal';
-import { poller, refusal, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
+import { workflowSuite } from '../helpers/workflow-suite';
+import { poller, refusal, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-follow-up';
 const DAY = 86_400_000;
 
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [db, bundle] = await Promise.all([createTestDatabase(), workflowBundle()]);
-});
-afterAll(async () => {
-  await db?.drop();
-});
-
-const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
+const suite = workflowSuite(TASK_QUEUE);
+const { withServer } = suite;
 const eventually = poller({ retryErrors: true });
 
 const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
@@ -45,7 +34,7 @@ const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
 async function verifiers(n: number, today: string, opts: { province?: string; until?: string } = {}): Promise<string[]> {
   const ids = Array.from({ length: n }, () => `V-${randomBytes(4).toString('hex')}`);
   for (const id of ids) {
-    await upsertVerifier(db.pool, {
+    await upsertVerifier(suite.db.pool, {
       id,
       name: `核查员 ${id}`,
       certifiedBy: opts.province ?? 'BJ',
@@ -62,7 +51,7 @@ async function issuedWithFollowUp(
   kind: FollowUpKind,
   overrides: Partial<ApplicationInput> = {},
 ): Promise<{ app: ApplicationInput; number: string; issuedAt: string; h: WorkflowHandle<typeof followUpInspection> }> {
-  const acts = createActivities({ pool: db.pool });
+  const acts = createActivities({ pool: suite.db.pool });
   const app = makeApplication({ enterprise: { uscc: freshUscc(), name: '北京示范有限公司', registeredAddress: '北京市房山区示范路1号' }, ...overrides });
   const issuedAt = new Date(await ctx.now()).toISOString();
   const policy = policyInForce(shanghaiDate(issuedAt));
@@ -78,12 +67,12 @@ async function issuedWithFollowUp(
 }
 
 async function notifications(applicationId: string, kind: string): Promise<number> {
-  const r = await db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE application_id = $1 AND kind = $2', [applicationId, kind]);
+  const r = await suite.db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE application_id = $1 AND kind = $2', [applicationId, kind]);
   return r.rows[0].n;
 }
 
 async function certificateStatus(number: string): Promise<string> {
-  return (await db.pool.query('SELECT status FROM certificates WHERE number = $1', [number])).rows[0].status;
+  return (await suite.db.pool.query('SELECT status FROM certificates WHERE number = $1', [number])).rows[0].status;
 }
 
 describe('followUpInspection', () => {
@@ -131,10 +120,10 @@ describe('followUpInspection', () => {
 
       await ctx.sleepUntil(at(addCalendarDays(day59, 5), '10:00:00'));
       expect(await notifications(app.applicationId, 'follow-up-overdue')).toBe(0);
-      const row = await db.pool.query('SELECT outcome, in_time, round FROM follow_up_inspections WHERE certificate_no = $1', [number]);
+      const row = await suite.db.pool.query('SELECT outcome, in_time, round FROM follow_up_inspections WHERE certificate_no = $1', [number]);
       expect(row.rows).toEqual([{ outcome: 'pass', in_time: true, round: 1 }]);
       expect(await certificateStatus(number)).toBe('valid');
-      const team2 = await db.pool.query('SELECT verifier_ids FROM inspection_teams WHERE certificate_no = $1', [number]);
+      const team2 = await suite.db.pool.query('SELECT verifier_ids FROM inspection_teams WHERE certificate_no = $1', [number]);
       expect(team2.rows).toEqual([{ verifier_ids: team }]);
     });
   });
@@ -147,7 +136,7 @@ describe('followUpInspection', () => {
       const [expired] = await verifiers(1, today, { until: addCalendarDays(today, -1) });
       const [conflicted] = await verifiers(1, today);
       const [fromShanghai] = await verifiers(1, today, { province: 'SH' });
-      await recordConflict(db.pool, conflicted!, app.enterprise.uscc, 'former employee of the enterprise');
+      await recordConflict(suite.db.pool, conflicted!, app.enterprise.uscc, 'former employee of the enterprise');
 
       const exp = await refusal(h.executeUpdate(assignTeamUpdate, { args: [{ actor: staff('supervisor'), verifierIds: [good!, expired!] }] }));
       expect(exp.type).toBe('invalid');
@@ -167,7 +156,7 @@ describe('followUpInspection', () => {
 
       const ok = await h.executeUpdate(assignTeamUpdate, { args: [{ actor: staff('supervisor'), verifierIds: [good!, fromShanghai!] }] });
       expect(ok.team?.verifierIds).toEqual([good, fromShanghai]);
-      const refusedRows = await db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE certificate_no = $1 AND action = 'inspection-team-refused'", [number]);
+      const refusedRows = await suite.db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE certificate_no = $1 AND action = 'inspection-team-refused'", [number]);
       expect(refusedRows.rows[0].n).toBe(4);
       // Recording with another team than the assigned one is a conflict.
       const wrongTeam = await refusal(h.executeUpdate(recordInspectionUpdate, { args: [{ actor: staff('supervisor'), outcome: 'pass', verifierIds: [good!, conflicted!] }] }));
@@ -214,23 +203,23 @@ describe('followUpInspection', () => {
       expect(closed).toMatchObject({ outcome: 'revoked', revocation: { ground: 'failed-rectification', ban: { rule: 'L08', endsOn: validUntil(revokedOn, 3) } } });
       expect(await certificateStatus(number)).toBe('revoked');
 
-      const ban = await findActiveBan(db.pool, app.enterprise.uscc, 'cement', addCalendarDays(revokedOn, 365 * 3 - 5));
+      const ban = await findActiveBan(suite.db.pool, app.enterprise.uscc, 'cement', addCalendarDays(revokedOn, 365 * 3 - 5));
       expect(ban).toMatchObject({ rule: 'L08', ground: 'failed-rectification', product: 'cement', certificateNumber: number, endsOn: validUntil(revokedOn, 3) });
       expect(describeBan(ban!)).toContain(`until ${validUntil(revokedOn, 3)}`);
-      expect(await findActiveBan(db.pool, app.enterprise.uscc, 'cement', addCalendarDays(validUntil(revokedOn, 3), 1))).toBeUndefined();
-      expect(await findActiveBan(db.pool, app.enterprise.uscc, 'steel-bar', revokedOn)).toBeUndefined();
-      const acts = createActivities({ pool: db.pool });
+      expect(await findActiveBan(suite.db.pool, app.enterprise.uscc, 'cement', addCalendarDays(validUntil(revokedOn, 3), 1))).toBeUndefined();
+      expect(await findActiveBan(suite.db.pool, app.enterprise.uscc, 'steel-bar', revokedOn)).toBeUndefined();
+      const acts = createActivities({ pool: suite.db.pool });
       expect(await acts.activeBan({ uscc: app.enterprise.uscc, product: 'cement', on: revokedOn })).toMatchObject({ rule: 'L08' });
 
-      const publicity = await db.pool.query('SELECT kind, ground, rule FROM credit_publicity WHERE certificate_no = $1', [number]);
+      const publicity = await suite.db.pool.query('SELECT kind, ground, rule FROM credit_publicity WHERE certificate_no = $1', [number]);
       expect(publicity.rows).toEqual([{ kind: 'licence-revoked', ground: 'failed-rectification', rule: 'L08' }]);
-      const rounds = await db.pool.query('SELECT round, outcome FROM follow_up_inspections WHERE certificate_no = $1 ORDER BY round', [number]);
+      const rounds = await suite.db.pool.query('SELECT round, outcome FROM follow_up_inspections WHERE certificate_no = $1 ORDER BY round', [number]);
       expect(rounds.rows).toEqual([{ round: 1, outcome: 'rectification-required' }, { round: 2, outcome: 'failed' }]);
 
       // The lifecycle hears of it and ends; one revocation in the audit trail.
       const life = await eventually(() => lifecycle.query(lifecycleQuery), (s) => s.status === 'revoked');
       expect(life.status).toBe('revoked');
-      const audits = await db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE certificate_no = $1 AND action = 'licence-revoked'", [number]);
+      const audits = await suite.db.pool.query("SELECT count(*)::int AS n FROM audit_events WHERE certificate_no = $1 AND action = 'licence-revoked'", [number]);
       expect(audits.rows[0].n).toBe(1);
     });
   });
@@ -260,9 +249,9 @@ describe('followUpInspection', () => {
       const on = shanghaiDate(d.revocation!.at);
       expect(d).toMatchObject({ outcome: 'revoked', revocation: { ground: 'false-commitment', ban: { rule: 'L04', endsOn: validUntil(on, 3) } } });
       expect(await certificateStatus(number)).toBe('revoked');
-      expect(await findActiveBan(db.pool, app.enterprise.uscc, 'fertiliser', addCalendarDays(on, 1000))).toMatchObject({ ground: 'false-commitment', rule: 'L04' });
+      expect(await findActiveBan(suite.db.pool, app.enterprise.uscc, 'fertiliser', addCalendarDays(on, 1000))).toMatchObject({ ground: 'false-commitment', rule: 'L04' });
       expect(await notifications(app.applicationId, 'licence-revoked')).toBe(1);
-      expect((await db.pool.query('SELECT count(*)::int AS n FROM credit_publicity WHERE uscc = $1', [app.enterprise.uscc])).rows[0].n).toBe(1);
+      expect((await suite.db.pool.query('SELECT count(*)::int AS n FROM credit_publicity WHERE uscc = $1', [app.enterprise.uscc])).rows[0].n).toBe(1);
       // No lifecycle for this certificate (started directly): the follow-up still completes.
       expect((await h.result()).stage).toBe('closed');
     });

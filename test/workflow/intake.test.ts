@@ -3,29 +3,18 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSupervisionActivities } from '../../activities/supervision';
 import { validateApplication, type ApplicationInput } from '../../domain/application';
 import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/messages';
 import { lifecycleWorkflowId, revokeLicenceUpdate } from '../../domain/supervision';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { cementIndustrialPolicy, freshUscc, makeApplication, staff, USCC } from '../helpers/fixtures';
-import { workflowBundle } from '../helpers/temporal';
-import { eventually, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
+import { workflowSuite } from '../helpers/workflow-suite';
+import { eventually, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-intake';
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [db, bundle] = await Promise.all([createTestDatabase(), workflowBundle()]);
-});
-afterAll(async () => {
-  await db?.drop();
-});
-
-const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
+const suite = workflowSuite(TASK_QUEUE);
+const { withServer } = suite;
 
 /** Issues a real certificate through a whole case, for a take-over to name. */
 async function issuedCertificate(start: TimeSkippingCtx['start'], overrides: Partial<ApplicationInput> = {}): Promise<string> {
@@ -56,7 +45,7 @@ describe('intake gates', () => {
       expect(result.outcome).toBe('rejected-at-intake');
       const s = await h.query(statusQuery);
       expect(s.decision?.reasons?.[0]).toMatch(/R03: declared capacity 1500000 t\/year exceeds the 1000000 t\/year approved by filing/);
-      const audit = await db.pool.query("SELECT reason FROM audit_events WHERE application_id = $1 AND action = 'rejected-at-intake'", [app.applicationId]);
+      const audit = await suite.db.pool.query("SELECT reason FROM audit_events WHERE application_id = $1 AND action = 'rejected-at-intake'", [app.applicationId]);
       expect(audit.rows[0].reason).toContain(cementIndustrialPolicy.investmentFiling.number);
     });
   });
@@ -92,7 +81,7 @@ describe('intake gates', () => {
       expect(((early as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('conflict');
 
       // The old licence is cancelled (its lifecycle signals the waiting case).
-      await db.pool.query("UPDATE certificates SET status = 'cancelled' WHERE number = $1", [old]);
+      await suite.db.pool.query("UPDATE certificates SET status = 'cancelled' WHERE number = $1", [old]);
       await h.signal(predecessorCancelledSignal, { certificateNumber: old });
       await eventually(() => h.query(statusQuery), (x) => x.stage === 'received');
       await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
@@ -106,7 +95,7 @@ describe('intake gates', () => {
       const old = await issuedCertificate(start);
       const h = await start(makeApplication({ predecessor: { certificateNumber: old, reason: 'acquisition' } }));
       await eventually(() => h.query(statusQuery), (x) => x.stage === 'awaiting-predecessor-cancellation');
-      await db.pool.query("UPDATE certificates SET status = 'cancelled' WHERE number = $1", [old]);
+      await suite.db.pool.query("UPDATE certificates SET status = 'cancelled' WHERE number = $1", [old]);
       await env.sleep('7 hours');
       const s = await eventually(() => h.query(statusQuery), (x) => x.stage === 'received');
       expect(s.stage).toBe('received');
@@ -130,7 +119,7 @@ describe('intake gates', () => {
   it('L04: an enterprise banned after a revocation is refused at receipt, naming the ban and its end date; other products are not', async () => {
     await withServer(async ({ start }) => {
       const old = await issuedCertificate(start);
-      const sup = createSupervisionActivities(db.pool);
+      const sup = createSupervisionActivities(suite.db.pool);
       const revoked = await sup.revokeCertificate({ certificateNumber: old, ground: 'fraud', reason: '以欺骗手段取得许可', source: 'test', occurredAt: new Date().toISOString() });
       expect(revoked.ban?.endsOn).toBeDefined();
 

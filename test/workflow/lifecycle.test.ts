@@ -5,8 +5,7 @@
  * hand-over from the application workflow.
  */
 import { randomBytes } from 'node:crypto';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { findActiveBan } from '../../activities/supervision';
 import type { ApplicationInput } from '../../domain/application';
@@ -24,31 +23,21 @@ import {
 } from '../../domain/supervision';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { licenceLifecycle } from '../../workflows/licence-lifecycle';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
-import { workflowBundle } from '../helpers/temporal';
-import { poller, refusalOrClosed as refusal, serverFor, type TimeSkippingCtx } from '../helpers/time-skipping';
+import { workflowSuite } from '../helpers/workflow-suite';
+import { poller, refusalOrClosed as refusal, type TimeSkippingCtx } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-lifecycle';
 
-let db: TestDatabase;
-let bundle: WorkflowBundleWithSourceMap;
-
-beforeAll(async () => {
-  [db, bundle] = await Promise.all([createTestDatabase(), workflowBundle()]);
-});
-afterAll(async () => {
-  await db?.drop();
-});
-
-const withServer = serverFor(() => ({ taskQueue: TASK_QUEUE, db, bundle }));
+const suite = workflowSuite(TASK_QUEUE);
+const { withServer } = suite;
 const eventually = poller({ ms: 15_000, retryErrors: true });
 
 const at = (date: string, time: string) => Date.parse(`${date}T${time}+08:00`);
 
 /** A certificate issued now by the real case activities, and its lifecycle started directly. */
 async function issuedWithLifecycle(ctx: TimeSkippingCtx, checkpointDays?: number) {
-  const acts = createActivities({ pool: db.pool });
+  const acts = createActivities({ pool: suite.db.pool });
   const app = makeApplication({
     enterprise: { uscc: freshUscc(), name: '北京示范广电设备有限公司', registeredAddress: '北京市海淀区示范路3号' },
     product: 'broadcast-equipment',
@@ -89,7 +78,7 @@ async function fileRenewal(acts: ReturnType<typeof createActivities>, holder: Ap
 }
 
 async function status(number: string): Promise<{ status: string; deemed_renewed_until: string | null; enterprise_name: string }> {
-  const r = await db.pool.query(
+  const r = await suite.db.pool.query(
     "SELECT status, to_char(deemed_renewed_until, 'YYYY-MM-DD') AS deemed_renewed_until, enterprise_name FROM certificates WHERE number = $1",
     [number],
   );
@@ -97,11 +86,11 @@ async function status(number: string): Promise<{ status: string; deemed_renewed_
 }
 
 async function notes(applicationId: string, kind: string): Promise<number> {
-  return (await db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE application_id = $1 AND kind = $2', [applicationId, kind])).rows[0].n;
+  return (await suite.db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE application_id = $1 AND kind = $2', [applicationId, kind])).rows[0].n;
 }
 
 async function audit(number: string): Promise<string[]> {
-  return (await db.pool.query('SELECT action FROM audit_events WHERE certificate_no = $1 ORDER BY id', [number])).rows.map((r) => r.action as string);
+  return (await suite.db.pool.query('SELECT action FROM audit_events WHERE certificate_no = $1 ORDER BY id', [number])).rows.map((r) => r.action as string);
 }
 
 describe('licenceLifecycle', () => {
@@ -190,7 +179,7 @@ describe('licenceLifecycle', () => {
       const changed = await one.h.executeUpdate(changeLicenceUpdate, { args: [{ actor: staff('approver'), enterpriseName: '北京新名称广电设备有限公司', note: '名称变更' }] });
       expect(changed.enterpriseName).toBe('北京新名称广电设备有限公司');
       expect((await status(one.cert.number)).enterprise_name).toBe('北京新名称广电设备有限公司');
-      const changeRow = await db.pool.query("SELECT details FROM audit_events WHERE certificate_no = $1 AND action = 'licence-changed'", [one.cert.number]);
+      const changeRow = await suite.db.pool.query("SELECT details FROM audit_events WHERE certificate_no = $1 AND action = 'licence-changed'", [one.cert.number]);
       expect(changeRow.rows[0].details).toMatchObject({ before: { enterpriseName: '北京示范广电设备有限公司' }, after: { enterpriseName: '北京新名称广电设备有限公司' } });
       expect((await refusal(one.h.executeUpdate(changeLicenceUpdate, { args: [{ actor: staff('approver', 'SH'), enterpriseAddress: '上海市某路1号' }] }))).type).toBe('forbidden');
       expect((await refusal(one.h.executeUpdate(changeLicenceUpdate, { args: [{ actor: staff('approver') }] }))).type).toBe('invalid');
@@ -208,7 +197,7 @@ describe('licenceLifecycle', () => {
       const revoked = await two.h.executeUpdate(revokeLicenceUpdate, { args: [{ actor: staff('supervisor'), ground: 'fraud', reason: '以贿赂手段取得许可' }] });
       expect(revoked.status).toBe('revoked');
       const today = shanghaiDate(await ctx.now());
-      expect(await findActiveBan(db.pool, two.app.enterprise.uscc, 'broadcast-equipment', today)).toMatchObject({ rule: 'L04', ground: 'fraud', endsOn: validUntil(today, 3) });
+      expect(await findActiveBan(suite.db.pool, two.app.enterprise.uscc, 'broadcast-equipment', today)).toMatchObject({ rule: 'L04', ground: 'fraud', endsOn: validUntil(today, 3) });
       expect((await status(two.cert.number)).status).toBe('revoked');
       expect(await audit(two.cert.number)).toContain('licence-revoked');
     });
