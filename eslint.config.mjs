@@ -1,4 +1,6 @@
 // @ts-check
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -7,6 +9,16 @@ const NODE_BUILTINS = [
   'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream',
   'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
 ];
+
+/**
+ * Who may import whom (README, "Layout"): scripts/layers.json, also checked on resolved paths by
+ * test/unit/architecture.test.ts (with no import cycles and no source file over 400 lines).
+ */
+const LAYERS = JSON.parse(readFileSync(path.join(import.meta.dirname, 'scripts', 'layers.json'), 'utf8'));
+/** An import string that reaches top-level folder `dir` (relative, any depth). */
+const reaches = (dir) => `^(\\.\\./)+${dir}(/|$)`;
+const layerPatterns = (folder) =>
+  LAYERS[folder].mayNotImport.map((dir) => ({ regex: reaches(dir), message: `${folder}/ may not import ${dir}/: ${LAYERS[folder].why}` }));
 
 /** Workflow code is replayed: it may not reach the outside world (the worker's sandbox would fail at run time; this fails at lint time). */
 export const workflowRestrictions = {
@@ -26,8 +38,9 @@ export const workflowRestrictions = {
         { name: '@temporalio/worker', message: 'Use @temporalio/workflow APIs inside workflows.' },
       ],
       patterns: [
-        { group: ['../activities/*', '!../activities/types'], message: 'Workflows reach activities through proxyActivities only.' },
+        { regex: '^(\\.\\./)+activities(/(?!types$).*)?$', message: 'Workflows reach activities through proxyActivities only (type-only: activities/types).' },
         { group: ['**/calendar/*', '**/calendar'], message: 'Calendar look-ups are I/O: call the deadline activity.' },
+        ...layerPatterns('workflows'),
       ],
     },
   ],
@@ -40,6 +53,8 @@ export const workflowRestrictions = {
     { name: 'require', message: 'Import statically.' },
   ],
 };
+
+const layerRules = (folder) => ({ 'no-restricted-imports': ['error', { patterns: layerPatterns(folder) }] });
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'test/fixtures/lint/**', 'coverage/**'] },
@@ -56,5 +71,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...['domain', 'infra', 'db', 'activities', 'api', 'workers'].map((folder) => ({ files: [`${folder}/**/*.ts`], rules: layerRules(folder) })),
   { files: ['workflows/**/*.ts', 'test/fixtures/lint/workflows/**/*.ts'], rules: workflowRestrictions },
+  { files: ['test/fixtures/lint/api/**/*.ts'], rules: layerRules('api') },
 );

@@ -17,16 +17,8 @@
  *    a deadline from silently stale data would be worse than a visible retrying activity.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import {
-  type Calendar,
-  CalendarDataError,
-  CalendarInputError,
-  type SlaInput,
-  type SlaResult,
-  calendarDirFingerprint,
-  loadCalendar,
-  resolveCalendarDir,
-} from '../domain/calendar';
+import { CalendarDataError, CalendarInputError, type SlaInput, type SlaResult } from '../domain/calendar';
+import { currentCalendar, resolveCalendarDir } from '../infra/calendar';
 
 export interface CalendarActivityOptions {
   /** Data directory; default env CALENDAR_DIR, else domain/calendar/data. Resolved once, at creation. */
@@ -35,22 +27,11 @@ export interface CalendarActivityOptions {
 
 export function createCalendarActivities(opts: CalendarActivityOptions = {}) {
   const dir = resolveCalendarDir(opts.dir);
-  let cached: { fingerprint: string; calendar: Calendar } | undefined;
-
-  function current(): Calendar {
-    const fingerprint = calendarDirFingerprint(dir);
-    if (!cached || cached.fingerprint !== fingerprint) {
-      cached = undefined;
-      cached = { fingerprint, calendar: loadCalendar(dir) };
-    }
-    return cached.calendar;
-  }
-
   return {
     /** The SLA clock (see Calendar#computeSlaDeadline): deadline instant, counted days, pauses, calendar version. */
     async computeDeadline(input: SlaInput): Promise<SlaResult> {
       try {
-        return current().computeSlaDeadline(input);
+        return currentCalendar(dir).computeSlaDeadline(input);
       } catch (e) {
         if (e instanceof CalendarInputError) {
           throw ApplicationFailure.create({ type: 'CalendarInputError', message: e.message, nonRetryable: true });
@@ -64,4 +45,4 @@ export function createCalendarActivities(opts: CalendarActivityOptions = {}) {
   };
 }
 
-export type CalendarActivityFunctions = ReturnType<typeof createCalendarActivities>;
+export type CalendarActivities = ReturnType<typeof createCalendarActivities>;

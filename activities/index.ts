@@ -1,8 +1,11 @@
+/** Every activity the worker registers, by capability; the names are the workflows' contract. */
 import type { Pool } from 'pg';
+import { createCaseActivities } from './approval/cases';
 import { createCalendarActivities } from './calendar';
-import { createCaseActivities } from './cases';
-import { createSupervisionActivities } from './supervision';
-import { createSamplingActivities } from './sampling';
+import { createLicenceActivities } from './licence/licence';
+import { createNotificationActivities } from './notifications';
+import { createSamplingActivities } from './samr/sampling';
+import { createFollowUpActivities } from './supervision/follow-up';
 import type { Activities } from './types';
 
 export interface ActivityDeps {
@@ -13,7 +16,9 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps): Activities {
   return {
     ...createCaseActivities(deps.pool),
-    ...createSupervisionActivities(deps.pool),
+    ...createNotificationActivities(deps.pool),
+    ...createLicenceActivities(deps.pool),
+    ...createFollowUpActivities(deps.pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(deps.pool),
   };

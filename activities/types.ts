@@ -1,28 +1,17 @@
 /** Activity signatures as workflows see them (type-only: workflows never import activity code). */
-import type { CaseActivities } from './cases';
-import type { SupervisionActivities } from './supervision';
-import type { SamplingActivities } from './sampling';
+import type { CaseActivities } from './approval/cases';
+import type { CalendarActivities } from './calendar';
+import type { LicenceActivities } from './licence/licence';
+import type { NotificationActivities } from './notifications';
+import type { SamplingActivities } from './samr/sampling';
+import type { FollowUpActivities } from './supervision/follow-up';
 
+export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
 export type { SamplingActivities };
 
-
-export interface SlaInput {
-  startedAt: string;
-  workingDays: number;
-  pauses: { from: string; to: string | null }[];
-}
-
-export interface SlaResult {
-  deadlineAt: string | null;
-  deadlineDate: string | null;
-  provisional: boolean;
-  calendarVersion: string;
-  countedDays: string[];
-  pausedWorkingDays: number;
-}
-
-export interface CalendarActivities {
-  computeDeadline(input: SlaInput): Promise<SlaResult>;
-}
-
-export type Activities = CaseActivities & CalendarActivities & SamplingActivities & SupervisionActivities;
+export type Activities = CaseActivities &
+  NotificationActivities &
+  CalendarActivities &
+  SamplingActivities &
+  LicenceActivities &
+  FollowUpActivities;

@@ -5,7 +5,7 @@
  */
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { ProvinceCode } from '../domain/application';
+import { ProvinceCode } from '../domain/approval/application';
 import type { Config } from '../domain/config';
 import { ROLES, type Actor, type Role } from '../domain/roles';
 import { isValidUscc } from '../domain/uscc';

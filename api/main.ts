@@ -1,7 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
-import { Pool } from 'pg';
 import { loadConfig } from '../domain/config';
-import { temporalTls } from '../workers/tls';
+import { createPool } from '../infra/pg';
+import { connectClient } from '../infra/temporal';
 import { createApp } from './app';
 import { resolveJwtSecret } from './auth';
 
@@ -10,10 +9,8 @@ async function main(): Promise<void> {
   // Refuses to start in production without a secret of its own (before touching anything else).
   const jwtSecret = resolveJwtSecret(config);
   if (!config.JWT_SECRET) console.warn('api: JWT_SECRET is not set; using the development default secret (refused when NODE_ENV=production)');
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const pool = createPool(config);
+  const { client, connection } = await connectClient(config);
   const app = createApp({ client, connection, pool, taskQueue: config.TEMPORAL_TASK_QUEUE, jwtSecret, calendarDir: config.CALENDAR_DIR });
   const server = app.listen(config.PORT, () => console.log(`api: listening on http://localhost:${config.PORT}`));
   server.on('error', (err: NodeJS.ErrnoException) => {

@@ -6,7 +6,8 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { Gauge, Histogram, Registry } from 'prom-client';
-import { loadCalendar, type Calendar } from '../domain/calendar';
+import type { Calendar } from '../domain/calendar';
+import { currentCalendar } from '../infra/calendar';
 import { OPS_QUERIES } from '../domain/ops-queries';
 import { shanghaiDate } from '../domain/time';
 
@@ -44,7 +45,7 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
       WHERE decision IN ('approved', 'refused') AND decided_at > now() - make_interval(days => $1)`,
     [DECISION_WINDOW_DAYS],
   );
-  const calendar = deps.calendar ?? loadCalendar();
+  const calendar = deps.calendar ?? currentCalendar();
   for (const r of decided.rows) {
     const inDeadline = r.deadline_at === null || r.decided_at <= r.deadline_at;
     decisions.inc({ outcome: r.decision, in_deadline: String(inDeadline) });

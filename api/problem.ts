@@ -124,3 +124,13 @@ export function problemMiddleware(log: (err: unknown) => void): ErrorRequestHand
     sendProblem(res, p, req.originalUrl);
   };
 }
+
+/** A database call from a route: PostgreSQL out of reach is a 503 naming `what`, never a 500. */
+export async function fromDb<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    throw new HttpProblem('unavailable', `${what} is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -13,8 +13,8 @@ import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { Role } from '../domain/roles';
 import { authenticate, type Principal } from './auth';
-import { HttpProblem, zodFieldErrors } from './problem';
-import { type CertificateRef, findCertificate } from './registry';
+import { type CertificateRef, findCertificate } from '../db/certificates';
+import { fromDb, HttpProblem, zodFieldErrors } from './problem';
 import { assertAccess, assertCaseAccess, assertRunning, type CaseRef, findCase } from './temporal';
 
 export interface RouteDeps {
@@ -123,7 +123,9 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
       }
       let certificateRef: CertificateRef | undefined;
       if (route.certificateScope) {
-        certificateRef = await findCertificate(deps.pool, (params as { number: string }).number);
+        const number = (params as { number: string }).number;
+        certificateRef = await fromDb('the certificate register', () => findCertificate(deps.pool, number));
+        if (!certificateRef) throw new HttpProblem('not-found', `no certificate ${number}`);
         assertAccess(principal!, `certificate ${certificateRef.number}`, certificateRef);
       }
       let body: unknown;

@@ -4,37 +4,15 @@
  * these same objects (openapi.ts), so the documentation cannot drift from what is enforced.
  */
 import { z } from 'zod';
-import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode, Uscc } from '../domain/application';
+import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode, Uscc } from '../domain/approval/application';
 import { MAX_WORKING_DAYS } from '../domain/calendar';
-import { CERTIFICATE_NUMBER } from '../domain/certificate';
-import {
-  AcceptInput,
-  ApproveInput,
-  type CaseStatus,
-  PauseInput,
-  PredecessorCancelledInput,
-  RefuseInput,
-  RejectAtIntakeInput,
-  ResumeInput,
-  Stage,
-  SupplementInput,
-  SupplementRequestInput,
-  VerificationInput,
-} from '../domain/messages';
+import { CERTIFICATE_NUMBER } from '../domain/licence/certificate';
+import { AcceptInput, ApproveInput, type CaseStatus, PauseInput, PredecessorCancelledInput, RefuseInput, RejectAtIntakeInput, ResumeInput, Stage, SupplementInput, SupplementRequestInput, VerificationInput } from '../domain/approval/messages';
 import { ROLES } from '../domain/roles';
-import {
-  AssignTeamInput,
-  CancelLicenceInput,
-  ChangeLicenceInput,
-  type FollowUpDetail,
-  InspectionOutcome,
-  type LicenceState,
-  LicenceStatus,
-  RecordInspectionInput,
-  RevocationGround,
-  RevokeLicenceInput,
-} from '../domain/supervision';
-import type { FollowUpStatus } from '../workflows/follow-up';
+import { AssignTeamInput, type FollowUpDetail, InspectionOutcome, RecordInspectionInput } from '../domain/supervision/follow-up';
+import { CancelLicenceInput, ChangeLicenceInput, type LicenceState, LicenceStatus, RevokeLicenceInput } from '../domain/licence/messages';
+import { RevocationGround } from '../domain/licence/revocation';
+import type { FollowUpStatus } from '../domain/supervision/follow-up';
 
 const ApprovalPath = z.enum(['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue']);
 const FollowUpKind = z.enum(['post-issuance-verification', 'commitment-check', 'supervision-inspection']);

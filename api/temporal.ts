@@ -5,13 +5,12 @@
  */
 import { type Client, isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { RefusalKind } from '../domain/messages';
+import type { RefusalKind } from '../domain/refusal';
 import { SA } from '../domain/search-attributes';
+import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { isStaff, type Principal } from './auth';
 import { HttpProblem } from './problem';
 
-export const CASE_WORKFLOW_TYPE = 'licenceApplication';
-export const followUpWorkflowId = (applicationId: string): string => `${applicationId}/follow-up`;
 
 /** What the API writes into a case's memo at submission (idempotency, ownership before the first workflow task). */
 export interface SubmissionMemo {

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createCalendarActivities } from '../activities/calendar';
-import { DEFAULT_CALENDAR_DIR, calendarDirFingerprint, loadCalendar } from '../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, calendarDirFingerprint, loadCalendar } from '../infra/calendar';
 
 const N = 100_000;
 let seed = 42;

@@ -5,8 +5,9 @@
  *   npx tsx bench/ecqs.ts [records=5000] [cases=500] [senders=2] [concurrency=16]
  */
 import { performance } from 'node:perf_hooks';
-import { inTransaction } from '../activities/db';
-import { EcqsSender, enqueueEcqs, type EcqsEnqueue } from '../activities/ecqs';
+import { inTransaction } from '../db/tx';
+import { EcqsSender } from '../workers/ecqs-sender';
+import { enqueueEcqs, type EcqsEnqueue } from '../db/ecqs-outbox';
 import { createTestDatabase } from '../test/helpers/db';
 import { USCC } from '../test/helpers/fixtures';
 import { startEcqsPeer } from '../test/integration/ecqs-peer';

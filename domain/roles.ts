@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProvinceCode } from './application';
+import { ProvinceCode } from './approval/application';
 
 export const ROLES = ['applicant', 'acceptance-officer', 'reviewer', 'approver', 'supervisor', 'samr', 'ops'] as const;
 export type Role = (typeof ROLES)[number];

@@ -3,28 +3,26 @@
  * SIGINT/SIGTERM: the SDK stops polling, lets in-flight tasks finish within the grace time,
  * then exits.
  */
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../domain/config';
 import { createPinoLogger, temporalLoggerFrom } from './logging';
-import { temporalTls } from './tls';
+import { createPool } from '../infra/pg';
+import { connectClient, temporalConnectionOptions } from '../infra/temporal';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
 import { createWorker, startEcqsSender } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
   const logger = createPinoLogger(config.LOG_LEVEL === 'silent' ? 'silent' : config.LOG_LEVEL, 'worker');
   // The SDK's own worker metrics (task latencies, slots, polls) for Prometheus, per worker.
   Runtime.install({
     logger: temporalLoggerFrom(logger),
     telemetryOptions: config.WORKER_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } : {},
   });
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  const pool = createPool(config);
   await migrate(pool);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
     const worker = await createWorker({
       connection,
@@ -38,8 +36,8 @@ async function main(): Promise<void> {
     const sender = startEcqsSender(config, pool, (level, msg, fields) => console[level](`e-CQS: ${msg}`, fields ?? ''));
     if (!sender) console.warn('worker: ECQS_URL not set (or ECQS_SENDER=off): e-CQS records stay in the outbox');
     // R06: SAMR random checks; idempotent, so every worker may ensure it.
-    const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, tls: temporalTls(config) });
-    await ensureSamrSamplingSchedule(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+    const { client, connection: clientConnection } = await connectClient(config);
+    await ensureSamrSamplingSchedule(client, {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       cron: config.SAMR_SAMPLING_CRON,
       windowDays: config.SAMR_SAMPLING_WINDOW_DAYS,

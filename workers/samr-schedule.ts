@@ -4,7 +4,7 @@
  * in line with the options (so a changed cron or rate takes effect on the next start).
  */
 import { type Client, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
-import type { SamrSamplingInput } from '../workflows/samr-sampling';
+import type { SamrSamplingInput } from '../workflows/samr/samr-sampling';
 
 export const SAMR_SCHEDULE_ID = 'samr-random-checks';
 

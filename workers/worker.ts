@@ -6,7 +6,7 @@ import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
-import { EcqsSender, type EcqsSenderOptions } from '../activities/ecqs';
+import { EcqsSender, type EcqsSenderOptions } from './ecqs-sender';
 import type { Config } from '../domain/config';
 
 export const DEFAULT_TASK_QUEUE = 'licence-applications';

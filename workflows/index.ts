@@ -1,5 +1,5 @@
 // Every workflow type the worker registers.
-export { licenceApplication } from './licence-application';
-export { followUpInspection } from './follow-up';
-export { samrSampling } from './samr-sampling';
-export { licenceLifecycle } from './licence-lifecycle';
+export { licenceApplication } from './approval/licence-application';
+export { followUpInspection } from './supervision/follow-up';
+export { samrSampling } from './samr/samr-sampling';
+export { licenceLifecycle } from './licence/licence-lifecycle';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ApplicationInput } from '../../domain/application';
+import type { ApplicationInput } from '../../domain/approval/application';
 import type { ProvinceCode } from '../../domain/provinces';
 import type { Actor } from '../../domain/roles';
 import { withUsccCheck } from '../../domain/uscc';

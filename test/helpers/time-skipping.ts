@@ -8,8 +8,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
-import type { ApplicationInput } from '../../domain/application';
-import { licenceApplication } from '../../workflows/licence-application';
+import type { ApplicationInput } from '../../domain/approval/application';
+import { licenceApplication } from '../../workflows/approval/licence-application';
 import { createWorker } from '../../workers/worker';
 import type { TestDatabase } from './db';
 import { createTimeSkippingEnv } from './temporal';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStatusResponse, CertificateCheck, FollowUpDetailResponse, FollowUpStatusResponse, LicenceStateResponse, VerifierResponse } from '../../api/schemas';
-import { validUntil } from '../../domain/certificate';
+import { validUntil } from '../../domain/licence/certificate';
 import { shanghaiDate } from '../../domain/time';
 import { withUsccCheck } from '../../domain/uscc';
 import { api, application, bearer, eventually, type Harness, startHarness, USCC_A, USCC_B } from './api-helpers';

@@ -11,8 +11,8 @@ import { DEV_JWT_SECRET, JWT_AUDIENCE, JWT_ISSUER, resolveJwtSecret } from '../.
 import { ProblemKind } from '../../api/problem';
 import { openApiPath } from '../../api/route';
 import { CaseList, CaseStatusResponse, CertificateCheck, DeadlineResponse, FollowUpStatusResponse, SubmitResponse } from '../../api/schemas';
-import { CERTIFICATE_NUMBER } from '../../domain/certificate';
-import { upsertVerifier } from '../../activities/supervision';
+import { CERTIFICATE_NUMBER } from '../../domain/licence/certificate';
+import { upsertVerifier } from '../../db/registers';
 import { policyInForce } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
 import { api, application, bearer, eventually, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCaseActivities } from '../../activities/cases';
-import { createSupervisionActivities } from '../../activities/supervision';
+import { createCaseActivities } from '../../activities/approval/cases';
+import { createLicenceActivities } from '../../activities/licence/licence';
 import { migrate } from '../../db/migrate';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeApplication } from '../helpers/fixtures';
@@ -56,7 +56,7 @@ describe('PostgreSQL schema', () => {
 
   it('R06: a change, a cancellation and a revocation each become one e-CQS record, in order, written with the state change', async () => {
     const acts = createCaseActivities(db.pool);
-    const sup = createSupervisionActivities(db.pool);
+    const sup = createLicenceActivities(db.pool);
     const certs: string[] = [];
     for (let i = 0; i < 2; i++) {
       const app = makeApplication();

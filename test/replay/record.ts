@@ -7,20 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import {
-  acceptUpdate,
-  approveUpdate,
-  pauseClockUpdate,
-  recordVerificationUpdate,
-  refuseUpdate,
-  requestSupplementUpdate,
-  resumeClockUpdate,
-  supplementSignal,
-} from '../../domain/messages';
-import { upsertVerifier } from '../../activities/supervision';
-import { assignTeamUpdate, lifecycleWorkflowId } from '../../domain/supervision';
-import { recordInspectionUpdate } from '../../workflows/follow-up';
-import { licenceApplication } from '../../workflows/licence-application';
+import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, supplementSignal } from '../../domain/approval/messages';
+import { upsertVerifier } from '../../db/registers';
+import { assignTeamUpdate } from '../../domain/supervision/follow-up';
+import { lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { recordInspectionUpdate } from '../../domain/supervision/follow-up';
+import { licenceApplication } from '../../workflows/approval/licence-application';
 import { createTestDatabase } from '../helpers/db';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
 import { workflowBundle } from '../helpers/temporal';
@@ -136,7 +128,7 @@ async function waitFor(h: WorkflowHandle<typeof licenceApplication>, ok: (s: Awa
   throw new Error(`timed out waiting on ${h.workflowId}`);
 }
 async function statusOf(h: WorkflowHandle<typeof licenceApplication>) {
-  const { statusQuery } = await import('../../domain/messages');
+  const { statusQuery } = await import('../../domain/approval/messages');
   return h.query(statusQuery);
 }
 

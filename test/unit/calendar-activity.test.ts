@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCalendarActivities } from '../../activities/calendar';
-import { DEFAULT_CALENDAR_DIR } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR } from '../../infra/calendar';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../infra/calendar';
 import { TOOLS_DIR } from '../../scripts/temporal-binaries';
 
 const PACKAGE = 'chinesecalendar==1.11.0';

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../infra/calendar';
 import { datesFrom, isWeekendDate } from '../fixtures/calendar/notices';
 
 const YEARS = [2020, 2021, 2022, 2023, 2024, 2025, 2026];

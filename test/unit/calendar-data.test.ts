@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CalendarDataError, DEFAULT_CALENDAR_DIR, getDefaultCalendar, loadCalendar, resetDefaultCalendar } from '../../domain/calendar';
+import { CalendarDataError } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, getDefaultCalendar, loadCalendar, resetDefaultCalendar } from '../../infra/calendar';
 import { GENERATED_YEARS, render, generateYear } from '../../scripts/calendar-generate';
 
 const tmpRoot = mkdtempSync(path.join(tmpdir(), 'calendar-data-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../infra/calendar';
 
 const calendar = loadCalendar(DEFAULT_CALENDAR_DIR);
 const sla = calendar.computeSlaDeadline.bind(calendar);

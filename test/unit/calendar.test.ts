@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CalendarInputError, DEFAULT_CALENDAR_DIR, endOfDayShanghai, loadCalendar, shanghaiDate, statutoryHolidays } from '../../domain/calendar';
-import * as cal from '../../domain/calendar';
+import { CalendarInputError, endOfDayShanghai, shanghaiDate, statutoryHolidays } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../infra/calendar';
+import * as cal from '../../infra/calendar';
 import { HAND_NOTICES, datesFrom, handIsWorkingDay, isWeekendDate } from '../fixtures/calendar/notices';
 
 const calendar = loadCalendar(DEFAULT_CALENDAR_DIR);

@@ -25,3 +25,13 @@ describe('workflow determinism lint', () => {
     expect(await lint(fixture('good.ts'))).toEqual([]);
   }, 60_000);
 });
+
+describe('layering lint', () => {
+  const apiFixture = (name: string) => path.join(root, 'test/fixtures/lint/api', name);
+
+  it('layers: an API module importing workflow, activity or worker code is an error; definitions from domain/ and db/ are fine', async () => {
+    const messages = await lint(apiFixture('bad.ts'));
+    expect(messages.filter((m) => m.rule === 'no-restricted-imports').map((m) => m.line)).toEqual([2, 3, 4]);
+    expect(await lint(apiFixture('good.ts'))).toEqual([]);
+  }, 60_000);
+});

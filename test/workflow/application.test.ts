@@ -6,22 +6,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { addWorkingDays, computeSlaDeadline, isWorkingDay } from '../../domain/calendar';
-import { CERTIFICATE_NUMBER } from '../../domain/certificate';
-import {
-  acceptUpdate,
-  approveUpdate,
-  pauseClockUpdate,
-  recordVerificationUpdate,
-  refuseUpdate,
-  requestSupplementUpdate,
-  resumeClockUpdate,
-  statusQuery,
-  supplementSignal,
-} from '../../domain/messages';
+import { addWorkingDays, computeSlaDeadline, isWorkingDay } from '../../infra/calendar';
+import { CERTIFICATE_NUMBER } from '../../domain/licence/certificate';
+import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, statusQuery, supplementSignal } from '../../domain/approval/messages';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { followUpStatusQuery } from '../../workflows/follow-up';
-import { licenceApplication } from '../../workflows/licence-application';
+import { followUpStatusQuery } from '../../domain/supervision/follow-up';
+import { licenceApplication } from '../../workflows/approval/licence-application';
 import { createWorker } from '../../workers/worker';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
 import { createDevServerEnv } from '../helpers/temporal';

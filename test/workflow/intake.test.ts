@@ -4,10 +4,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { createSupervisionActivities } from '../../activities/supervision';
-import { validateApplication, type ApplicationInput } from '../../domain/application';
-import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/messages';
-import { lifecycleWorkflowId, revokeLicenceUpdate } from '../../domain/supervision';
+import { createLicenceActivities } from '../../activities/licence/licence';
+import { validateApplication, type ApplicationInput } from '../../domain/approval/application';
+import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/approval/messages';
+import { lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { revokeLicenceUpdate } from '../../domain/licence/messages';
 import { cementIndustrialPolicy, freshUscc, makeApplication, staff, USCC } from '../helpers/fixtures';
 import { workflowSuite } from '../helpers/workflow-suite';
 import { eventually, type TimeSkippingCtx } from '../helpers/time-skipping';
@@ -119,7 +120,7 @@ describe('intake gates', () => {
   it('L04: an enterprise banned after a revocation is refused at receipt, naming the ban and its end date; other products are not', async () => {
     await withServer(async ({ start }) => {
       const old = await issuedCertificate(start);
-      const sup = createSupervisionActivities(suite.db.pool);
+      const sup = createLicenceActivities(suite.db.pool);
       const revoked = await sup.revokeCertificate({ certificateNumber: old, ground: 'fraud', reason: '以欺骗手段取得许可', source: 'test', occurredAt: new Date().toISOString() });
       expect(revoked.ban?.endsOn).toBeDefined();
 

@@ -7,22 +7,17 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { findActiveBan } from '../../activities/supervision';
-import type { ApplicationInput } from '../../domain/application';
-import { validUntil } from '../../domain/certificate';
-import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/messages';
+import { findActiveBan } from '../../db/bans';
+import type { ApplicationInput } from '../../domain/approval/application';
+import { validUntil } from '../../domain/licence/certificate';
+import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
 import { policyInForce } from '../../domain/policy';
 import { SA } from '../../domain/search-attributes';
-import {
-  cancelLicenceUpdate,
-  changeLicenceUpdate,
-  lifecycleQuery,
-  lifecycleWorkflowId,
-  renewalDueBy,
-  revokeLicenceUpdate,
-} from '../../domain/supervision';
+import { cancelLicenceUpdate, changeLicenceUpdate, lifecycleQuery, revokeLicenceUpdate } from '../../domain/licence/messages';
+import { lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { renewalDueBy } from '../../domain/licence/certificate';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { licenceLifecycle } from '../../workflows/licence-lifecycle';
+import { licenceLifecycle } from '../../workflows/licence/licence-lifecycle';
 import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { workflowSuite } from '../helpers/workflow-suite';
 import { poller, refusalOrClosed as refusal, type TimeSkippingCtx } from '../helpers/time-skipping';

@@ -1,0 +1,210 @@
+/**
+ * Side effects of a licence's life: revocation with its ban and credit-publicity record (L04,
+ * R12, L08), expiry, cancellation and deemed renewal (L05, R04), changes (变更), and the look-ups
+ * the lifecycle and intake need (renewal filed, take-overs waiting, bans in force).
+ *
+ * Every write is idempotent: keyed by an event key from the workflow, or by the certificate
+ * itself (one revocation, one ban per certificate), so a retried activity changes nothing twice.
+ */
+import type { Pool } from 'pg';
+import { ApplicationFailure } from '@temporalio/common';
+import { validUntil } from '../../domain/licence/certificate';
+import type { LicenceStatus } from '../../domain/licence/messages';
+import { type ActiveBan, banFor, type RevocationGround } from '../../domain/licence/revocation';
+import type { ProductId } from '../../domain/policy';
+import type { Actor } from '../../domain/roles';
+import { shanghaiDate } from '../../domain/time';
+import { appendAudit } from '../../db/audit';
+import { findActiveBan } from '../../db/bans';
+import { findWaitingTakeOvers } from '../../db/certificates';
+import { enqueueCertificateEvent } from '../../db/ecqs-outbox';
+import { inTransaction } from '../../db/tx';
+
+type ActorRef = Pick<Actor, 'id' | 'role'>;
+
+export interface LicenceEventInput {
+  eventKey: string;
+  applicationId: string;
+  certificateNumber: string;
+  action: string;
+  actor?: ActorRef;
+  reason?: string;
+  details?: Record<string, unknown>;
+  occurredAt: string;
+}
+
+export interface RevocationInput {
+  certificateNumber: string;
+  ground: RevocationGround;
+  reason: string;
+  actor?: ActorRef;
+  /** Which process decided it: the follow-up workflow id, or the lifecycle's revocation Update. */
+  source: string;
+  occurredAt: string;
+}
+
+export interface RevocationResult {
+  /** false when the certificate had already been revoked (a retry, or the second of two paths). */
+  revokedNow: boolean;
+  status: LicenceStatus;
+  ban?: ActiveBan;
+}
+
+export function createLicenceActivities(pool: Pool) {
+  return {
+    /**
+     * L04, R12, L08: the certificate is revoked, the ban its ground carries is recorded, and a
+     * credit-publicity record is queued, in one transaction. Keyed by the certificate: whichever
+     * process revokes first does it; a second call returns what is on record.
+     */
+    async revokeCertificate(input: RevocationInput): Promise<RevocationResult> {
+      return inTransaction(pool, async (c) => {
+        const row = await c.query<{ status: LicenceStatus; uscc: string; product: ProductId; enterprise_name: string; application_id: string }>(
+          'SELECT status, uscc, product, enterprise_name, application_id FROM certificates WHERE number = $1 FOR UPDATE',
+          [input.certificateNumber],
+        );
+        const cert = row.rows[0];
+        if (!cert) throw ApplicationFailure.nonRetryable(`no certificate ${input.certificateNumber}`, 'MissingCertificate');
+        const on = shanghaiDate(input.occurredAt);
+        let revokedNow = false;
+        if (cert.status !== 'revoked') {
+          if (cert.status === 'cancelled' || cert.status === 'expired') {
+            // Nothing left to revoke; the finding still goes on record (and may still carry a ban).
+          } else {
+            await c.query(`UPDATE certificates SET status = 'revoked', status_changed_at = now() WHERE number = $1`, [input.certificateNumber]);
+            revokedNow = true;
+            // R06: the revocation goes to e-CQS with the state change (outbox).
+            await enqueueCertificateEvent(c, {
+              eventKey: `revocation:${input.certificateNumber}`,
+              event: 'certificate-revoked',
+              certificateNumber: input.certificateNumber,
+              occurredAt: input.occurredAt,
+              actor: input.actor,
+              reasons: [`${input.ground}: ${input.reason}`],
+            });
+          }
+        }
+        const rule = banFor(input.ground, cert.product);
+        if (rule) {
+          await c.query(
+            `INSERT INTO bans (uscc, product, ground, rule, reason, starts_on, ends_on, certificate_no)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (certificate_no) DO NOTHING`,
+            [cert.uscc, cert.product, input.ground, rule.rule, rule.why, on, validUntil(on, rule.years), input.certificateNumber],
+          );
+        }
+        await c.query(
+          `INSERT INTO credit_publicity (record_key, uscc, enterprise_name, certificate_no, product, kind, ground, rule, summary, decided_on)
+           VALUES ($1, $2, $3, $4, $5, 'licence-revoked', $6, $7, $8, $9) ON CONFLICT (record_key) DO NOTHING`,
+          [`revocation:${input.certificateNumber}`, cert.uscc, cert.enterprise_name, input.certificateNumber, cert.product, input.ground,
+           rule?.rule ?? 'R12', `licence ${input.certificateNumber} revoked (${input.ground}): ${input.reason}`, on],
+        );
+        await appendAudit(c, {
+          eventKey: `revocation:${input.certificateNumber}`,
+          applicationId: cert.application_id,
+          action: 'licence-revoked',
+          actor: input.actor,
+          reason: input.reason,
+          details: { ground: input.ground, source: input.source, previousStatus: cert.status, ban: rule ? { years: rule.years, rule: rule.rule } : null },
+          occurredAt: input.occurredAt,
+        }, input.certificateNumber);
+        const ban = rule ? await findActiveBan(c, cert.uscc, cert.product, on) : undefined;
+        const now = await c.query<{ status: LicenceStatus }>('SELECT status FROM certificates WHERE number = $1', [input.certificateNumber]);
+        return { revokedNow, status: now.rows[0]!.status, ban };
+      });
+    },
+
+    /**
+     * L05, R04: expiry, cancellation (注销) or deemed renewal. Only an active certificate
+     * (valid or deemed-renewed) changes; returns the status on record afterwards.
+     */
+    async setCertificateStatus(input: LicenceEventInput & { status: 'expired' | 'cancelled' | 'deemed-renewed'; deemedRenewedUntil?: string }): Promise<{ status: LicenceStatus }> {
+      return inTransaction(pool, async (c) => {
+        const fresh = await appendAudit(c, input, input.certificateNumber);
+        if (fresh) {
+          await c.query(
+            `UPDATE certificates SET status = $2, status_changed_at = now(), deemed_renewed_until = COALESCE($3, deemed_renewed_until)
+              WHERE number = $1 AND status IN ('valid', 'deemed-renewed')`,
+            [input.certificateNumber, input.status, input.deemedRenewedUntil ?? null],
+          );
+          if (input.status === 'cancelled') {
+            // R06: a cancellation (注销) goes to e-CQS with the state change (outbox).
+            await enqueueCertificateEvent(c, {
+              eventKey: input.eventKey,
+              event: 'certificate-cancelled',
+              certificateNumber: input.certificateNumber,
+              occurredAt: input.occurredAt,
+              actor: input.actor,
+              reasons: input.reason ? [input.reason] : undefined,
+            });
+          }
+        }
+        const r = await c.query<{ status: LicenceStatus }>('SELECT status FROM certificates WHERE number = $1', [input.certificateNumber]);
+        if (!r.rows[0]) throw ApplicationFailure.nonRetryable(`no certificate ${input.certificateNumber}`, 'MissingCertificate');
+        return { status: r.rows[0].status };
+      });
+    },
+
+    /** 变更: a new enterprise name or address on the certificate, old and new values in the audit trail. */
+    async changeCertificateParticulars(input: LicenceEventInput & { enterpriseName?: string; enterpriseAddress?: string }): Promise<void> {
+      await inTransaction(pool, async (c) => {
+        const before = await c.query<{ enterprise_name: string; enterprise_address: string }>(
+          'SELECT enterprise_name, enterprise_address FROM certificates WHERE number = $1 FOR UPDATE',
+          [input.certificateNumber],
+        );
+        const old = before.rows[0];
+        if (!old) throw ApplicationFailure.nonRetryable(`no certificate ${input.certificateNumber}`, 'MissingCertificate');
+        const fresh = await appendAudit(c, {
+          ...input,
+          details: {
+            ...input.details,
+            before: { enterpriseName: old.enterprise_name, enterpriseAddress: old.enterprise_address },
+            after: { enterpriseName: input.enterpriseName ?? old.enterprise_name, enterpriseAddress: input.enterpriseAddress ?? old.enterprise_address },
+          },
+        }, input.certificateNumber);
+        if (!fresh) return;
+        await c.query(
+          `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address) WHERE number = $1`,
+          [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null],
+        );
+        // R06: a change (变更) goes to e-CQS with the state change (outbox).
+        await enqueueCertificateEvent(c, {
+          eventKey: input.eventKey,
+          event: 'certificate-changed',
+          certificateNumber: input.certificateNumber,
+          occurredAt: input.occurredAt,
+          actor: input.actor,
+          changes: { enterpriseName: input.enterpriseName, enterpriseAddress: input.enterpriseAddress },
+        });
+      });
+    },
+
+    /** An audit row about a licence (reminders, hand-overs, ignored messages). */
+    async recordLicenceEvent(input: LicenceEventInput): Promise<void> {
+      await inTransaction(pool, (c) => appendAudit(c, input, input.certificateNumber));
+    },
+
+    /** L05: the renewal application filed for a certificate, if any (the newest). */
+    async findRenewal(input: { certificateNumber: string }): Promise<{ applicationId: string; receivedAt: string; decision: string | null; stage: string } | null> {
+      const r = await pool.query<{ id: string; received_at: Date; decision: string | null; stage: string }>(
+        `SELECT id, received_at, decision, stage FROM applications
+          WHERE application_type = 'renewal' AND payload->>'currentCertificateNumber' = $1
+          ORDER BY received_at DESC LIMIT 1`,
+        [input.certificateNumber],
+      );
+      const a = r.rows[0];
+      return a ? { applicationId: a.id, receivedAt: a.received_at.toISOString(), decision: a.decision, stage: a.stage } : null;
+    },
+
+    /** R04: undecided take-overs waiting for this certificate to end. */
+    async waitingTakeOvers(input: { certificateNumber: string }): Promise<string[]> {
+      return findWaitingTakeOvers(pool, input.certificateNumber);
+    },
+
+    /** L04, L08 for intake: the ban in force for (enterprise, product) on a civil date, or null. */
+    async activeBan(input: { uscc: string; product: ProductId; on: string }): Promise<ActiveBan | null> {
+      return (await findActiveBan(pool, input.uscc, input.product, input.on)) ?? null;
+    },
+  };
+}
+
+export type LicenceActivities = ReturnType<typeof createLicenceActivities>;

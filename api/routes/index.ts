@@ -1,0 +1,24 @@
+/**
+ * Every route of the API, one module per capability. Case routes carry people's decisions to the
+ * case's workflow as Updates and read its state with Queries; nothing about a case is kept here.
+ * Who may call what comes from domain/permissions.ts, which the workflows' validators enforce too.
+ */
+import type { AnyRoute } from '../route';
+import { caseRoutes } from './cases';
+import { decisionRoutes } from './decisions';
+import { followUpRoutes } from './follow-up';
+import { licenceRoutes } from './licences';
+import { documentationRoutes, opsRoutes } from './ops';
+import { publicRoutes } from './public';
+import { registerRoutes } from './registers';
+
+export const ROUTES: readonly AnyRoute[] = [
+  ...caseRoutes,
+  ...decisionRoutes,
+  ...followUpRoutes,
+  ...licenceRoutes,
+  ...registerRoutes,
+  ...publicRoutes,
+  ...opsRoutes,
+  ...documentationRoutes(() => ROUTES),
+];

@@ -1,0 +1,145 @@
+/**
+ * Messages of the application workflow: the one module both the workflow and the API import.
+ * Decisions are Updates (validated, answered at once); the applicant's supplement is a Signal;
+ * status is a Query.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import { IsoInstant } from './application';
+import type { ApplicationInput } from './application';
+import type { ApprovalPath } from '../policy';
+import { Actor } from '../roles';
+
+export const Stage = z.enum([
+  'received',
+  'awaiting-predecessor-cancellation',
+  'awaiting-supplement',
+  'awaiting-verification',
+  'under-review',
+  'issuing',
+  'issued',
+  'refused',
+  'rejected-at-intake',
+]);
+export type Stage = z.infer<typeof Stage>;
+
+const reasons = z.array(z.string().min(3).max(1000)).min(1).max(50);
+
+export const AcceptInput = z.object({ actor: Actor, note: z.string().max(1000).optional() }).strict();
+export const SupplementRequestInput = z
+  .object({ actor: Actor, items: z.array(z.string().min(2).max(500)).min(1).max(100) })
+  .strict();
+export const RejectAtIntakeInput = z.object({ actor: Actor, reasons }).strict();
+export const ApproveInput = z.object({ actor: Actor, note: z.string().max(1000).optional() }).strict();
+export const RefuseInput = z.object({ actor: Actor, reasons }).strict();
+export const PauseKind = z.enum(['testing', 'expert-review', 'hearing']);
+export const PauseInput = z
+  .object({ actor: Actor, kind: PauseKind, reason: z.string().min(3).max(1000), applicantNotifiedAt: IsoInstant })
+  .strict();
+export const ResumeInput = z.object({ actor: Actor, note: z.string().max(1000).optional() }).strict();
+export const VerificationInput = z
+  .object({
+    actor: Actor,
+    result: z.enum(['pass', 'fail']),
+    /** L06: a team of 2-4 certified verifiers. */
+    verifierIds: z.array(z.string().min(1).max(64)).min(2).max(4),
+    findings: z.string().max(5000).optional(),
+  })
+  .strict();
+export const PredecessorCancelledInput = z
+  .object({ actor: Actor, evidence: z.string().min(3).max(1000) })
+  .strict();
+export type PredecessorCancelledInput = z.infer<typeof PredecessorCancelledInput>;
+
+export const SupplementInput = z
+  .object({
+    actor: Actor,
+    documents: z.array(z.object({ name: z.string(), type: z.string(), sha256: z.string() })).min(1),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export type AcceptInput = z.infer<typeof AcceptInput>;
+export type SupplementRequestInput = z.infer<typeof SupplementRequestInput>;
+export type RejectAtIntakeInput = z.infer<typeof RejectAtIntakeInput>;
+export type ApproveInput = z.infer<typeof ApproveInput>;
+export type RefuseInput = z.infer<typeof RefuseInput>;
+export type PauseInput = z.infer<typeof PauseInput>;
+export type ResumeInput = z.infer<typeof ResumeInput>;
+export type VerificationInput = z.infer<typeof VerificationInput>;
+export type SupplementInput = z.infer<typeof SupplementInput>;
+
+export interface Deadline {
+  /** End of the deadline day, Asia/Shanghai; null while the clock is paused. */
+  deadlineAt: string | null;
+  deadlineDate: string | null;
+  provisional: boolean;
+  calendarVersion: string;
+  limit: { n: number; unit: 'working-days' | 'days' };
+  workingDaysUsed: number;
+  workingDaysLeft: number | null;
+  overdue: boolean;
+}
+
+export interface TimelineEntry {
+  at: string;
+  stage: Stage;
+  event: string;
+  by?: string;
+  note?: string;
+}
+
+export interface CaseStatus {
+  applicationId: string;
+  stage: Stage;
+  province: string;
+  product: string;
+  type: ApplicationInput['type'];
+  receivedAt: string;
+  acceptedAt?: string;
+  acceptance?: 'officer' | 'deemed';
+  path?: ApprovalPath;
+  pathReason?: string;
+  policyVersion?: string;
+  deadline?: Deadline;
+  paused: boolean;
+  pauses: { kind: string; from: string; to: string | null; reason: string }[];
+  supplement?: { requestedAt: string; items: string[]; suppliedAt?: string };
+  verification?: { result: 'pass' | 'fail'; verifierIds: string[]; at: string };
+  decision?: { outcome: 'approved' | 'refused' | 'rejected-at-intake'; at: string; by: string; reasons?: string[]; withinDeadline?: boolean };
+  breach?: { at: string; escalatedTo: string };
+  certificate?: { number: string; issuedOn: string; validUntil: string };
+  followUpWorkflowId?: string;
+  timeline: TimelineEntry[];
+}
+
+export const acceptUpdate = defineUpdate<{ stage: Stage; acceptedAt: string; deadline?: Deadline }, [AcceptInput]>('accept');
+export const requestSupplementUpdate = defineUpdate<{ stage: Stage }, [SupplementRequestInput]>('requestSupplement');
+export const rejectAtIntakeUpdate = defineUpdate<{ stage: Stage }, [RejectAtIntakeInput]>('rejectAtIntake');
+export const approveUpdate = defineUpdate<{ stage: Stage }, [ApproveInput]>('approve');
+export const refuseUpdate = defineUpdate<{ stage: Stage }, [RefuseInput]>('refuse');
+export const pauseClockUpdate = defineUpdate<{ paused: true; deadline?: Deadline }, [PauseInput]>('pauseClock');
+export const resumeClockUpdate = defineUpdate<{ paused: false; deadline?: Deadline }, [ResumeInput]>('resumeClock');
+export const recordVerificationUpdate = defineUpdate<{ stage: Stage }, [VerificationInput]>('recordVerification');
+/** R04: an officer confirms the predecessor licence is cancelled (e.g. one issued by SAMR before 2020, not in this system). */
+export const confirmPredecessorCancelledUpdate = defineUpdate<{ stage: Stage }, [PredecessorCancelledInput]>('confirmPredecessorCancelled');
+/** R04: sent by the predecessor licence's lifecycle when it is cancelled. */
+export const predecessorCancelledSignal = defineSignal<[{ certificateNumber: string }]>('predecessorCancelled');
+export const supplementSignal = defineSignal<[SupplementInput]>('supplement');
+export const statusQuery = defineQuery<CaseStatus>('status');
+
+/** The case workflow's input: set by the API at submission. */
+export interface LicenceApplicationInput {
+  application: ApplicationInput;
+  /** Set by the API at submission; may lie in the past for cases migrated from another system. */
+  receivedAt: string;
+}
+
+export interface LicenceApplicationResult {
+  applicationId: string;
+  outcome: 'issued' | 'refused' | 'rejected-at-intake';
+  certificateNumber?: string;
+  path?: string;
+  policyVersion?: string;
+  decidedWithinDeadline?: boolean;
+}

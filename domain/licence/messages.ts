@@ -1,0 +1,92 @@
+/**
+ * Messages of a licence's lifecycle (L05, R04, L04, R12): the one module both the lifecycle
+ * workflow and the API import. Refusals use `messageRefused` (../refusal).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { z } from 'zod';
+import type { ProductId } from '../policy';
+import { Actor } from '../roles';
+import { RevocationGround } from './revocation';
+
+export const LicenceStatus = z.enum(['valid', 'deemed-renewed', 'expired', 'cancelled', 'revoked', 'superseded']);
+export type LicenceStatus = z.infer<typeof LicenceStatus>;
+export const ACTIVE_STATUSES: readonly LicenceStatus[] = ['valid', 'deemed-renewed'];
+
+export const CancellationReason = z.enum(['holder-request', 'acquisition', 'merger', 'restructuring', 'capacity-replacement', 'production-ceased']);
+export const CancelLicenceInput = z
+  .object({ actor: Actor, reason: CancellationReason, note: z.string().max(1000).optional() })
+  .strict();
+export type CancelLicenceInput = z.infer<typeof CancelLicenceInput>;
+
+export const ChangeLicenceInput = z
+  .object({
+    actor: Actor,
+    enterpriseName: z.string().min(2).max(200).optional(),
+    enterpriseAddress: z.string().min(2).max(300).optional(),
+    note: z.string().max(1000).optional(),
+  })
+  .strict();
+// (At least one of name/address: checked by the workflow's validator, so the API can still .omit({ actor }).)
+export type ChangeLicenceInput = z.infer<typeof ChangeLicenceInput>;
+
+export const RevokeLicenceInput = z
+  .object({ actor: Actor, ground: RevocationGround, reason: z.string().min(3).max(2000) })
+  .strict();
+export type RevokeLicenceInput = z.infer<typeof RevokeLicenceInput>;
+
+export interface LicenceEvent {
+  at: string;
+  event: string;
+  by?: string;
+  note?: string;
+}
+
+/** What a certificate says and which policy version governs it: a lifecycle's input and state. */
+export interface LicenceParticulars {
+  certificateNumber: string;
+  applicationId: string;
+  province: string;
+  product: ProductId;
+  uscc: string;
+  enterpriseName: string;
+  enterpriseAddress: string;
+  policyVersion: string;
+  issuedOn: string;
+  /** Printed validity end (inclusive). */
+  validUntil: string;
+}
+
+export interface LicenceState extends LicenceParticulars {
+  status: LicenceStatus;
+  /** L05: a renewal filed by this date counts as filed in time. */
+  renewalDueBy: string;
+  /** L05: set when the licence counts as renewed for lack of a decision; valid through this date. */
+  deemedRenewedUntil?: string;
+  reminderSentAt?: string;
+  renewal?: { applicationId: string; filedAt: string; inTime: boolean; decision?: string; newCertificateNumber?: string };
+  supersededBy?: string;
+  endedAt?: string;
+  /** Runs of this lifecycle (continue-as-new keeps each one's history small). */
+  run: number;
+  /** Recent events (the audit trail keeps all of them). */
+  history: LicenceEvent[];
+}
+
+export const cancelLicenceUpdate = defineUpdate<LicenceState, [CancelLicenceInput]>('cancelLicence');
+export const changeLicenceUpdate = defineUpdate<LicenceState, [ChangeLicenceInput]>('changeLicence');
+export const revokeLicenceUpdate = defineUpdate<LicenceState, [RevokeLicenceInput]>('revokeLicence');
+/** Workflow-to-workflow revocation (the follow-up found a false commitment or a failed re-inspection). */
+export const revokeLicenceSignal = defineSignal<[{ ground: RevocationGround; reason: string; by: string; at: string }]>('revokeLicence');
+/** The application workflow of a renewal hands over: the new certificate supersedes this one. */
+export const renewalIssuedSignal = defineSignal<[{ applicationId: string; newCertificateNumber: string; at: string }]>('renewalIssued');
+export const lifecycleQuery = defineQuery<LicenceState>('licence');
+
+/** The lifecycle continues as new at least this often, so each run's history stays small. */
+export const LIFECYCLE_CHECKPOINT_DAYS = 365;
+
+export interface LifecycleInput extends LicenceParticulars {
+  /** How often the workflow continues as new (days); default LIFECYCLE_CHECKPOINT_DAYS. */
+  checkpointDays?: number;
+  /** State carried over from the previous run (continue-as-new). */
+  carried?: LicenceState;
+}

@@ -1,0 +1,13 @@
+/**
+ * Workflow ids and type names: how the API, the workflows and ops find each other's workflows.
+ * Changing one strands every running case that was started under the old name.
+ */
+
+/** The case workflow's type (its function name in workflows/). Its id is the application id. */
+export const CASE_WORKFLOW_TYPE = 'licenceApplication';
+
+/** The after-issuance follow-up of a case (child workflow). */
+export const followUpWorkflowId = (applicationId: string): string => `${applicationId}/follow-up`;
+
+/** The lifecycle of one certificate. */
+export const lifecycleWorkflowId = (certificateNumber: string): string => `licence/${certificateNumber}`;

@@ -1,0 +1,149 @@
+/**
+ * The state of one case and the small operations every part of the case workflow shares:
+ * stage changes (with the timeline and search attributes), audit keys, the audit write, and
+ * the validator guards. The workflow function, its message handlers and its decision clock
+ * all work on this one object, so a handler and the main loop always see the same state.
+ */
+import { condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { SlaResult } from '../../activities/types';
+import type { ApplicationInput } from '../../domain/approval/application';
+import type { CaseStatus, LicenceApplicationInput, Stage } from '../../domain/approval/messages';
+import type { Action } from '../../domain/permissions';
+import { messageRefused } from '../../domain/refusal';
+import type { Actor } from '../../domain/roles';
+import { SA } from '../../domain/search-attributes';
+import { acts } from '../shared/activities';
+import { requireStaff } from '../shared/guards';
+
+type WaitingOn = 'acceptance-officer' | 'applicant' | 'predecessor-cancellation' | 'verification' | 'decision' | 'nobody';
+
+export interface RecordExtra {
+  actor?: Actor;
+  reason?: string;
+  details?: Record<string, unknown>;
+  set?: Record<string, unknown>;
+}
+
+export type CaseContext = ReturnType<typeof createCaseContext>;
+
+export function createCaseContext(input: LicenceApplicationInput) {
+  const app: ApplicationInput = input.application;
+  const id = workflowInfo().workflowId;
+  const nowIso = () => new Date(Date.now()).toISOString();
+
+  const s: CaseStatus = {
+    applicationId: app.applicationId,
+    stage: 'received',
+    province: app.province,
+    product: app.product,
+    type: app.type,
+    receivedAt: input.receivedAt,
+    paused: false,
+    pauses: [],
+    timeline: [],
+  };
+
+  const clock = {
+    /** Bumped on every pause/resume so the clock recomputes its deadline. */
+    epoch: 0,
+    computedEpoch: -1,
+    sla: undefined as SlaResult | undefined,
+  };
+  const flags = { receiptRecorded: false, predecessorGone: false };
+
+  const keyCounts = new Map<string, number>();
+  /** Stable across retries and replays: the same step of the same case always has the same key. */
+  const key = (what: string) => {
+    const n = (keyCounts.get(what) ?? 0) + 1;
+    keyCounts.set(what, n);
+    return `${id}:${what}:${n}`;
+  };
+
+  const waitingOn = (): WaitingOn => {
+    switch (s.stage) {
+      case 'received':
+        return 'acceptance-officer';
+      case 'awaiting-supplement':
+        return 'applicant';
+      case 'awaiting-predecessor-cancellation':
+        return 'predecessor-cancellation';
+      case 'awaiting-verification':
+        return 'verification';
+      case 'under-review':
+        return 'decision';
+      default:
+        return 'nobody';
+    }
+  };
+
+  const publishSearchAttributes = () => {
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: SA.stage, value: s.stage },
+      { key: SA.province, value: app.province },
+      { key: SA.product, value: app.product },
+      { key: SA.uscc, value: app.enterprise.uscc },
+      { key: SA.waitingOn, value: waitingOn() },
+      { key: SA.overdue, value: s.breach !== undefined && !s.decision },
+    ];
+    if (s.path) pairs.push({ key: SA.path, value: s.path });
+    if (s.policyVersion) pairs.push({ key: SA.policyVersion, value: s.policyVersion });
+    pairs.push({ key: SA.deadline, value: s.deadline?.deadlineAt && !s.decision ? new Date(s.deadline.deadlineAt) : null });
+    upsertSearchAttributes(pairs);
+  };
+
+  // Numbers stage changes so the database keeps the newest one whatever order writes land in.
+  let stageSeq = 0;
+  const setStage = (stage: Stage, event: string, by?: Actor, note?: string) => {
+    s.stage = stage;
+    stageSeq++;
+    s.timeline.push({ at: nowIso(), stage, event, by: by ? `${by.role}:${by.id}` : undefined, note });
+    publishSearchAttributes();
+  };
+
+  const record = async (action: string, extra: RecordExtra = {}) => {
+    const entry = {
+      eventKey: key(action),
+      applicationId: app.applicationId,
+      action,
+      actor: extra.actor ? { id: extra.actor.id, role: extra.actor.role } : undefined,
+      reason: extra.reason,
+      details: extra.details,
+      set: { stage: s.stage, stage_seq: stageSeq, ...extra.set },
+      occurredAt: nowIso(),
+    };
+    // An Update can arrive while the receipt is still being written: its row must exist first.
+    // Patched: cases recorded before this could write in either order.
+    if (patched('record-after-receipt')) await condition(() => flags.receiptRecorded);
+    return acts.recordTransition(entry);
+  };
+
+  /** Update handlers answer with the deadline the clock computed for the new state. */
+  const clockSettled = () => condition(() => (clock.computedEpoch === clock.epoch && s.deadline !== undefined) || s.decision !== undefined);
+
+  // ---- validator guards ------------------------------------------------------------------
+  const requireCaseStaff = (actor: Actor, action: Action) =>
+    requireStaff(actor, action, { province: app.province, subject: `case ${app.applicationId}` });
+  const requireStage = (allowed: Stage[], what: string) => {
+    if (s.decision) throw messageRefused('conflict', `case already ${s.decision.outcome} at ${s.decision.at}: ${what} is no longer possible`);
+    if (!allowed.includes(s.stage)) throw messageRefused('conflict', `${what} is not possible at stage '${s.stage}' (needs ${allowed.join(' or ')})`);
+  };
+
+  return {
+    input,
+    app,
+    id,
+    s,
+    clock,
+    flags,
+    nowIso,
+    key,
+    stageSeq: () => stageSeq,
+    setStage,
+    publishSearchAttributes,
+    record,
+    clockSettled,
+    requireCaseStaff,
+    requireStage,
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * The case's messages: staff decisions as Updates (validated at once: role, province, stage),
+ * the applicant's supplement as a Signal, and the status Query. Handlers change the shared
+ * case state (case-state.ts); the main loop and the decision clock react to it.
+ */
+import { condition, log, setHandler } from '@temporalio/workflow';
+import {
+  acceptUpdate,
+  approveUpdate,
+  confirmPredecessorCancelledUpdate,
+  pauseClockUpdate,
+  predecessorCancelledSignal,
+  recordVerificationUpdate,
+  refuseUpdate,
+  rejectAtIntakeUpdate,
+  requestSupplementUpdate,
+  resumeClockUpdate,
+  statusQuery,
+  supplementSignal,
+} from '../../domain/approval/messages';
+import { messageRefused } from '../../domain/refusal';
+import type { Actor } from '../../domain/roles';
+import { shanghaiDate } from '../../domain/time';
+import { acts } from '../shared/activities';
+import type { CaseContext } from './case-state';
+
+export function installCaseHandlers(ctx: CaseContext): void {
+  const { app, s, clock, flags, nowIso, key, setStage, record, clockSettled, requireCaseStaff, requireStage } = ctx;
+
+  // ---- acceptance (L01) ------------------------------------------------------------------
+  setHandler(
+    acceptUpdate,
+    async ({ actor, note }) => {
+      s.acceptedAt = nowIso();
+      s.acceptance = 'officer';
+      setStage('under-review', 'accepted', actor, note);
+      await record('accepted', { actor, reason: note, set: { accepted_at: s.acceptedAt, acceptance: 'officer' } });
+      await clockSettled();
+      return { stage: s.stage, acceptedAt: s.acceptedAt, deadline: s.deadline };
+    },
+    {
+      validator: ({ actor }) => {
+        requireCaseStaff(actor, 'accept');
+        requireStage(['received'], 'acceptance');
+      },
+    },
+  );
+
+  setHandler(
+    requestSupplementUpdate,
+    async ({ actor, items }) => {
+      s.supplement = { requestedAt: nowIso(), items };
+      setStage('awaiting-supplement', 'supplement-requested', actor, items.join('; '));
+      await record('supplement-requested', { actor, details: { items } });
+      await acts.notify({
+        key: key('notify-supplement'),
+        applicationId: app.applicationId,
+        province: app.province,
+        recipientRole: 'applicant',
+        kind: 'supplement-requested',
+        message: `Please supplement, in one submission: ${items.join('; ')}`,
+      });
+      return { stage: s.stage };
+    },
+    {
+      validator: ({ actor }) => {
+        requireCaseStaff(actor, 'requestSupplement');
+        // L01: everything missing is listed in ONE notice.
+        if (s.supplement) throw messageRefused('conflict', `a supplement notice was already sent at ${s.supplement.requestedAt}; the law allows one (一次告知)`);
+        requireStage(['received'], 'a supplement notice');
+      },
+    },
+  );
+
+  setHandler(supplementSignal, ({ actor, documents, note }) => {
+    // Signals cannot be refused: ignore what does not fit, and say so in the log.
+    if (s.stage !== 'awaiting-supplement' || actor.uscc !== app.enterprise.uscc || !s.supplement) {
+      log.warn('supplement ignored', { stage: s.stage, from: actor.id });
+      return;
+    }
+    s.supplement.suppliedAt = nowIso();
+    setStage('received', 'supplemented', actor, note ?? `${documents.length} document(s)`);
+    void record('supplemented', { actor, details: { documents } });
+  });
+
+  setHandler(
+    rejectAtIntakeUpdate,
+    async ({ actor, reasons }) => {
+      s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: actor.id, reasons };
+      setStage('rejected-at-intake', 'rejected-at-intake', actor, reasons.join('; '));
+      await record('rejected-at-intake', { actor, reason: reasons.join('; '), set: { decision: 'rejected-at-intake', decided_at: s.decision.at } });
+      return { stage: s.stage };
+    },
+    {
+      validator: ({ actor }) => {
+        requireCaseStaff(actor, 'rejectAtIntake');
+        requireStage(['received', 'awaiting-supplement', 'awaiting-predecessor-cancellation'], 'refusal to accept');
+      },
+    },
+  );
+
+  // ---- R04: the predecessor licence ------------------------------------------------------
+  setHandler(predecessorCancelledSignal, ({ certificateNumber }) => {
+    if (certificateNumber === app.predecessor?.certificateNumber) flags.predecessorGone = true;
+  });
+  setHandler(
+    confirmPredecessorCancelledUpdate,
+    async ({ actor, evidence }) => {
+      flags.predecessorGone = true;
+      await record('predecessor-cancellation-confirmed', { actor, reason: evidence, details: { certificateNumber: app.predecessor?.certificateNumber } });
+      await condition(() => s.stage !== 'awaiting-predecessor-cancellation');
+      return { stage: s.stage };
+    },
+    {
+      validator: ({ actor }) => {
+        requireCaseStaff(actor, 'confirmPredecessorCancelled');
+        requireStage(['awaiting-predecessor-cancellation'], 'confirming the predecessor cancellation');
+      },
+    },
+  );
+
+  // ---- review: verification, pauses (L02), decision ------------------------------------
+  setHandler(
+    recordVerificationUpdate,
+    async ({ actor, result, verifierIds, findings }) => {
+      s.verification = { result, verifierIds, at: nowIso() };
+      setStage('under-review', `on-site-verification-${result}`, actor, findings);
+      await record('on-site-verification', { actor, details: { result, verifierIds, findings } });
+      return { stage: s.stage };
+    },
+    {
+      validator: ({ actor, verifierIds }) => {
+        requireCaseStaff(actor, 'recordVerification');
+        requireStage(['awaiting-verification'], 'an on-site verification result');
+        if (new Set(verifierIds).size !== verifierIds.length) throw messageRefused('invalid', 'a verifier is listed twice (L06: 2-4 distinct verifiers)');
+      },
+    },
+  );
+
+  setHandler(
+    pauseClockUpdate,
+    async ({ actor, kind, reason, applicantNotifiedAt }) => {
+      s.pauses.push({ kind, from: nowIso(), to: null, reason });
+      s.paused = true;
+      clock.epoch++;
+      s.timeline.push({ at: nowIso(), stage: s.stage, event: `clock-paused:${kind}`, by: `${actor.role}:${actor.id}`, note: reason });
+      await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt } });
+      await clockSettled();
+      return { paused: true as const, deadline: s.deadline };
+    },
+    {
+      validator: ({ actor }) => {
+        requireCaseStaff(actor, 'pauseClock');
+        requireStage(['awaiting-verification', 'under-review'], 'pausing the clock');
+        if (s.paused) throw messageRefused('conflict', 'the clock is already paused');
+      },
+    },
+  );
+
+  setHandler(
+    resumeClockUpdate,
+    async ({ actor, note }) => {
+      const open = s.pauses[s.pauses.length - 1]!;
+      open.to = nowIso();
+      s.paused = false;
+      clock.epoch++;
+      s.timeline.push({ at: nowIso(), stage: s.stage, event: 'clock-resumed', by: `${actor.role}:${actor.id}`, note });
+      await record('clock-resumed', { actor, reason: note, details: { pause: open } });
+      await clockSettled();
+      return { paused: false as const, deadline: s.deadline };
+    },
+    {
+      validator: ({ actor }) => {
+        requireCaseStaff(actor, 'resumeClock');
+        requireStage(['awaiting-verification', 'under-review'], 'resuming the clock');
+        if (!s.paused) throw messageRefused('conflict', 'the clock is not paused');
+      },
+    },
+  );
+
+  const decide = async (outcome: 'approved' | 'refused', actor: Actor, reasons?: string[], note?: string) => {
+    const at = nowIso();
+    const deadlineAt = s.deadline?.deadlineAt;
+    const withinDeadline = deadlineAt === null || deadlineAt === undefined || Date.parse(at) <= Date.parse(deadlineAt);
+    s.decision = { outcome, at, by: actor.id, reasons, withinDeadline };
+    setStage(outcome === 'approved' ? 'issuing' : 'refused', outcome, actor, reasons?.join('; ') ?? note);
+    await record(outcome, {
+      actor,
+      reason: reasons?.join('; ') ?? note,
+      details: { withinDeadline, deadlineAt },
+      set: { decision: outcome, decided_at: at },
+    });
+    return { stage: s.stage };
+  };
+
+  setHandler(approveUpdate, ({ actor, note }) => decide('approved', actor, undefined, note), {
+    validator: ({ actor }) => {
+      requireCaseStaff(actor, 'approve');
+      requireStage(['under-review'], 'approval');
+      if (!s.path) throw messageRefused('conflict', 'the case is still being routed; try again');
+      if (s.verification?.result === 'fail') throw messageRefused('conflict', 'on-site verification failed: the application can only be refused');
+    },
+  });
+
+  setHandler(refuseUpdate, ({ actor, reasons }) => decide('refused', actor, reasons), {
+    validator: ({ actor }) => {
+      requireCaseStaff(actor, 'refuse');
+      requireStage(['awaiting-verification', 'under-review'], 'refusal');
+    },
+  });
+
+  setHandler(statusQuery, () => {
+    if (!s.deadline || !clock.sla) return s;
+    const today = shanghaiDate(Date.now());
+    const used = clock.sla.countedDays.filter((d) => d <= today).length;
+    const n = s.deadline.limit.n;
+    return {
+      ...s,
+      deadline: {
+        ...s.deadline,
+        workingDaysUsed: used,
+        workingDaysLeft: clock.sla.deadlineAt === null ? null : Math.max(0, n - used),
+      },
+    };
+  });
+}

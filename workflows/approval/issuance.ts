@@ -1,0 +1,85 @@
+/**
+ * L07, R05: the electronic certificate, then the hand-off to the licence's after-issuance life:
+ * the follow-up child (R08, R10) and the lifecycle child (L05), both outliving the case.
+ */
+import { getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
+import { followUpFor, policyById, type ApprovalPath, type PolicyVersion } from '../../domain/policy';
+import type { FollowUpInput } from '../../domain/supervision/follow-up';
+import { shanghaiDate } from '../../domain/time';
+import { followUpWorkflowId, lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { licenceLifecycle } from '../licence/licence-lifecycle';
+import { acts } from '../shared/activities';
+import { followUpInspection } from '../supervision/follow-up';
+import type { CaseContext } from './case-state';
+
+export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, path: ApprovalPath): Promise<void> {
+  const { app, id, s, nowIso, key, setStage } = ctx;
+  // Exactly one certificate per case, even under retries.
+  const issuedAt = nowIso();
+  const cert = await acts.issueCertificate({
+    applicationId: app.applicationId,
+    eventKey: key('certificate'),
+    issuedAt,
+    issuedOn: shanghaiDate(issuedAt),
+    policyVersion: policy.id,
+    stageSeq: ctx.stageSeq() + 1,
+  });
+  s.certificate = { number: cert.number, issuedOn: cert.issuedOn, validUntil: cert.validUntil };
+  setStage('issued', 'certificate-issued', undefined, cert.number);
+
+  // Hand-off to after-issuance work: a child with its own id, outliving this workflow.
+  const followUp = followUpFor(policyById(policy.id), path);
+  if (followUp) {
+    const childId = followUpWorkflowId(id);
+    const childInput: FollowUpInput = {
+      applicationId: app.applicationId,
+      certificateNumber: cert.number,
+      province: app.province,
+      product: app.product,
+      uscc: app.enterprise.uscc,
+      kind: followUp.kind,
+      window: followUp.window,
+      issuedAt,
+      policyVersion: policy.id,
+    };
+    await startChild(followUpInspection, {
+      workflowId: childId,
+      args: [childInput],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    s.followUpWorkflowId = childId;
+    s.timeline.push({ at: nowIso(), stage: s.stage, event: `follow-up-started:${followUp.kind}`, note: childId });
+  }
+  // The licence's own life (L05): one lifecycle per certificate, outliving this case; a renewal
+  // tells the old certificate's lifecycle to hand over. Patched: cases issued before this ran without.
+  if (patched('licence-lifecycle')) {
+    const lifecycleId = lifecycleWorkflowId(cert.number);
+    const lifecycleInput: LifecycleInput = {
+      certificateNumber: cert.number,
+      applicationId: app.applicationId,
+      province: app.province,
+      product: app.product,
+      uscc: app.enterprise.uscc,
+      enterpriseName: app.enterprise.name,
+      enterpriseAddress: app.enterprise.registeredAddress,
+      issuedOn: cert.issuedOn,
+      validUntil: cert.validUntil,
+      policyVersion: policy.id,
+    };
+    await startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });
+    s.timeline.push({ at: nowIso(), stage: s.stage, event: 'lifecycle-started', note: lifecycleId });
+    if (cert.supersedes) {
+      try {
+        await getExternalWorkflowHandle(lifecycleWorkflowId(cert.supersedes)).signal(renewalIssuedSignal, {
+          applicationId: app.applicationId,
+          newCertificateNumber: cert.number,
+          at: nowIso(),
+        });
+      } catch (err) {
+        // The old certificate predates lifecycles, or its lifecycle already ended: the database says superseded.
+        log.warn('no lifecycle to hand over from', { certificate: cert.supersedes, error: String(err) });
+      }
+    }
+  }
+}

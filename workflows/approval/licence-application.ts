@@ -1,0 +1,149 @@
+/**
+ * One durable workflow per licence application (workflow id = application id): receipt →
+ * intake gates (R03, L04, R04) → acceptance (L01) → one of four paths by the policy in force at
+ * acceptance (R02) → decision within its SLA (R07, L02, L03) → electronic certificate (L07, R05)
+ * → follow-up and lifecycle hand-off.
+ *
+ * The parts: case-state.ts (state and shared steps), handlers.ts (Updates, Signals, Query),
+ * decision-clock.ts (R07), issuance.ts (certificate and hand-off). Reviewers' decisions arrive as
+ * Updates whose validators refuse a wrong role, province or stage before anything reaches
+ * history. Every side effect is an idempotent activity.
+ */
+import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
+import type { LicenceApplicationInput, LicenceApplicationResult } from '../../domain/approval/messages';
+import { industrialPolicyRefusals } from '../../domain/approval/intake';
+import { describeBan } from '../../domain/licence/revocation';
+import { decisionLimit, policyInForce, routeApplication } from '../../domain/policy';
+import { shanghaiDate } from '../../domain/time';
+import { acts } from '../shared/activities';
+import { createCaseContext } from './case-state';
+import { runDecisionClock, waitUntil } from './decision-clock';
+import { installCaseHandlers } from './handlers';
+import { issueAndHandOff } from './issuance';
+
+/** R04: how often a waiting case re-reads its predecessor's status when no signal arrives. */
+const PREDECESSOR_RECHECK = '6 hours';
+/** Statuses in which a predecessor licence no longer stands in the way. */
+const PREDECESSOR_ENDED = ['cancelled', 'revoked', 'expired'];
+
+export async function licenceApplication(input: LicenceApplicationInput): Promise<LicenceApplicationResult> {
+  const ctx = createCaseContext(input);
+  const { app, s, flags, nowIso, key, setStage, record, publishSearchAttributes } = ctx;
+  installCaseHandlers(ctx);
+
+  publishSearchAttributes();
+  s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
+  await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
+  flags.receiptRecorded = true;
+
+  // Gates at receipt. R03: capacity against the filing and the industrial policy.
+  const refusals = industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
+  // L04: a banned enterprise is refused for that product until the ban ends. Patched: cases
+  // received before this check existed go on without it.
+  if (patched('intake-ban-check')) {
+    const ban = await acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: shanghaiDate(input.receivedAt) });
+    if (ban) refusals.push({ rule: 'L04', reason: describeBan(ban) });
+  }
+  if (refusals.length) {
+    const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
+    s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: 'system', reasons };
+    setStage('rejected-at-intake', 'rejected-at-intake', undefined, reasons.join('; '));
+    await record('rejected-at-intake', { reason: reasons.join('; '), set: { decision: 'rejected-at-intake', decided_at: s.decision.at } });
+    return finish();
+  }
+
+  // R04: a take-over is not accepted while the licence it replaces is still in force; the
+  // acceptance clock (L01) starts once it is gone.
+  let intakeClockStart = input.receivedAt;
+  if (app.predecessor) {
+    const number = app.predecessor.certificateNumber;
+    const status = await acts.certificateStatus({ number });
+    if (!PREDECESSOR_ENDED.includes(status ?? '')) {
+      setStage('awaiting-predecessor-cancellation', 'awaiting-predecessor-cancellation', undefined, `licence ${number} (${status ?? 'not in this system'}) must be cancelled first (R04, ${app.predecessor.reason})`);
+      await record('awaiting-predecessor-cancellation', { reason: `R04: ${number} is ${status ?? 'unknown here'}`, details: { predecessor: app.predecessor } });
+      while (!flags.predecessorGone && !s.decision) {
+        await condition(() => flags.predecessorGone || s.decision !== undefined, PREDECESSOR_RECHECK);
+        if (!flags.predecessorGone && !s.decision) flags.predecessorGone = PREDECESSOR_ENDED.includes((await acts.certificateStatus({ number })) ?? '');
+      }
+      if (s.decision) return finish();
+      intakeClockStart = nowIso();
+      setStage('received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
+      await record('predecessor-cancelled', { details: { predecessor: app.predecessor } });
+    }
+  }
+
+  // L01: accept, or ONE supplement notice, within the limit; silence means accepted as of the
+  // day of receipt (or of the supplement).
+  while (s.stage === 'received' || s.stage === 'awaiting-supplement') {
+    if (s.stage === 'awaiting-supplement') {
+      await condition(() => s.stage !== 'awaiting-supplement');
+      continue;
+    }
+    const clockStart = s.supplement?.suppliedAt ?? intakeClockStart;
+    const limit = policyInForce(shanghaiDate(clockStart)).limits.acceptance;
+    const due = await acts.computeDeadline({ startedAt: clockStart, workingDays: limit.n, pauses: [] });
+    const acted = await waitUntil(() => s.stage !== 'received', Date.parse(due.deadlineAt!));
+    if (acted || s.stage !== 'received') continue;
+    // Re-read the calendar once the timer fires: a provisional deadline may have moved.
+    const recheck = await acts.computeDeadline({ startedAt: clockStart, workingDays: limit.n, pauses: [] });
+    if (Date.parse(recheck.deadlineAt!) > Date.now()) continue;
+    s.acceptedAt = clockStart;
+    s.acceptance = 'deemed';
+    setStage('under-review', 'deemed-accepted', undefined, `no acceptance decision within ${limit.n} working days (L01): accepted as of ${shanghaiDate(clockStart)}`);
+    await record('deemed-accepted', {
+      reason: `L01: no acceptance or supplement notice by ${recheck.deadlineAt}`,
+      set: { accepted_at: clockStart, acceptance: 'deemed' },
+    });
+  }
+
+  if (s.stage === 'rejected-at-intake') return finish();
+
+  // R02: the version in force on the acceptance date governs the case for life.
+  const policy = policyInForce(shanghaiDate(s.acceptedAt!));
+  const route = routeApplication(policy, {
+    product: app.product,
+    type: app.type,
+    conditionsUnchanged: app.conditionsUnchanged,
+    hasQualitySafetyCommitment: app.qualitySafetyCommitment !== undefined,
+  });
+  s.policyVersion = policy.id;
+  s.path = route.path;
+  s.pathReason = route.why;
+  if (route.path === 'verify-then-issue' && s.stage === 'under-review' && !s.decision) {
+    setStage('awaiting-verification', 'routed', undefined, route.why);
+  } else {
+    s.timeline.push({ at: nowIso(), stage: s.stage, event: 'routed', note: route.why });
+    publishSearchAttributes();
+  }
+  await record('routed', { reason: route.why, set: { policy_version: policy.id, path: route.path } });
+
+  // The decision clock runs from acceptance, beside whatever the case waits for.
+  const decided = () => s.decision !== undefined;
+  const clock = runDecisionClock(ctx, decisionLimit(policy, route.path), policy.limits.reminderLeadWorkingDays, decided);
+
+  await condition(decided);
+  await clock;
+  if (s.decision!.outcome !== 'approved') return finish();
+  // The decision's own audit write comes first, then the certificate. Patched: cases decided
+  // before this scheduled the certificate while the decision's write was still running.
+  if (patched('decision-recorded-before-issuance')) await condition(allHandlersFinished);
+
+  // L07, R05: the electronic certificate, then the follow-up and lifecycle children.
+  await issueAndHandOff(ctx, policy, route.path);
+  return finish();
+
+  async function finish(): Promise<LicenceApplicationResult> {
+    // Let in-flight update handlers write their audit rows before the run closes.
+    await condition(allHandlersFinished);
+    publishSearchAttributes();
+    const outcome = s.decision?.outcome === 'approved' ? 'issued' : (s.decision?.outcome ?? 'refused');
+    return {
+      applicationId: app.applicationId,
+      outcome: outcome === 'issued' || outcome === 'refused' || outcome === 'rejected-at-intake' ? outcome : 'refused',
+      certificateNumber: s.certificate?.number,
+      path: s.path,
+      policyVersion: s.policyVersion,
+      decidedWithinDeadline: s.decision?.withinDeadline,
+    };
+  }
+}
