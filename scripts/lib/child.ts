@@ -19,6 +19,11 @@ export interface ChildExit {
 export interface ChildOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Run as this user and group (only root may ask): the embedded PostgreSQL refuses root. */
+  uid?: number;
+  gid?: number;
+  /** The polite stop signal (PostgreSQL: SIGINT, its fast shutdown). Default SIGTERM. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export class ManagedChild {
@@ -27,6 +32,9 @@ export class ManagedChild {
   private exit: ChildExit | undefined;
   /** When set, output lines are dropped (the expected noise of a server shutting down). */
   muted = false;
+  readonly stopSignal: NodeJS.Signals;
+  /** The command line, for DATA_DIR/children.json and messages. */
+  readonly command: string;
 
   constructor(
     readonly name: string,
@@ -39,7 +47,10 @@ export class ManagedChild {
       env: opts.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
+      ...(opts.uid === undefined ? {} : { uid: opts.uid, gid: opts.gid }),
     });
+    this.stopSignal = opts.stopSignal ?? 'SIGTERM';
+    this.command = [command, ...args].join(' ');
     const prefix = `[${name}] `;
     const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
       if (!stream) return;
@@ -88,13 +99,13 @@ export class ManagedChild {
     }
   }
 
-  /** SIGTERM, then SIGKILL after `timeoutMs`. Resolves with how it ended. */
+  /** The stop signal (SIGTERM unless set), then SIGKILL after `timeoutMs`. Resolves with how it ended. */
   async stop(timeoutMs: number): Promise<'already-exited' | 'exited' | 'killed'> {
     if (!this.running) {
       this.signalGroup('SIGKILL'); // anything the child left behind in its group
       return 'already-exited';
     }
-    this.signalGroup('SIGTERM');
+    this.signalGroup(this.stopSignal);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);

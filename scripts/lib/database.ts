@@ -1,11 +1,8 @@
 /**
- * The database side of `npm start`: checking a configured `DATABASE_URL`, or serving an
- * embedded PGlite over the PostgreSQL wire protocol so the same `pg` code runs against it.
+ * The database side of `npm start`: checking a configured `DATABASE_URL` (and the embedded
+ * server, ./embedded-postgres.ts) is reachable, and saying so without its password.
  */
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
-import type { PgliteThreadData, PgliteThreadMessage } from './pglite-thread';
 
 /** `DATABASE_URL` for messages: no password, no query string. Undefined if it is no URL. */
 export function redactDatabaseUrl(url: string): string | undefined {
@@ -55,65 +52,4 @@ export async function probeDatabase(url: string, timeoutMs = 5000): Promise<stri
   } finally {
     await client.end().catch(() => undefined);
   }
-}
-
-export interface EmbeddedPostgres {
-  url: string;
-  /** Resolves if the database thread ends without being asked to (a crash). */
-  readonly died: Promise<string>;
-  close(): Promise<void>;
-}
-
-/**
- * PGlite (Postgres compiled to WASM) with its data in `dataDir`, served on host:port from a
- * worker thread of this process (see ./pglite-thread.ts for why a thread). PGlite is a single
- * Postgres session: the socket server queues every connection's queries onto it, and a
- * transaction on one connection holds the others until it ends.
- */
-export function startEmbeddedPostgres(opts: PgliteThreadData): Promise<EmbeddedPostgres> {
-  // Worker threads do not inherit tsx's loader: register its CommonJS hook in the thread first.
-  const boot = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(__dirname, 'pglite-thread.ts'))});`;
-  const thread = new Worker(boot, { eval: true, workerData: opts });
-  let closing = false;
-  let onClosed: (() => void) | undefined;
-  let settleStart: ((err?: Error) => void) | undefined;
-  const died = new Promise<string>((resolve) => {
-    const end = (why: string) => {
-      if (settleStart) settleStart(new Error(why));
-      else if (!closing) resolve(why);
-      onClosed?.();
-    };
-    thread.on('error', (err) => end(err.message.split('\n')[0] ?? err.message));
-    thread.on('exit', (code) => end(`its thread exited (code ${code})`));
-  });
-  const started = new Promise<void>((resolve, reject) => {
-    settleStart = (err) => {
-      settleStart = undefined;
-      if (err) reject(err);
-      else resolve();
-    };
-  });
-  thread.on('message', (m: PgliteThreadMessage) => {
-    if (m.type === 'ready') settleStart?.();
-    else if (m.type === 'failed') {
-      const e = new Error(m.code === 'EADDRINUSE' ? `port ${opts.port} is already in use` : m.message);
-      settleStart?.(e);
-    }
-  });
-  return started.then(() => ({
-    url: `postgres://postgres@${opts.host}:${opts.port}/postgres`,
-    died,
-    close() {
-      if (closing) return Promise.resolve();
-      closing = true;
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => void thread.terminate().then(() => resolve()), 10_000);
-        onClosed = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        thread.postMessage({ type: 'close' });
-      });
-    },
-  }));
 }

