@@ -1,8 +1,10 @@
 /**
- * Benchmark (not a test): e-CQS outbox → sender → loopback peer, records/second delivered.
+ * Benchmark (not a test): e-CQS outbox → sender → loopback peer, records/second delivered,
+ * beside a bare baseline: the same records POSTed straight to the same peer at the same
+ * concurrency, with no outbox, no ordering and no acknowledgement writes.
  * Needs PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres); uses a
  * throw-away database.
- *   npx tsx bench/ecqs.ts [records=5000] [cases=500] [senders=2] [concurrency=16]
+ *   npx tsx bench/ecqs.ts [records=5000] [cases=500] [senders=2] [concurrency=16] [--smoke]
  */
 import { performance } from 'node:perf_hooks';
 import { inTransaction } from '../db/tx';
@@ -12,7 +14,11 @@ import { createTestDatabase } from '../test/helpers/db';
 import { USCC } from '../test/helpers/fixtures';
 import { startEcqsPeer } from '../test/integration/ecqs-peer';
 
-const [records = 5000, cases = 500, senders = 2, concurrency = 16] = process.argv.slice(2).map(Number);
+const SMOKE = process.argv.includes('--smoke');
+const [records = SMOKE ? 300 : 5000, cases = SMOKE ? 30 : 500, senders = 2, concurrency = 16] = process.argv
+  .slice(2)
+  .filter((a) => !a.startsWith('--'))
+  .map(Number);
 const EVENTS = ['accepted', 'approved', 'certificate-issued'] as const;
 
 function record(caseNo: number, k: number): EcqsEnqueue {
@@ -50,6 +56,29 @@ async function main(): Promise<void> {
       `deliver: ${records} records in ${ms.toFixed(0)} ms → ${Math.round((records! / ms) * 1000)} records/sec ` +
         `(${senders} senders × ${concurrency} concurrent; acked ${acked.rows[0]!.n}; duplicates ${peer.duplicates}; order violations ${peer.orderViolations.length})`,
     );
+
+    // Baseline: the same number of POSTs to a fresh peer, straight from memory, same total concurrency.
+    const barePeer = await startEcqsPeer();
+    try {
+      const bodies = Array.from({ length: records! }, (_, k) => ({ schemaVersion: '1.0', recordId: `bare-${k}`, sequence: Math.floor(k / cases!) + 1, ...record(k % cases!, Math.floor(k / cases!)) }));
+      let next = 0;
+      t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: senders! * concurrency! }, async () => {
+          while (next < bodies.length) {
+            const b = bodies[next++]!;
+            const res = await fetch(barePeer.url, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': b.recordId }, body: JSON.stringify(b) });
+            await res.arrayBuffer();
+          }
+        }),
+      );
+      const bareMs = performance.now() - t0;
+      const ours = (records! / ms) * 1000;
+      const bare = (records! / bareMs) * 1000;
+      console.log(`e-CQS delivery: ${Math.round(ours)} records/s vs baseline ${Math.round(bare)} records/s (bare POSTs) → ratio ${(ours / bare).toFixed(2)}`);
+    } finally {
+      await barePeer.close();
+    }
   } finally {
     await peer.close();
     await db.drop();

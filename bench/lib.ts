@@ -1,0 +1,111 @@
+/**
+ * What every benchmark shares: a real Temporal server and a throw-away PostgreSQL database, a
+ * worker running the real activities plus the baseline's no-op one, and the figures' format
+ * (the machine, the versions, a figure beside its baseline and their ratio).
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createWorker } from '../workers/worker';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
+
+// Figures on stdout, not the SDK's worker state changes.
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
+
+export const BENCH_WORKFLOWS = path.join(__dirname, 'workflows');
+
+/** --smoke: a few cases, to prove the runner works (CI); no figure from it means anything. */
+export const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
+
+export function arg(name: string, fallback: number): number {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? Number(hit.split('=')[1]) : fallback;
+}
+
+export function machine(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  return `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; @temporalio/* ${pkg.dependencies['@temporalio/worker']}`;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function summary(ms: number[]): { p50: number; p95: number; p99: number; n: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  return { p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), n: s.length };
+}
+
+/** One figure line: ours, the baseline, ours/baseline and the target it is held against. */
+export function figure(name: string, ours: number, baseline: number, unit: string, target?: string): string {
+  const ratio = ours / baseline;
+  return `${name}: ${fmt(ours)} ${unit} vs baseline ${fmt(baseline)} ${unit} → ratio ${ratio.toFixed(2)}${target ? ` (target ${target})` : ''}`;
+}
+
+export const fmt = (n: number): string => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t0, value };
+}
+
+/** Runs `fn` over `items` with at most `concurrency` at once. */
+export async function pool<T>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** How often each baseline step ran in this process (the bare workflows' only observable effect). */
+export const noopCalls = new Map<string, number>();
+
+export interface BenchWorld {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  worker: Worker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/** A worker on `env` with the real activities and the baselines' no-op, over a fresh database. */
+export async function startWorld(env: TestWorkflowEnvironment, taskQueue: string, extra: Partial<WorkerOptions> = {}): Promise<BenchWorld> {
+  const db = await createTestDatabase();
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    pool: db.pool,
+    extra: {
+      workflowsPath: BENCH_WORKFLOWS,
+      activities: { ...createActivities({ pool: db.pool }), benchNoop: async (step: string) => void noopCalls.set(step, (noopCalls.get(step) ?? 0) + 1) },
+      ...extra,
+    },
+  });
+  const running = worker.run();
+  return {
+    env,
+    db,
+    worker,
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await db.drop();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * P1, case throughput: full post-verification cases (submit → accept → approve → certificate,
+ * follow-up and lifecycle children started) driven by a Temporal client, no HTTP, against the
+ * bare baseline (bench/workflows/bare.ts: the same activities, Updates and children doing
+ * nothing), on the same dev server and worker in the same run. Target: ≥ 0.8× the baseline.
+ *   npx tsx bench/p1-throughput.ts [--cases=200] [--concurrency=20] [--smoke]
+ */
+import { acceptUpdate, approveUpdate, type LicenceApplicationInput } from '../domain/approval/messages';
+import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
+import { createDevServerEnv } from '../test/helpers/temporal';
+import { makeApplication, staff } from '../test/helpers/fixtures';
+import { bareAccept, bareApprove } from './workflows/bare';
+import { createActivities } from '../activities';
+import { createWorker } from '../workers/worker';
+import { arg, BENCH_WORKFLOWS, figure, machine, pool, SMOKE, startWorld, timed } from './lib';
+
+const CASES = arg('cases', SMOKE ? 6 : 200);
+const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
+
+async function main(): Promise<void> {
+  console.log(`P1 case throughput: ${CASES} cases at concurrency ${CONCURRENCY}`);
+  console.log(machine());
+  const env = await createDevServerEnv();
+  const world = await startWorld(env, 'bench-p1');
+  const client = env.client;
+  try {
+    const run = Date.now().toString(36);
+    let round = 0;
+    const ours = async () => {
+      const tag = round++ ? `${run}r${round}` : run;
+      const r = await timed(() =>
+        pool([...Array(CASES).keys()], CONCURRENCY, async (i) => {
+          const application = makeApplication({ applicationId: `P1-${tag}-${i}` });
+          const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
+          const h = await client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue: world.taskQueue, workflowId: application.applicationId, args: [input] });
+          await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+          await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+          const result = (await h.result()) as { outcome: string };
+          if (result.outcome !== 'issued') throw new Error(`case ${application.applicationId} ended ${result.outcome}`);
+        }),
+      );
+      return (CASES / r.ms) * 1000;
+    };
+    const bare = async () => {
+      const r = await timed(() =>
+        pool([...Array(CASES).keys()], CONCURRENCY, async (i) => {
+          const id = `P1-bare-${run}-${i}`;
+          const h = await client.workflow.start('bareCase', { taskQueue: world.taskQueue, workflowId: id, args: [id] });
+          await h.executeUpdate(bareAccept);
+          await h.executeUpdate(bareApprove);
+          await h.result();
+        }),
+      );
+      return (CASES / r.ms) * 1000;
+    };
+    // Warm both paths (bundle loaded, connections open), then alternate so drift hits both alike.
+    const warm = Math.max(2, Math.floor(CASES / 20));
+    await pool([...Array(warm).keys()], warm, async (i) => {
+      const id = `P1-warm-${run}-${i}`;
+      const h = await client.workflow.start('bareCase', { taskQueue: world.taskQueue, workflowId: id, args: [id] });
+      await h.executeUpdate(bareAccept);
+      await h.executeUpdate(bareApprove);
+    });
+    const bareRate = await bare();
+    const oursRate = await ours();
+    console.log(figure('P1 cases per second', oursRate, bareRate, 'cases/s', '≥ 0.8×'));
+    const events = await client.workflow.getHandle(`P1-${run}-0`).fetchHistory();
+    const bareEvents = await client.workflow.getHandle(`P1-bare-${run}-0`).fetchHistory();
+    console.log(figure('P1 history events per case (parent only)', events.events?.length ?? 0, bareEvents.events?.length ?? 0, 'events'));
+
+    // Scale-out on this machine: a second worker on the same task queue (docs/performance.md).
+    const second = await createWorker({
+      connection: env.nativeConnection,
+      taskQueue: world.taskQueue,
+      pool: world.db.pool,
+      extra: { workflowsPath: BENCH_WORKFLOWS, activities: { ...createActivities({ pool: world.db.pool }), benchNoop: async () => undefined } },
+    });
+    const secondRun = second.run();
+    try {
+      const twoRate = await ours();
+      console.log(figure('P1 two workers vs one (same machine)', twoRate, oursRate, 'cases/s'));
+    } finally {
+      second.shutdown();
+      await secondRun;
+    }
+  } finally {
+    await world.stop();
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,121 @@
+/**
+ * P2, API latency: POST /applications at a fixed arrival rate (open loop: requests go out on
+ * schedule whether or not earlier ones have answered), p50/p95/p99, against a bare
+ * `client.workflow.start` of the same case workflow at the same rate, on the same server and
+ * worker in the same run. Target: p99 ≤ 1.3× the bare start.
+ *   npx tsx bench/p2-api-latency.ts [--seconds=30] [--rates=50,200] [--smoke]
+ */
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createApp } from '../api/app';
+import { mintToken } from '../api/auth';
+import type { LicenceApplicationInput } from '../domain/approval/messages';
+import { SA } from '../domain/search-attributes';
+import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
+import { createDevServerEnv } from '../test/helpers/temporal';
+import { makeApplication, USCC } from '../test/helpers/fixtures';
+import { arg, fmt, machine, SMOKE, startWorld, summary } from './lib';
+
+const SECONDS = arg('seconds', SMOKE ? 1 : 30);
+const RATES = (process.argv.find((a) => a.startsWith('--rates='))?.split('=')[1] ?? (SMOKE ? '5' : '50,200')).split(',').map(Number);
+const SECRET = 'bench-secret-bench-secret-bench-secret!';
+
+/** Fires `send(i)` at `rate` per second for `seconds`; returns each call's latency in ms. */
+async function openLoop(rate: number, seconds: number, send: (i: number) => Promise<void>): Promise<{ latencies: number[]; errors: number }> {
+  const total = Math.max(1, Math.round(rate * seconds));
+  const latencies: number[] = [];
+  let errors = 0;
+  const t0 = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = t0 + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Latency from the scheduled time: a late send (the generator itself stalled) counts against us, not for us.
+    inflight.push(
+      send(i).then(
+        () => void latencies.push(performance.now() - due),
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  return { latencies, errors };
+}
+
+async function main(): Promise<void> {
+  console.log(`P2 API latency: POST /applications vs bare client.workflow.start, open loop, ${SECONDS}s at ${RATES.join(', ')} req/s`);
+  console.log(machine());
+  const env = await createDevServerEnv();
+  const world = await startWorld(env, 'bench-p2');
+  const app = createApp({ client: env.client, connection: env.connection, pool: world.db.pool, taskQueue: world.taskQueue, jwtSecret: SECRET });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const token = await mintToken(SECRET, { sub: 'bench', role: 'applicant', uscc: USCC });
+  const run = Date.now().toString(36);
+  let started = 0;
+  /** Waits until the worker has written the receipt of every case started so far, so one phase's backlog never lands on the next. */
+  const drain = async () => {
+    for (;;) {
+      const { rows } = await world.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM applications');
+      if (rows[0]!.n >= started) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  try {
+    // Warm both paths: the first requests pay for module loading, the OpenAPI build, the bundle.
+    for (let i = 0; i < 3; i++) {
+      const application = makeApplication({ applicationId: `P2-warm-${run}-${i}` });
+      const res = await fetch(`${base}/applications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(application) });
+      await res.arrayBuffer();
+      started++;
+    }
+    await drain();
+    for (const rate of RATES) {
+      const bare = await openLoop(rate, SECONDS, async (i) => {
+        const application = makeApplication({ applicationId: `P2-bare-${run}-${rate}-${i}` });
+        const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
+        await env.client.workflow.start(CASE_WORKFLOW_TYPE, {
+          taskQueue: world.taskQueue,
+          workflowId: application.applicationId,
+          args: [input],
+          typedSearchAttributes: [
+            { key: SA.stage, value: 'received' },
+            { key: SA.province, value: application.province },
+            { key: SA.uscc, value: application.enterprise.uscc },
+          ],
+        });
+      });
+      started += bare.latencies.length;
+      await drain();
+      const ours = await openLoop(rate, SECONDS, async (i) => {
+        const application = makeApplication({ applicationId: `P2-api-${run}-${rate}-${i}` });
+        const res = await fetch(`${base}/applications`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify(application),
+        });
+        await res.arrayBuffer();
+        if (res.status !== 201) throw new Error(`status ${res.status}`);
+      });
+      started += ours.latencies.length;
+      await drain();
+      const o = summary(ours.latencies);
+      const b = summary(bare.latencies);
+      console.log(
+        `P2 at ${rate} req/s: API p50 ${fmt(o.p50)} / p95 ${fmt(o.p95)} / p99 ${fmt(o.p99)} ms (${o.n} ok, ${ours.errors} errors) vs bare start ` +
+          `p50 ${fmt(b.p50)} / p95 ${fmt(b.p95)} / p99 ${fmt(b.p99)} ms (${b.n} ok, ${bare.errors} errors) → p99 ratio ${(o.p99 / b.p99).toFixed(2)} (target ≤ 1.3×)`,
+      );
+    }
+  } finally {
+    await new Promise((r) => server.close(r));
+    await world.stop();
+    await env.teardown();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

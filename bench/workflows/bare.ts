@@ -1,0 +1,50 @@
+/**
+ * Baseline workflows for the benchmarks: the same number of activities, Updates and child
+ * workflows as a post-verification case (8 activities, 2 Updates, 2 children that stay open on a
+ * long timer, one of them after an activity), doing nothing. What a case costs beyond this is
+ * the cost of our own logic.
+ */
+import { condition, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, defineUpdate } from '@temporalio/workflow';
+
+const { benchNoop } = proxyActivities<{ benchNoop(step: string): Promise<void> }>({ startToCloseTimeout: '30 seconds' });
+
+export const bareAccept = defineUpdate<string, []>('bareAccept');
+export const bareApprove = defineUpdate<string, []>('bareApprove');
+
+export async function bareCase(id: string): Promise<string> {
+  let accepted = false;
+  let approved = false;
+  setHandler(bareAccept, async () => {
+    await benchNoop('accept-record');
+    accepted = true;
+    return 'accepted';
+  });
+  setHandler(bareApprove, async () => {
+    await benchNoop('approve-record');
+    approved = true;
+    return 'approved';
+  });
+  await benchNoop('receipt');
+  await benchNoop('ban-check');
+  await condition(() => accepted);
+  await benchNoop('routed');
+  await benchNoop('deadline');
+  await benchNoop('deadline-record');
+  await condition(() => approved);
+  await benchNoop('certificate');
+  await startChild(bareTimerChild, { workflowId: `${id}/timer`, args: [], parentClosePolicy: ParentClosePolicy.ABANDON });
+  await startChild(bareActivityChild, { workflowId: `${id}/activity`, args: [], parentClosePolicy: ParentClosePolicy.ABANDON });
+  return id;
+}
+
+/** Like the follow-up: waits on a 60-day timer, then does one thing (counted by the bench worker). */
+export async function bareTimerChild(): Promise<void> {
+  await sleep('60 days');
+  await benchNoop('timer-fired');
+}
+
+/** Like the lifecycle: one activity, then a long wait. */
+export async function bareActivityChild(): Promise<void> {
+  await benchNoop('lifecycle-started');
+  await sleep('365 days');
+}
