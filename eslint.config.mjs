@@ -74,4 +74,14 @@ export default tseslint.config(
   ...['domain', 'infra', 'db', 'activities', 'api', 'workers'].map((folder) => ({ files: [`${folder}/**/*.ts`], rules: layerRules(folder) })),
   { files: ['workflows/**/*.ts', 'test/fixtures/lint/workflows/**/*.ts'], rules: workflowRestrictions },
   { files: ['test/fixtures/lint/api/**/*.ts'], rules: layerRules('api') },
+  {
+    // The console's browser modules (api/console/static/): plain ES modules, no build step.
+    files: ['api/console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'history', 'localStorage', 'sessionStorage', 'fetch', 'crypto', 'atob', 'TextEncoder', 'TextDecoder', 'Intl', 'URLSearchParams', 'Node', 'CSS', 'SwaggerUIBundle'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

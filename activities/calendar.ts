@@ -6,8 +6,8 @@
  * Reload: before every call the data directory is fingerprinted (one readdir, then a hash of the
  * bytes of its few small `*.json` files); when a file was added, removed or changed, the calendar
  * is reloaded and re-validated. So a new year file dropped in by ops is used by the next call,
- * without a restart. Workflows holding a *provisional* deadline call computeDeadline again when its
- * timer fires and wait longer if it moved.
+ * without a restart. Decision clocks call computeDeadline again once a day and when a timer fires,
+ * and adopt a deadline that moved (earlier or later) with its new calendarVersion.
  *
  * Errors, as Temporal ApplicationFailures:
  *  - type `CalendarInputError`, non-retryable: the input is wrong (malformed instant, n < 0, a pause

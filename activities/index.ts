@@ -2,10 +2,12 @@
 import type { Pool } from 'pg';
 import { createCaseActivities } from './approval/cases';
 import { createCalendarActivities } from './calendar';
+import { cancellablePool, withFailurePolicy } from './failures';
 import { createLicenceActivities } from './licence/licence';
 import { createNotificationActivities } from './notifications';
 import { createSamplingActivities } from './samr/sampling';
 import { createFollowUpActivities } from './supervision/follow-up';
+import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
 export interface ActivityDeps {
@@ -13,13 +15,19 @@ export interface ActivityDeps {
   calendarDir?: string;
 }
 
+/**
+ * Every activity goes through the failure policy (activities/failures.ts): typed non-retryable
+ * failures for what a retry cannot fix, heartbeats, and database work cancelled with its attempt.
+ */
 export function createActivities(deps: ActivityDeps): Activities {
-  return {
-    ...createCaseActivities(deps.pool),
-    ...createNotificationActivities(deps.pool),
-    ...createLicenceActivities(deps.pool),
-    ...createFollowUpActivities(deps.pool),
+  const pool = cancellablePool(deps.pool);
+  return withFailurePolicy({
+    ...createCaseActivities(pool),
+    ...createNotificationActivities(pool),
+    ...createLicenceActivities(pool),
+    ...createFollowUpActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
-    ...createSamplingActivities(deps.pool),
-  };
+    ...createSamplingActivities(pool),
+    ...createImportActivities(pool),
+  });
 }

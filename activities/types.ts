@@ -5,6 +5,7 @@ import type { LicenceActivities } from './licence/licence';
 import type { NotificationActivities } from './notifications';
 import type { SamplingActivities } from './samr/sampling';
 import type { FollowUpActivities } from './supervision/follow-up';
+import type { ImportActivities } from './import/import';
 
 export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
 export type { SamplingActivities };
@@ -14,4 +15,5 @@ export type Activities = CaseActivities &
   CalendarActivities &
   SamplingActivities &
   LicenceActivities &
-  FollowUpActivities;
+  FollowUpActivities &
+  ImportActivities;

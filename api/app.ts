@@ -7,6 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { loadConfig } from '../domain/config';
 import { resolveJwtSecret } from './auth';
+import { type ConsoleOptions, consoleOptionsFrom, mountConsole } from './console';
 import { HttpProblem, problemMiddleware, sendProblem } from './problem';
 import { mount, type RouteDeps } from './route';
 import { ROUTES } from './routes';
@@ -25,6 +26,8 @@ export interface ApiDeps {
   bodyLimit?: string;
   /** Where unexpected errors go (default console.error). */
   logError?: (err: unknown) => void;
+  /** The web console (api/console/); default from loadConfig(): Temporal UI address, dev sign-in unless production. */
+  console?: ConsoleOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = '1mb';
@@ -39,6 +42,8 @@ export function createApp(deps: ApiDeps): Express {
     calendarDir: deps.calendarDir ?? config?.CALENDAR_DIR,
     temporalHealth: () => deps.connection.healthService.check({}).then(() => undefined),
   };
+  const consoleOptions = deps.console ?? consoleOptionsFrom(config ?? loadConfig());
+  routeDeps.devSignIn = consoleOptions.devSignIn;
 
   const app = express();
   app.disable('x-powered-by');
@@ -48,6 +53,8 @@ export function createApp(deps: ApiDeps): Express {
     next();
   });
   app.use(express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
+
+  mountConsole(app, consoleOptions);
 
   const router = express.Router();
   const methodsByPath = new Map<string, string[]>();

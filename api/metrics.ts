@@ -34,6 +34,11 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
   const overdueCases = new Gauge({ name: 'lp_decisions_overdue', help: 'Open cases past their decision deadline', labelNames: ['province'], registers: [registry] });
   const followUpsOverdue = new Gauge({ name: 'lp_followups_overdue', help: 'Follow-up inspections past their window (R08)', registers: [registry] });
   const outbox = new Gauge({ name: 'lp_ecqs_outbox_depth', help: 'e-CQS records not yet acknowledged (R06)', registers: [registry] });
+  const waitingOnOps = new Gauge({
+    name: 'lp_cases_waiting_on_ops',
+    help: 'Running workflows (cases, follow-ups, licences) holding a step that failed for good until ops retry it; alert when > 0',
+    registers: [registry],
+  });
 
   const byStage = await deps.pool.query<{ stage: string; province: string; n: number }>(
     'SELECT stage, province, count(*)::int AS n FROM applications GROUP BY stage, province',
@@ -67,6 +72,8 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
     .count(OPS_QUERIES.followUpsPastWindow)
     .catch(() => undefined);
   if (followUps) followUpsOverdue.set(followUps.count);
+  const held = await deps.client.workflow.count(OPS_QUERIES.waitingOnOps).catch(() => undefined);
+  if (held) waitingOnOps.set(held.count);
 
   // The outbox table arrives with the e-CQS migration; a database without it reports nothing.
   const hasOutbox = await deps.pool.query<{ t: string | null }>("SELECT to_regclass('ecqs_outbox')::text AS t");

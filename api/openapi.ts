@@ -95,6 +95,13 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
         content: { 'application/json': { schema: { $ref: `#/components/schemas/${nameOf(route.body, `${pascal(route.operationId)}Body`)}` } } },
       };
     }
+    if (route.rawBody) {
+      op.requestBody = {
+        required: true,
+        description: route.rawBody.description,
+        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string' } }])),
+      };
+    }
     const responses: Record<string, Json> = {};
     for (const [status, doc] of Object.entries(route.responses)) {
       const isError = Number(status) >= 400;
@@ -118,7 +125,8 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
 
   return {
     openapi: '3.1.0',
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // No jsonSchemaDialect: OpenAPI 3.1's default (its base dialect) is JSON Schema 2020-12, which z.toJSONSchema emits;
+    // naming another value makes Swagger UI (/docs) warn on every page.
     info: {
       title: API_TITLE,
       version: API_VERSION,

@@ -4,7 +4,8 @@
  * cannot exist without its documentation, and documented schemas are the enforced ones.
  *
  * Order of checks for every route: 401 (token) → 403 (role) → 422 (path and query) → case
- * (or certificate) lookup: 404 (no such case) → 403 (other province / other enterprise, R01) → 409 (case closed,
+ * (or certificate) lookup: 404 (no such case, or one of another province / enterprise: R01, the
+ * same answer so existence is not revealed) → 409 (case closed,
  * for messages) → 415/422 (body) → the handler (Temporal's verdict: 403/409/422 from validators).
  */
 import type { Client } from '@temporalio/client';
@@ -25,6 +26,8 @@ export interface RouteDeps {
   calendarDir?: string;
   /** Health check of the Temporal connection. */
   temporalHealth: () => Promise<void>;
+  /** `POST /dev/token` (the console's development sign-in) mints tokens; never in production. */
+  devSignIn?: boolean;
 }
 
 export interface Reply {
@@ -75,6 +78,8 @@ export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends
   params?: P;
   query?: Q;
   body?: B;
+  /** A body the handler reads itself (not JSON, e.g. an import file): documented, never parsed here. */
+  rawBody?: { contentTypes: string[]; description: string };
   /** Request headers the route reads (documentation). */
   headers?: Record<string, z.ZodType>;
   /** `read`: find the case, check access. `message`: also require it to be running. */
@@ -125,7 +130,7 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
       if (route.certificateScope) {
         const number = (params as { number: string }).number;
         certificateRef = await fromDb('the certificate register', () => findCertificate(deps.pool, number));
-        if (!certificateRef) throw new HttpProblem('not-found', `no certificate ${number}`);
+        if (!certificateRef) throw new HttpProblem('not-found', `certificate ${number} not found`);
         assertAccess(principal!, `certificate ${certificateRef.number}`, certificateRef);
       }
       let body: unknown;

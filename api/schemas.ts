@@ -8,6 +8,7 @@ import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, Prod
 import { MAX_WORKING_DAYS } from '../domain/calendar';
 import { CERTIFICATE_NUMBER } from '../domain/licence/certificate';
 import { AcceptInput, ApproveInput, type CaseStatus, PauseInput, PredecessorCancelledInput, RefuseInput, RejectAtIntakeInput, ResumeInput, Stage, SupplementInput, SupplementRequestInput, VerificationInput } from '../domain/approval/messages';
+import { OpsHoldSchema, RetryAfterOpsInput } from '../domain/ops';
 import { ROLES } from '../domain/roles';
 import { AssignTeamInput, type FollowUpDetail, InspectionOutcome, RecordInspectionInput } from '../domain/supervision/follow-up';
 import { CancelLicenceInput, ChangeLicenceInput, type LicenceState, LicenceStatus, RevokeLicenceInput } from '../domain/licence/messages';
@@ -45,7 +46,7 @@ export const ListQuery = z
     product: ProductIdSchema.optional(),
     path: ApprovalPath.optional(),
     overdue: z.enum(['true', 'false']).optional().describe('true: decision deadline breached and no decision yet'),
-    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'nobody']).optional(),
+    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'ops', 'nobody']).optional(),
     before: IsoInstant.optional().describe("the next page: cases started before this instant (the previous page's nextBefore); cases started in the same millisecond as a page's last one may be skipped"),
     limit: z
       .string()
@@ -71,6 +72,11 @@ export const IdempotencyKey = ApplicationId.describe(
   'Idempotency-Key header: becomes the application id (workflow id) when the body has none; a repeat returns the same case',
 );
 
+export const UpdateIdempotencyKey = ApplicationId.describe(
+  'Idempotency-Key header (optional): the Update id. The same key repeated returns the original answer (200, same body), also after the case closed; ' +
+    'a different key for a decision already taken is a 409',
+);
+
 // ---- request bodies ----------------------------------------------------------------------------
 /**
  * The application; `applicationId` may be left out when an Idempotency-Key header names it.
@@ -79,6 +85,10 @@ export const IdempotencyKey = ApplicationId.describe(
 export const SubmitApplicationBody = z.object({ ...ApplicationInput.shape, applicationId: ApplicationId.optional() }).strict();
 export const SupplementBody = SupplementInput.omit({ actor: true }).safeExtend({ documents: z.array(DocumentRef).min(1).max(100) });
 export const AcceptBody = AcceptInput.omit({ actor: true });
+export const RetryAfterOpsBody = RetryAfterOpsInput.omit({ actor: true });
+export const RetryAfterOpsResponse = z
+  .object({ applicationId: z.string(), retried: z.array(z.string()), stillHeld: z.array(OpsHoldSchema) })
+  .strict();
 export const SupplementRequestBody = SupplementRequestInput.omit({ actor: true });
 export const RejectAtIntakeBody = RejectAtIntakeInput.omit({ actor: true });
 export const ApproveBody = ApproveInput.omit({ actor: true });
@@ -176,6 +186,7 @@ export const CaseStatusResponse = z
     breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional(),
     certificate: z.object({ number: z.string(), issuedOn: z.string(), validUntil: z.string() }).strict().optional(),
     followUpWorkflowId: z.string().optional(),
+    opsHold: OpsHoldSchema.optional().describe("a step that failed for good (bad data, a constraint, not found) waits for ops to retry it; the case's waitingOn is 'ops'"),
     timeline: z.array(
       z.object({ at: z.string(), stage: Stage, event: z.string(), by: z.string().optional(), note: z.string().optional() }).strict(),
     ),

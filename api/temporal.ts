@@ -4,7 +4,7 @@
  * kind in the failure type: forbidden → 403, conflict → 409, invalid → 422, with its message.
  */
 import { type Client, isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { RefusalKind } from '../domain/refusal';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
@@ -33,6 +33,8 @@ export interface CaseRef {
 const GRPC_NOT_FOUND = 5;
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
 
 const REFUSAL_STATUS: Record<RefusalKind, 'forbidden' | 'conflict' | 'validation'> = {
   forbidden: 'forbidden',
@@ -43,13 +45,7 @@ const REFUSAL_STATUS: Record<RefusalKind, 'forbidden' | 'conflict' | 'validation
 /** Temporal client errors → problems; unknown errors are rethrown (→ 500, logged). */
 export function temporalProblem(err: unknown, what: string): HttpProblem | undefined {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause;
-    if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_STATUS) {
-      return new HttpProblem(REFUSAL_STATUS[cause.type as RefusalKind], cause.message);
-    }
-    return undefined;
-  }
+  if (err instanceof WorkflowUpdateFailedError) return updateFailedProblem(err, what);
   if (err instanceof WorkflowNotFoundError) return new HttpProblem('not-found', `${what} not found`);
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new HttpProblem('unavailable', `the case did not answer in time (is a worker running?); the request may still take effect: read the case before retrying`);
@@ -59,7 +55,33 @@ export function temporalProblem(err: unknown, what: string): HttpProblem | undef
   if (grpc?.code === GRPC_UNAVAILABLE || grpc?.code === GRPC_DEADLINE_EXCEEDED) {
     return new HttpProblem('unavailable', `Temporal is not reachable: ${grpc.details || grpc.message}`);
   }
+  if (grpc?.code === GRPC_RESOURCE_EXHAUSTED) return new HttpProblem('unavailable', `Temporal is overloaded: ${grpc.details || grpc.message}; retry shortly`);
+  // E.g. "Workflow Task in failed state": the case's own code failed its last step; Temporal
+  // retries it, and ops see it in the UI. Nothing the caller did wrong, so not a 4xx; not ours to hide, so not a 500.
+  if (grpc?.code === GRPC_FAILED_PRECONDITION) {
+    return new HttpProblem('unavailable', `${what} cannot take messages right now (${grpc.details || grpc.message}); retry shortly, with the same Idempotency-Key`);
+  }
   return undefined;
+}
+
+/**
+ * An Update that was taken but whose handler failed: never a 500. A validator's refusal keeps its
+ * kind; a failure a retry cannot fix (a non-retryable ApplicationFailure, from the handler or from
+ * an activity it ran) is a 409 naming it; anything else (an activity that timed out, a cancelled
+ * handler) a 503, to be repeated with the same Idempotency-Key.
+ */
+function updateFailedProblem(err: WorkflowUpdateFailedError, what: string): HttpProblem {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_STATUS) {
+    return new HttpProblem(REFUSAL_STATUS[cause.type as RefusalKind], cause.message);
+  }
+  const inner = cause instanceof ActivityFailure ? cause.cause : cause;
+  const step = cause instanceof ActivityFailure ? `its step ${cause.activityType ?? 'activity'} failed: ` : '';
+  if (inner instanceof ApplicationFailure && (inner.nonRetryable || !(cause instanceof ActivityFailure))) {
+    return new HttpProblem('conflict', `${what} could not take this: ${step}${inner.message}${inner.type ? ` (${inner.type})` : ''}`);
+  }
+  const reason = inner instanceof Error ? inner.message : (cause?.message ?? err.message);
+  return new HttpProblem('unavailable', `${what} could not complete this now: ${step}${reason}; repeat the request with the same Idempotency-Key`);
 }
 
 export async function withTemporal<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -87,18 +109,18 @@ export async function findCase(client: Client, id: string): Promise<CaseRef> {
 
 /**
  * R01 and applicant scoping: an applicant sees only its own enterprise's cases (and
- * certificates), authority staff only their province's; SAMR and ops see all. `what` names the
- * thing in the refusal ("case A-1", "certificate (京)XK…").
+ * certificates), authority staff only their province's; SAMR and ops see all. Outside its scope
+ * a case or certificate is answered exactly like one that does not exist (404, the same detail),
+ * so the answer never tells whether another province's or enterprise's case exists. A wrong ROLE
+ * is still a 403 (checked before, in api/route.ts). `what` names the thing ("case A-1", …).
  */
 export function assertAccess(p: Principal, what: string, owner: { province: string | undefined; uscc: string | undefined }): void {
   if (p.role === 'applicant') {
-    if (!owner.uscc || owner.uscc !== p.uscc) throw new HttpProblem('forbidden', `${what} belongs to another enterprise`);
+    if (!owner.uscc || owner.uscc !== p.uscc) throw new HttpProblem('not-found', `${what} not found`);
     return;
   }
   if (isStaff(p.role)) {
-    if (!owner.province || owner.province !== p.province) {
-      throw new HttpProblem('forbidden', `${what} belongs to province ${owner.province ?? 'unknown'}, not ${p.province ?? 'none'} (R01)`);
-    }
+    if (!owner.province || owner.province !== p.province) throw new HttpProblem('not-found', `${what} not found`);
   }
 }
 
@@ -106,6 +128,11 @@ export function assertCaseAccess(p: Principal, c: CaseRef): void {
   assertAccess(p, `case ${c.id}`, c);
 }
 
+/** The answer to a message for a closed case. */
+export function closedCaseProblem(c: CaseRef): HttpProblem {
+  return new HttpProblem('conflict', `case ${c.id} is closed (${c.status}): nothing more can be sent to it`);
+}
+
 export function assertRunning(c: CaseRef): void {
-  if (!c.running) throw new HttpProblem('conflict', `case ${c.id} is closed (${c.status}): nothing more can be sent to it`);
+  if (!c.running) throw closedCaseProblem(c);
 }

@@ -1,5 +1,6 @@
 /** Certificates on record (L07, R05): who holds one, its status, what the public check shows, who waits for it. */
 import type { Pool, PoolClient } from 'pg';
+import type { NamedCertificate } from '../domain/approval/named-certificate';
 import type { LicenceStatus } from '../domain/licence/messages';
 import type { ProductId } from '../domain/policy';
 
@@ -10,17 +11,32 @@ export interface CertificateRef {
   number: string;
   province: string;
   uscc: string;
-  applicationId: string;
+  /** Null for a licence imported from the province's previous register (0005_import.sql). */
+  applicationId: string | null;
   status: string;
 }
 
 export async function findCertificate(db: Db, number: string): Promise<CertificateRef | undefined> {
-  const { rows } = await db.query<{ number: string; province: string; uscc: string; application_id: string; status: string }>(
+  const { rows } = await db.query<{ number: string; province: string; uscc: string; application_id: string | null; status: string }>(
     'SELECT number, province, uscc, application_id, status FROM certificates WHERE number = $1',
     [number],
   );
   const r = rows[0];
   return r && { number: r.number, province: r.province, uscc: r.uscc, applicationId: r.application_id, status: r.status };
+}
+
+/** R08, L05, L07: the certificate a renewal or change names, with what intake checks (holder, province, product, status, term). */
+export async function findNamedCertificate(db: Db, number: string): Promise<NamedCertificate | undefined> {
+  const { rows } = await db.query<{ number: string; province: string; uscc: string; product: ProductId; status: LicenceStatus; valid_until: string; deemed_renewed_until: string | null }>(
+    `SELECT number, province, uscc, product, status, to_char(valid_until, 'YYYY-MM-DD') AS valid_until,
+            to_char(deemed_renewed_until, 'YYYY-MM-DD') AS deemed_renewed_until
+       FROM certificates WHERE number = $1`,
+    [number],
+  );
+  const r = rows[0];
+  return (
+    r && { number: r.number, province: r.province, uscc: r.uscc, product: r.product, status: r.status, validUntil: r.valid_until, deemedRenewedUntil: r.deemed_renewed_until }
+  );
 }
 
 /** What the public check reads: no enterprise identity, no personal data. */

@@ -144,17 +144,28 @@ export async function enqueueCertificateEvent(
     changes?: Record<string, unknown>;
   },
 ): Promise<Enqueued> {
-  const cert = await c.query<{ application_id: string; issued_on: string; valid_until: string; supersedes: string | null }>(
-    `SELECT application_id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on, to_char(valid_until, 'YYYY-MM-DD') AS valid_until, supersedes
+  const cert = await c.query<{ application_id: string | null; issued_on: string; valid_until: string; supersedes: string | null; province: string; uscc: string; enterprise_name: string; product: string }>(
+    `SELECT application_id, to_char(issued_on, 'YYYY-MM-DD') AS issued_on, to_char(valid_until, 'YYYY-MM-DD') AS valid_until, supersedes,
+            province, uscc, enterprise_name, product
        FROM certificates WHERE number = $1`,
     [input.certificateNumber],
   );
   const found = cert.rows[0];
   if (!found) throw new Error(`e-CQS: certificate ${input.certificateNumber} has no record`);
-  const row = await caseRow(c, found.application_id);
+  // An imported licence (0005_import.sql) has no application here: its stream is the licence's own.
+  const envelopeOf = found.application_id
+    ? envelope(found.application_id, await caseRow(c, found.application_id), input.occurredAt, input.actor)
+    : {
+        caseId: `licence/${input.certificateNumber}`,
+        occurredAt: input.occurredAt,
+        province: found.province,
+        enterprise: { uscc: found.uscc, name: found.enterprise_name },
+        product: found.product,
+        ...(input.actor ? { actor: { id: input.actor.id, role: input.actor.role } } : {}),
+      };
   return enqueueEcqs(c, {
     eventKey: input.eventKey,
-    ...envelope(found.application_id, row, input.occurredAt, input.actor),
+    ...envelopeOf,
     event: input.event,
     certificate: {
       number: input.certificateNumber,

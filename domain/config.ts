@@ -21,7 +21,12 @@ export const ConfigSchema = z.object({
   /** `npm start` only: the local dev server's gRPC port. */
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
-  PGLITE_PORT: port.default(5433),
+  /** Where people open the Temporal UI (the console links each case to its workflow there); default http://localhost:TEMPORAL_UI_PORT. */
+  TEMPORAL_UI_URL: z.string().url().optional(),
+  /** `npm start` only: the embedded PostgreSQL (when DATABASE_URL is unset). */
+  EMBEDDED_PG_PORT: port.default(5433),
+  /** Old name of EMBEDDED_PG_PORT (the embedded database was PGlite), read when that is unset. */
+  PGLITE_PORT: port.optional(),
   DATA_DIR: z.string().default('.data'),
   CALENDAR_DIR: z.string().optional(),
   JWT_SECRET: z.string().optional(),
@@ -33,11 +38,26 @@ export const ConfigSchema = z.object({
   ECQS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   ECQS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   ECQS_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(300_000),
+  /**
+   * Activity slots of one worker (maxConcurrentActivityTaskExecutions); its activity pool holds one
+   * connection per slot plus one (infra/pg.ts workerPoolSizes).
+   */
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(500).default(16),
+  /** Workflows a worker keeps in memory between tasks; the rest are replayed from history when they wake (bench P3). */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  /** PostgreSQL: how long to wait for a connection, and the longest one statement may run (locks wait half of it). */
+  PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
   /** SAMR random checks (R06): schedule, look-back window, sampling rate, minimum per province. */
   SAMR_SAMPLING_CRON: z.string().default('0 9 * * MON'),
   SAMR_SAMPLING_WINDOW_DAYS: z.coerce.number().int().min(1).max(366).default(7),
   SAMR_SAMPLING_RATE: z.coerce.number().min(0).max(1).default(0.05),
   SAMR_SAMPLING_MIN: z.coerce.number().int().min(0).default(1),
+  /** Import of existing licences (issue 19): e-CQS records for imported licences (`off`: SAMR already knows them), page size, lifecycle starts at once, largest file. */
+  IMPORT_ECQS: z.enum(['off', 'on']).default('off'),
+  IMPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(5000).default(500),
+  IMPORT_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(20),
+  IMPORT_MAX_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

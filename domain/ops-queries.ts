@@ -15,5 +15,7 @@ export const OPS_QUERIES = {
   waitingOnApplicant: `${SA.waitingOn.name} = 'applicant' AND ${running}`,
   followUpsPastWindow: `${SA.overdue.name} = true AND ${SA.waitingOn.name} IN (${FOLLOW_UP_WAITS}) AND ${running}`,
   waitingForPredecessor: `${SA.waitingOn.name} = 'predecessor-cancellation' AND ${running}`,
+  /** Any workflow (case, follow-up, licence, sampling) holding a step that failed for good: README "Failure policy". */
+  waitingOnOps: `${SA.waitingOn.name} = 'ops' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

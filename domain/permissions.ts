@@ -24,6 +24,8 @@ export const MAY = {
   revokeLicence: ['supervisor', 'approver'],
   certifyVerifier: ['supervisor', 'ops'],
   recordConflict: ['supervisor', 'ops'],
+  /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
+  retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof MAY;

@@ -128,8 +128,21 @@ const V2024: PolicyVersion = {
   },
 };
 
-/** Newest last. */
-export const POLICY_VERSIONS: readonly PolicyVersion[] = [V2020, V2024];
+/**
+ * Newest last. PUBLISHED VERSIONS ARE FROZEN (R02: a case keeps the version in force on its
+ * acceptance date for life, so editing one silently changes cases in flight). A change to the
+ * rules is a new version with its own `effectiveFrom`, appended here; test/unit/policy-freeze.test.ts
+ * holds a hash of every published version and fails when one changes.
+ */
+export const POLICY_VERSIONS: readonly PolicyVersion[] = [V2020, V2024].map(deepFreeze);
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
 
 export class NoPolicyError extends Error {
   override name = 'NoPolicyError';
@@ -179,6 +192,22 @@ export function routeApplication(policy: PolicyVersion, facts: RoutingFacts): Ro
         : `verify-then-issue for ${facts.product} under policy ${policy.id}`;
   return { path: rule.newPath, why };
 }
+
+/**
+ * Staff reminders that apply under every policy version. They bind no case to anything (a case's
+ * rules are its version's), so they live beside the frozen versions rather than in them; a change
+ * here alters the timers of running workflows and needs a `patched()` like any workflow change.
+ * *configurable*
+ */
+export const STAFF_REMINDERS = Object.freeze({
+  /**
+   * L01: the acceptance officer is reminded when this many days (in the acceptance limit's unit)
+   * are left before silence makes the case accepted as of its receipt: with 5 working days, at the
+   * end of day 3. A deemed acceptance starts the R07 decision clock from the day of receipt, so it
+   * is often already due; the reminder makes it a choice, not a surprise.
+   */
+  acceptanceLead: 2,
+});
 
 /** The decision limit for a path. */
 export function decisionLimit(policy: PolicyVersion, path: ApprovalPath): Limit {

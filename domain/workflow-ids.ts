@@ -11,3 +11,7 @@ export const followUpWorkflowId = (applicationId: string): string => `${applicat
 
 /** The lifecycle of one certificate. */
 export const lifecycleWorkflowId = (certificateNumber: string): string => `licence/${certificateNumber}`;
+
+/** The import of existing licences (issue 19): one workflow per import run. */
+export const IMPORT_WORKFLOW_TYPE = 'licenceImport';
+export const importWorkflowId = (importId: string): string => `import/${importId}`;

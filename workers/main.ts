@@ -7,7 +7,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../domain/config';
 import { createPinoLogger, temporalLoggerFrom } from './logging';
-import { createPool } from '../infra/pg';
+import { createPool, workerPoolSizes } from '../infra/pg';
 import { connectClient, temporalConnectionOptions } from '../infra/temporal';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
 import { createWorker, startEcqsSender } from './worker';
@@ -20,7 +20,10 @@ async function main(): Promise<void> {
     logger: temporalLoggerFrom(logger),
     telemetryOptions: config.WORKER_METRICS_PORT ? { metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}` } } } : {},
   });
-  const pool = createPool(config);
+  // One connection per activity slot (+1), and the e-CQS sender's own small pool (README "Worker pool and timeouts").
+  const sizes = workerPoolSizes(config);
+  const pool = createPool(config, { max: sizes.activities, applicationName: 'licence-pipeline worker' });
+  const senderPool = createPool(config, { max: sizes.sender, applicationName: 'licence-pipeline e-CQS sender' });
   await migrate(pool);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
@@ -30,10 +33,12 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       pool,
       calendarDir: config.CALENDAR_DIR,
+      activitySlots: config.WORKER_ACTIVITY_SLOTS,
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, metricsPort: config.WORKER_METRICS_PORT }, 'worker polling');
     // R06: deliver the e-CQS outbox beside the worker; stopped after the worker drains.
-    const sender = startEcqsSender(config, pool, (level, msg, fields) => console[level](`e-CQS: ${msg}`, fields ?? ''));
+    const sender = startEcqsSender(config, senderPool, (level, msg, fields) => console[level](`e-CQS: ${msg}`, fields ?? ''));
     if (!sender) console.warn('worker: ECQS_URL not set (or ECQS_SENDER=off): e-CQS records stay in the outbox');
     // R06: SAMR random checks; idempotent, so every worker may ensure it.
     const { client, connection: clientConnection } = await connectClient(config);
@@ -54,6 +59,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await pool.end();
+    await senderPool.end();
   }
 }
 

@@ -17,6 +17,10 @@ export interface WorkerDeps {
   taskQueue?: string;
   pool: Pool;
   calendarDir?: string;
+  /** Activities run at once (WORKER_ACTIVITY_SLOTS): the activity pool is sized from it (infra/pg.ts workerPoolSizes). */
+  activitySlots?: number;
+  /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS); bounds the worker's memory however many cases are open. */
+  maxCachedWorkflows?: number;
   /** A pre-built bundle (tests bundle once per file); otherwise workflows are bundled here. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   extra?: Partial<WorkerOptions>;
@@ -29,6 +33,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: path.join(__dirname, '..', 'workflows') }),
     activities: createActivities({ pool: deps.pool, calendarDir: deps.calendarDir }),
+    // Never more activities at once than the pool has connections for.
+    ...(deps.activitySlots ? { maxConcurrentActivityTaskExecutions: deps.activitySlots } : {}),
+    ...(deps.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: deps.maxCachedWorkflows } : {}),
     // Lets in-flight activities finish (or hand back) before the process exits.
     shutdownGraceTime: '20 seconds',
     ...deps.extra,

@@ -3,3 +3,4 @@ export { licenceApplication } from './approval/licence-application';
 export { followUpInspection } from './supervision/follow-up';
 export { samrSampling } from './samr/samr-sampling';
 export { licenceLifecycle } from './licence/licence-lifecycle';
+export { licenceImport } from './import/licence-import';

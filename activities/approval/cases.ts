@@ -13,11 +13,12 @@ import { type AuditEntry, appendAudit } from '../../db/audit';
 import { certificateStatus } from '../../db/certificates';
 import { enqueueCertificateEvent, enqueueTransitionRecord } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
+import { NotFoundError } from '../failures';
 
 /** Columns of `applications` a transition may set. */
 export interface CaseFields {
   stage?: string;
-  /** The workflow's stage-change counter at the time of this write (see 0004_stage_seq.sql). */
+  /** The workflow's stage-change counter at the time of this write (see 0004_stage_seq.sql, 0006_stage_seq_bigint.sql). */
   stage_seq?: number;
   accepted_at?: string;
   acceptance?: 'officer' | 'deemed';
@@ -74,12 +75,13 @@ export function createCaseActivities(pool: Pool) {
           // An older stage never overwrites a newer one.
           params.push(seq ?? 0, stage);
           const n = params.length - 1;
-          assignments.push(`stage = CASE WHEN $${n}::int >= stage_seq THEN $${n + 1} ELSE stage END`, `stage_seq = GREATEST(stage_seq, $${n}::int)`);
+          assignments.push(`stage = CASE WHEN $${n}::bigint >= stage_seq THEN $${n + 1} ELSE stage END`, `stage_seq = GREATEST(stage_seq, $${n}::bigint)`);
         }
         if (assignments.length) {
           const r = await c.query(`UPDATE applications SET ${assignments.join(', ')}, updated_at = now() WHERE id = $1`, params);
-          // Retryable: the receipt that creates the row may still be on its way; nothing is lost meanwhile.
-          if (r.rowCount === 0) throw new Error(`application ${input.applicationId} is not recorded yet; ${input.action} will be retried`);
+          // Retryable at first: the receipt that creates the row may still be on its way. After the
+          // grace attempts it is a case for ops (NotFound, activities/failures.ts).
+          if (r.rowCount === 0) throw new NotFoundError(`application ${input.applicationId} is not recorded; ${input.action} cannot be written`);
         }
         // R06: acceptances and decisions go to e-CQS, in this transaction (outbox).
         await enqueueTransitionRecord(c, input);
@@ -137,7 +139,7 @@ export function createCaseActivities(pool: Pool) {
           details: { number, issuedOn: input.issuedOn, validUntil: until, supersedes },
         }, number);
         await c.query(
-          `UPDATE applications SET stage = CASE WHEN $2::int >= stage_seq THEN 'issued' ELSE stage END, stage_seq = GREATEST(stage_seq, $2::int), updated_at = now() WHERE id = $1`,
+          `UPDATE applications SET stage = CASE WHEN $2::bigint >= stage_seq THEN 'issued' ELSE stage END, stage_seq = GREATEST(stage_seq, $2::bigint), updated_at = now() WHERE id = $1`,
           [input.applicationId, input.stageSeq ?? 0],
         );
         await enqueueCertificateEvent(c, { eventKey: input.eventKey, event: 'certificate-issued', certificateNumber: number, occurredAt: input.issuedAt });

@@ -8,6 +8,7 @@
  */
 import type { Pool } from 'pg';
 import { ApplicationFailure } from '@temporalio/common';
+import type { NamedCertificate } from '../../domain/approval/named-certificate';
 import { validUntil } from '../../domain/licence/certificate';
 import type { LicenceStatus } from '../../domain/licence/messages';
 import { type ActiveBan, banFor, type RevocationGround } from '../../domain/licence/revocation';
@@ -16,9 +17,10 @@ import type { Actor } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
 import { appendAudit } from '../../db/audit';
 import { findActiveBan } from '../../db/bans';
-import { findWaitingTakeOvers } from '../../db/certificates';
+import { findNamedCertificate, findWaitingTakeOvers } from '../../db/certificates';
 import { enqueueCertificateEvent } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
+import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 
 type ActorRef = Pick<Actor, 'id' | 'role'>;
 
@@ -59,7 +61,7 @@ export function createLicenceActivities(pool: Pool) {
      */
     async revokeCertificate(input: RevocationInput): Promise<RevocationResult> {
       return inTransaction(pool, async (c) => {
-        const row = await c.query<{ status: LicenceStatus; uscc: string; product: ProductId; enterprise_name: string; application_id: string }>(
+        const row = await c.query<{ status: LicenceStatus; uscc: string; product: ProductId; enterprise_name: string; application_id: string | null }>(
           'SELECT status, uscc, product, enterprise_name, application_id FROM certificates WHERE number = $1 FOR UPDATE',
           [input.certificateNumber],
         );
@@ -100,7 +102,8 @@ export function createLicenceActivities(pool: Pool) {
         );
         await appendAudit(c, {
           eventKey: `revocation:${input.certificateNumber}`,
-          applicationId: cert.application_id,
+          // An imported licence has no application here: its lifecycle id stands in, as in its lifecycle's own audit rows.
+          applicationId: cert.application_id ?? lifecycleWorkflowId(input.certificateNumber),
           action: 'licence-revoked',
           actor: input.actor,
           reason: input.reason,
@@ -183,12 +186,20 @@ export function createLicenceActivities(pool: Pool) {
       await inTransaction(pool, (c) => appendAudit(c, input, input.certificateNumber));
     },
 
-    /** L05: the renewal application filed for a certificate, if any (the newest). */
+    /**
+     * L05: the renewal application filed for a certificate, if any (the newest). Only the holder's
+     * own renewals count (same enterprise, province and product as the certificate), and not one
+     * refused at receipt (不予受理): another enterprise naming this number, or a filing refused as
+     * too early, must never cost the holder its deemed renewal or its reminder.
+     */
     async findRenewal(input: { certificateNumber: string }): Promise<{ applicationId: string; receivedAt: string; decision: string | null; stage: string } | null> {
       const r = await pool.query<{ id: string; received_at: Date; decision: string | null; stage: string }>(
-        `SELECT id, received_at, decision, stage FROM applications
-          WHERE application_type = 'renewal' AND payload->>'currentCertificateNumber' = $1
-          ORDER BY received_at DESC LIMIT 1`,
+        `SELECT a.id, a.received_at, a.decision, a.stage
+           FROM applications a JOIN certificates c ON c.number = $1
+          WHERE a.application_type = 'renewal' AND a.payload->>'currentCertificateNumber' = $1
+            AND a.uscc = c.uscc AND a.province = c.province AND a.product = c.product
+            AND a.decision IS DISTINCT FROM 'rejected-at-intake'
+          ORDER BY a.received_at DESC LIMIT 1`,
         [input.certificateNumber],
       );
       const a = r.rows[0];
@@ -198,6 +209,11 @@ export function createLicenceActivities(pool: Pool) {
     /** R04: undecided take-overs waiting for this certificate to end. */
     async waitingTakeOvers(input: { certificateNumber: string }): Promise<string[]> {
       return findWaitingTakeOvers(pool, input.certificateNumber);
+    },
+
+    /** R08, L05, L07 for intake: the certificate a renewal or change names, or null when none is on record. */
+    async namedCertificate(input: { number: string }): Promise<NamedCertificate | null> {
+      return (await findNamedCertificate(pool, input.number)) ?? null;
     },
 
     /** L04, L08 for intake: the ban in force for (enterprise, product) on a civil date, or null. */

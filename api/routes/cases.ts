@@ -4,21 +4,26 @@
  * status Query and Temporal visibility.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { z } from 'zod';
 import { type ApplicationInput, ApplicationId, validateApplication } from '../../domain/approval/application';
-import { type LicenceApplicationInput, statusQuery, supplementSignal } from '../../domain/approval/messages';
+import { type LicenceApplicationInput, statusQuery, supplementUpdate } from '../../domain/approval/messages';
+import { namedCertificateRefusals } from '../../domain/approval/named-certificate';
 import { describeBan } from '../../domain/licence/revocation';
 import { rolesFor } from '../../domain/permissions';
+import { policyInForce } from '../../domain/policy';
 import { SA } from '../../domain/search-attributes';
 import { shanghaiDate } from '../../domain/time';
 import { CASE_WORKFLOW_TYPE } from '../../domain/workflow-ids';
 import { findActiveBan } from '../../db/bans';
+import { findNamedCertificate } from '../../db/certificates';
 import { actorOf, isStaff } from '../auth';
 import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute } from '../route';
 import * as S from '../schemas';
 import { findCase, type SubmissionMemo, withTemporal } from '../temporal';
+import { idempotencyKeyOf, sendUpdate } from '../updates';
 import { ALL_ROLES, CASE_SCOPE, E, caseLink } from './common';
 
 /** Key-sorted JSON, so the same application always hashes the same. */
@@ -33,6 +38,16 @@ function canonicalJson(v: unknown): string {
   }
   return JSON.stringify(v);
 }
+/** Waits up to `ms` for a new case to leave `intake`; errors and time-outs just end the wait. */
+async function pastIntake(handle: ReturnType<Client['workflow']['getHandle']>, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const stage = await handle.query(statusQuery).then((s) => s.stage, () => undefined);
+    if (stage === undefined || stage !== 'intake') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 // ---- submission ---------------------------------------------------------------------------------
 const submit = defineRoute({
   method: 'post',
@@ -44,8 +59,11 @@ const submit = defineRoute({
     'Starts the case workflow (workflow id = application id). Idempotent: repeating a submission with the same application id ' +
     '(or the same Idempotency-Key header, which becomes the application id when the body has none) returns the same case with 200 ' +
     'and never starts a second workflow. The same id with a different application is a 409. The receipt time is the server clock. ' +
-    'An enterprise under a re-application ban for the product (L04, L08) is refused with 403 naming the ban and its last day, and no case is started.',
-  rules: ['R01', 'R05', 'R09', 'L01', 'L04', 'L08'],
+    'Without an application id and without an Idempotency-Key it is a 422: a retry could not find its case again. ' +
+    'An enterprise under a re-application ban for the product (L04, L08) is refused with 403 naming the ban and its last day, and no case is started. ' +
+    'A renewal or change must name a certificate the enterprise holds in that province for that product, valid or deemed renewed, and a renewal ' +
+    'is taken from 6 months before expiry (R08, L05, L07): otherwise 422 on currentCertificateNumber, and no case is started.',
+  rules: ['R01', 'R05', 'R08', 'R09', 'L01', 'L04', 'L05', 'L07', 'L08'],
   roles: rolesFor('submit'),
   scope: "The application's enterprise.uscc must be the token's uscc.",
   headers: { 'Idempotency-Key': S.IdempotencyKey },
@@ -75,7 +93,14 @@ const submit = defineRoute({
         { path: 'applicationId', message: `differs from the Idempotency-Key header '${key}'` },
       ]);
     }
-    const applicationId = (raw.applicationId as string | undefined) ?? key ?? `A-${randomUUID()}`;
+    // A retried submission must find its first case again: without an id or a key it could not (a second case would start).
+    if (raw.applicationId === undefined && key === undefined) {
+      throw new HttpProblem('validation', 'a submission needs an applicationId or an Idempotency-Key header, so that a retried request cannot start a second case', [
+        { path: 'applicationId', message: 'required when there is no Idempotency-Key header' },
+        { path: 'header.Idempotency-Key', message: 'required when the body has no applicationId' },
+      ]);
+    }
+    const applicationId = (raw.applicationId as string | undefined) ?? key!;
     const receivedAt = new Date().toISOString();
     const checked = validateApplication({ ...raw, applicationId }, shanghaiDate(receivedAt));
     if (!checked.ok) {
@@ -105,6 +130,26 @@ const submit = defineRoute({
       }
       throw new HttpProblem('forbidden', `L04: ${describeBan(ban)}`);
     }
+    // R08, L05, L07: what the workflow refuses at receipt about the certificate a renewal or change
+    // names, refused here before any case starts (the workflow checks again). "No such certificate"
+    // and "another enterprise's" get the same answer. A repeat of an earlier submission still returns its case.
+    const number = app.type === 'new' ? undefined : app.currentCertificateNumber;
+    const named = number === undefined ? undefined : await fromDb('the certificate register', () => findNamedCertificate(deps.pool, number));
+    const refused = namedCertificateRefusals(app, named, shanghaiDate(receivedAt), policyInForce(shanghaiDate(receivedAt)));
+    if (refused.length) {
+      const earlier = await findCase(deps.client, applicationId).catch((err: unknown) => {
+        if (err instanceof HttpProblem && err.kind === 'not-found') return undefined;
+        throw err;
+      });
+      if (earlier?.submission?.sha256 === sha256 && earlier.uscc === principal.uscc) {
+        return { status: 200, body: { applicationId, created: false, receivedAt: earlier.submission.receivedAt, links }, headers: { Location: links.self } };
+      }
+      throw new HttpProblem(
+        'validation',
+        `the application is refused (不予受理): ${refused.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`,
+        refused.map((r) => ({ path: 'currentCertificateNumber', message: `${r.rule}: ${r.reason}` })),
+      );
+    }
     const memo: SubmissionMemo = { nonce: randomUUID(), sha256, receivedAt, province: app.province, uscc: app.enterprise.uscc };
     const input: LicenceApplicationInput = { application: app, receivedAt };
     try {
@@ -119,11 +164,11 @@ const submit = defineRoute({
           memo: { submission: memo },
           // Visible to list and to scoping at once, before the first workflow task.
           typedSearchAttributes: [
-            { key: SA.stage, value: 'received' },
+            { key: SA.stage, value: 'intake' },
             { key: SA.province, value: app.province },
             { key: SA.product, value: app.product },
             { key: SA.uscc, value: app.enterprise.uscc },
-            { key: SA.waitingOn, value: 'acceptance-officer' },
+            { key: SA.waitingOn, value: 'nobody' },
             { key: SA.overdue, value: false },
           ],
         }),
@@ -133,6 +178,9 @@ const submit = defineRoute({
     }
     const existing = await findCase(deps.client, applicationId);
     if (existing.submission?.nonce === memo.nonce) {
+      // Answer once the receipt gates have run (briefly, never failing the submission): staff
+      // actions are refused while the case is at `intake`, so the case is actionable when this returns.
+      await pastIntake(deps.client.workflow.getHandle(applicationId));
       return { status: 201, body: { applicationId, created: true, receivedAt, links }, headers: { Location: links.self } };
     }
     if (existing.submission?.sha256 === sha256 && existing.uscc === principal.uscc) {
@@ -222,29 +270,28 @@ const listCases = defineRoute({
   },
 });
 
-// ---- applicant's supplement (Signal) ---------------------------------------------------------------
+// ---- applicant's supplement (Update) ---------------------------------------------------------------
 const supplement = defineRoute({
   method: 'post',
   path: '/applications/:id/supplement',
   operationId: 'submitSupplement',
   tag: 'applicant',
   summary: 'Submit the supplement the authority asked for',
-  description: 'A Signal to the case (L01: one supplement notice, one answer). Accepted only while the case awaits a supplement.',
+  description:
+    'An Update to the case (L01: one supplement notice, one answer): the case itself refuses it (409) unless it awaits a supplement, ' +
+    'or (403) when it comes from another enterprise; 202 means the case has taken and recorded it and the acceptance clock restarts.',
   rules: ['L01'],
   roles: rolesFor('supplement'),
   scope: 'Own enterprise only.',
   params: S.CaseParams,
   body: S.SupplementBody,
   caseScope: 'message',
-  responses: { 202: { description: 'delivered to the case', schema: S.SupplementAccepted }, 400: E[400], 401: E[401], 403: E[403], 404: E[404], 409: E[409], 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
-  async handler({ deps, params, principal, body }) {
+  responses: { 202: { description: 'taken and recorded by the case', schema: S.SupplementAccepted }, 400: E[400], 401: E[401], 403: E[403], 404: E[404], 409: E[409], 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
+  async handler({ req, deps, params, principal, body }) {
     const handle = deps.client.workflow.getHandle(params.id);
-    // A Signal cannot be refused by the workflow, so the stage is checked here first.
-    const status = await withTemporal(`case ${params.id}`, () => handle.query(statusQuery));
-    if (status.stage !== 'awaiting-supplement') {
-      throw new HttpProblem('conflict', `case ${params.id} is at stage '${status.stage}': a supplement is only taken while one was asked for (L01)`);
-    }
-    await withTemporal(`case ${params.id}`, () => handle.signal(supplementSignal, { actor: actorOf(principal), ...body }));
+    // The case's validator decides (stage, enterprise): no stale read of the stage here first.
+    // Idempotent like the decisions: the same Idempotency-Key repeated gets the first answer.
+    await sendUpdate(handle, supplementUpdate, { actor: actorOf(principal), ...body }, { what: `case ${params.id}`, idempotencyKey: idempotencyKeyOf(req) });
     return { status: 202, body: { applicationId: params.id, accepted: true, detail: 'supplement delivered; the acceptance clock restarts (L01)' } };
   },
 });

@@ -9,8 +9,8 @@ export const CERTIFICATE_SCOPE = "Applicants see only their own enterprise's cer
 export const E = {
   400: { description: 'body is not valid JSON' },
   401: { description: 'no token, or not a valid one' },
-  403: { description: 'role, province (R01) or enterprise not allowed; or refused by the workflow validator' },
-  404: { description: 'no such case' },
+  403: { description: 'the role may not do this; or refused by the workflow validator' },
+  404: { description: "no such case, or one of another province or enterprise (R01: the same answer, so its existence is not revealed)" },
   409: { description: 'the case is closed, or the workflow refused the message at its current stage' },
   413: { description: 'body larger than the limit' },
   415: { description: 'body is not application/json' },

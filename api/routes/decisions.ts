@@ -15,12 +15,14 @@ import {
   requestSupplementUpdate,
   resumeClockUpdate,
 } from '../../domain/approval/messages';
+import { retryAfterOpsUpdate } from '../../domain/ops';
 import { rolesFor } from '../../domain/permissions';
 import type { Actor, Role } from '../../domain/roles';
 import { actorOf } from '../auth';
 import { type AnyRoute, type Ctx, defineRoute, type Reply } from '../route';
 import * as S from '../schemas';
-import { withTemporal } from '../temporal';
+import { closedCaseProblem } from '../temporal';
+import { idempotencyKeyOf, sendUpdate } from '../updates';
 import { E } from './common';
 
 // ---- decisions (Updates) ---------------------------------------------------------------------------
@@ -34,6 +36,9 @@ interface UpdateRouteSpec {
   body: z.ZodObject;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   update: UpdateDefinition<any, [any]>;
+  /** The answer's schema (default: the new stage). */
+  response?: z.ZodType;
+  scope?: string;
 }
 
 function updateRoute(spec: UpdateRouteSpec): AnyRoute {
@@ -43,15 +48,20 @@ function updateRoute(spec: UpdateRouteSpec): AnyRoute {
     operationId: spec.operationId,
     tag: 'authority',
     summary: spec.summary,
-    description: `${spec.description} Sent as a Temporal Update: the answer says at once whether it was taken; a refusal records nothing.`,
+    description:
+      `${spec.description} Sent as a Temporal Update: the answer says at once whether it was taken; a refusal records nothing. ` +
+      'With an Idempotency-Key header a repeat returns the original answer (200, same body). A step that fails for good while the Update runs ' +
+      'holds for ops: 503 naming the failure (README "Failure policy").',
     rules: spec.rules,
     roles: spec.roles,
-    scope: 'Own province only (R01).',
+    scope: spec.scope ?? 'Own province only (R01).',
     params: S.CaseParams,
+    headers: { 'Idempotency-Key': S.UpdateIdempotencyKey },
     body: spec.body,
-    caseScope: 'message',
+    // Closed cases are checked in the handler: a repeated Idempotency-Key still gets its original answer.
+    caseScope: 'read',
     responses: {
-      200: { description: 'taken; the new stage', schema: S.MessageResponse },
+      200: { description: 'taken; the new stage', schema: spec.response ?? S.MessageResponse },
       400: E[400],
       401: E[401],
       403: E[403],
@@ -62,11 +72,13 @@ function updateRoute(spec: UpdateRouteSpec): AnyRoute {
       422: E[422],
       503: E[503],
     },
-    async handler({ deps, params, principal, body }: Ctx<typeof S.CaseParams, undefined, z.ZodObject>): Promise<Reply> {
+    async handler({ req, deps, params, principal, body, case: c }: Ctx<typeof S.CaseParams, undefined, z.ZodObject>): Promise<Reply> {
       const actor: Actor = actorOf(principal);
-      const result = await withTemporal(`case ${params.id}`, () =>
-        deps.client.workflow.getHandle(params.id).executeUpdate(spec.update, { args: [{ ...(body as object), actor }] }),
-      );
+      const result = await sendUpdate(deps.client.workflow.getHandle(params.id), spec.update, { ...(body as object), actor }, {
+        what: `case ${params.id}`,
+        idempotencyKey: idempotencyKeyOf(req),
+        closed: c.running ? undefined : closedCaseProblem(c),
+      });
       return { status: 200, body: { applicationId: params.id, ...(result as object) } };
     },
   });
@@ -164,6 +176,21 @@ export const decisionRoutes: AnyRoute[] = [
     roles: rolesFor('refuse'),
     body: S.RefuseBody,
     update: refuseUpdate,
+  }),
+  updateRoute({
+    segment: 'retry',
+    operationId: 'retryAfterOps',
+    summary: 'Retry the steps held for ops',
+    description:
+      'README "Failure policy": a step that failed for good (bad data, a constraint violation, a missing row) holds the case, which shows ' +
+      "waitingOn 'ops' and the error (status `opsHold`). Once the cause is fixed, ops run the held steps again with this; the answer lists " +
+      'what was retried and what still fails. 409 when nothing is held.',
+    rules: [],
+    roles: rolesFor('retryAfterOps'),
+    scope: 'Every case (ops are not bound to a province).',
+    body: S.RetryAfterOpsBody,
+    update: retryAfterOpsUpdate,
+    response: S.RetryAfterOpsResponse,
   }),
 ];
 

@@ -10,6 +10,7 @@ import { HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute, type ResponseDoc, type RouteDeps } from '../route';
 import * as S from '../schemas';
 import { withTemporal } from '../temporal';
+import { idempotencyKeyOf, sendUpdate } from '../updates';
 import { ALL_ROLES, CASE_SCOPE, E } from './common';
 
 const getFollowUp = defineRoute({
@@ -31,15 +32,17 @@ const getFollowUp = defineRoute({
   },
 });
 
-async function runningFollowUp(deps: RouteDeps, applicationId: string) {
+/** The follow-up child; `closed` is the answer for a closed one (unless an Idempotency-Key names an Update it already answered). */
+async function followUpTarget(deps: RouteDeps, applicationId: string) {
   const handle = deps.client.workflow.getHandle(followUpWorkflowId(applicationId));
   const what = `follow-up of case ${applicationId}`;
   const desc = await withTemporal(what, () => handle.describe());
   if (desc.status.name !== 'RUNNING') {
     const s = await withTemporal(what, () => handle.query(followUpStatusQuery)).catch(() => undefined);
-    throw new HttpProblem('conflict', `the ${what} is closed${s?.result ? `: inspection already recorded at ${s.result.at} (${s.result.outcome})` : ` (${desc.status.name})`}`);
+    const closed = new HttpProblem('conflict', `the ${what} is closed${s?.result ? `: inspection already recorded at ${s.result.at} (${s.result.outcome})` : ` (${desc.status.name})`}`);
+    return { handle, what, closed };
   }
-  return { handle, what };
+  return { handle, what, closed: undefined };
 }
 
 const followUpErrors = {
@@ -67,6 +70,7 @@ const assignTeam = defineRoute({
   roles: rolesFor('assignTeam'),
   scope: 'Own province only (R01).',
   params: S.CaseParams,
+  headers: { 'Idempotency-Key': S.UpdateIdempotencyKey },
   body: S.AssignTeamBody,
   caseScope: 'read',
   responses: {
@@ -74,9 +78,9 @@ const assignTeam = defineRoute({
     ...followUpErrors,
     409: { description: 'the follow-up is closed, or another message to it is in progress' },
   },
-  async handler({ deps, params, principal, body }) {
-    const { handle, what } = await runningFollowUp(deps, params.id);
-    const detail = await withTemporal(what, () => handle.executeUpdate(assignTeamUpdate, { args: [{ ...body, actor: actorOf(principal) }] }));
+  async handler({ req, deps, params, principal, body }) {
+    const { handle, what, closed } = await followUpTarget(deps, params.id);
+    const detail = await sendUpdate(handle, assignTeamUpdate, { ...body, actor: actorOf(principal) }, { what, closed, idempotencyKey: idempotencyKeyOf(req) });
     return { status: 200, body: detail };
   },
 });
@@ -95,6 +99,7 @@ const inspection = defineRoute({
   roles: rolesFor('recordInspection'),
   scope: 'Own province only (R01).',
   params: S.CaseParams,
+  headers: { 'Idempotency-Key': S.UpdateIdempotencyKey },
   body: S.InspectionBody,
   caseScope: 'read',
   responses: {
@@ -102,9 +107,9 @@ const inspection = defineRoute({
     ...followUpErrors,
     409: { description: 'already recorded (closed), another team was assigned, or not possible in this round' },
   },
-  async handler({ deps, params, principal, body }) {
-    const { handle, what } = await runningFollowUp(deps, params.id);
-    const result = await withTemporal(what, () => handle.executeUpdate(recordInspectionUpdate, { args: [{ ...body, actor: actorOf(principal) }] }));
+  async handler({ req, deps, params, principal, body }) {
+    const { handle, what, closed } = await followUpTarget(deps, params.id);
+    const result = await sendUpdate(handle, recordInspectionUpdate, { ...body, actor: actorOf(principal) }, { what, closed, idempotencyKey: idempotencyKeyOf(req) });
     return { status: 200, body: result };
   },
 });

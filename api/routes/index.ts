@@ -3,10 +3,12 @@
  * case's workflow as Updates and read its state with Queries; nothing about a case is kept here.
  * Who may call what comes from domain/permissions.ts, which the workflows' validators enforce too.
  */
+import { devTokenRoute } from '../console/dev-token';
 import type { AnyRoute } from '../route';
 import { caseRoutes } from './cases';
 import { decisionRoutes } from './decisions';
 import { followUpRoutes } from './follow-up';
+import { importRoutes } from './imports';
 import { licenceRoutes } from './licences';
 import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
@@ -20,5 +22,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...registerRoutes,
   ...publicRoutes,
   ...opsRoutes,
+  ...importRoutes,
+  devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

@@ -13,6 +13,7 @@ import { HttpProblem } from '../problem';
 import { type AnyRoute, type Ctx, defineRoute, type Reply } from '../route';
 import * as S from '../schemas';
 import { withTemporal } from '../temporal';
+import { idempotencyKeyOf, sendUpdate } from '../updates';
 import { ALL_ROLES, CERTIFICATE_SCOPE, E } from './common';
 
 // ---- the licence after issuance (lifecycle workflow `licence/<number>`) ------------------------
@@ -73,6 +74,7 @@ function licenceUpdateRoute(spec: LicenceUpdateSpec): AnyRoute {
     roles: spec.roles,
     scope: spec.scope,
     params: S.CertificateNumberParams,
+    headers: { 'Idempotency-Key': S.UpdateIdempotencyKey },
     body: spec.body,
     certificateScope: 'read',
     responses: {
@@ -87,16 +89,18 @@ function licenceUpdateRoute(spec: LicenceUpdateSpec): AnyRoute {
       422: E[422],
       503: E[503],
     },
-    async handler({ deps, params, principal, body }: Ctx<typeof S.CertificateNumberParams, undefined, z.ZodType>): Promise<Reply> {
+    async handler({ req, deps, params, principal, body }: Ctx<typeof S.CertificateNumberParams, undefined, z.ZodType>): Promise<Reply> {
       const handle = deps.client.workflow.getHandle(lifecycleWorkflowId(params.number));
       const what = `licence lifecycle of certificate ${params.number}`;
+      const idempotencyKey = idempotencyKeyOf(req);
       const desc = await withTemporal(what, () => handle.describe());
+      let closed: HttpProblem | undefined;
       if (desc.status.name !== 'RUNNING') {
         const st = await withTemporal(what, () => handle.query(lifecycleQuery)).catch(() => undefined);
-        throw new HttpProblem('conflict', `certificate ${params.number} is ${st?.status ?? 'no longer active'}${st?.endedAt ? ` since ${st.endedAt}` : ''}: nothing more can be sent to its licence`);
+        closed = new HttpProblem('conflict', `certificate ${params.number} is ${st?.status ?? 'no longer active'}${st?.endedAt ? ` since ${st.endedAt}` : ''}: nothing more can be sent to its licence`);
       }
       // Take-overs waiting for this licence (R04) are told by its lifecycle workflow when it ends.
-      const state = await withTemporal(what, () => handle.executeUpdate(spec.update, { args: [{ ...(body as object), actor: actorOf(principal) }] }));
+      const state = await sendUpdate(handle, spec.update, { ...(body as object), actor: actorOf(principal) }, { what, closed, idempotencyKey });
       return { status: 200, body: state };
     },
   });

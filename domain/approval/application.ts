@@ -4,12 +4,47 @@
  * workflow as its input type.
  */
 import { z } from 'zod';
+import { parseCivilDate, parseInstant } from '../calendar/civil';
+import { CalendarInputError } from '../calendar/errors';
 import { PRODUCT_IDS, PRODUCTS, policyInForce, routeApplication, type PolicyVersion } from '../policy';
 import { PROVINCE_CODES } from '../provinces';
 import { usccProblem } from '../uscc';
 
-export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
-export const IsoInstant = z.iso.datetime({ offset: true });
+/**
+ * Why `value` is not a real civil date `YYYY-MM-DD` (2026-02-30 is not), or undefined when it is.
+ * The calendar's own parser, so every date the API or a workflow accepts is one the calendar and
+ * PostgreSQL accept too: a message a workflow cannot act on is refused up front, never retried.
+ */
+export function civilDateProblem(value: unknown): string | undefined {
+  return problemOf(() => parseCivilDate(value, 'date'));
+}
+
+/** Why `value` is not an ISO 8601 instant with an explicit offset and a real date, or undefined. */
+export function instantProblem(value: unknown): string | undefined {
+  return problemOf(() => parseInstant(value, 'instant'));
+}
+
+function problemOf(parse: () => unknown): string | undefined {
+  try {
+    parse();
+    return undefined;
+  } catch (e) {
+    if (e instanceof CalendarInputError) return e.message;
+    throw e;
+  }
+}
+
+export const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .superRefine((v, ctx) => {
+    const problem = /^\d{4}-\d{2}-\d{2}$/.test(v) ? civilDateProblem(v) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+export const IsoInstant = z.iso.datetime({ offset: true }).superRefine((v, ctx) => {
+  const problem = instantProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const Uscc = z.string().superRefine((v, ctx) => {
   const problem = usccProblem(v);

@@ -6,7 +6,7 @@ import type { ApplicationInput } from './application';
 import { PRODUCTS, type PolicyVersion } from '../policy';
 
 export interface IntakeRefusal {
-  rule: 'R03' | 'R04' | 'L04';
+  rule: 'R03' | 'R04' | 'L04' | 'L05' | 'L07' | 'R08' | 'R09';
   reason: string;
 }
 

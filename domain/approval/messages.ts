@@ -8,9 +8,12 @@ import { z } from 'zod';
 import { IsoInstant } from './application';
 import type { ApplicationInput } from './application';
 import type { ApprovalPath } from '../policy';
+import type { OpsHold } from '../ops';
 import { Actor } from '../roles';
 
 export const Stage = z.enum([
+  /** Receipt, ban and predecessor checks (R03, L04, R04) still running: no staff action yet. */
+  'intake',
   'received',
   'awaiting-predecessor-cancellation',
   'awaiting-supplement',
@@ -110,6 +113,8 @@ export interface CaseStatus {
   breach?: { at: string; escalatedTo: string };
   certificate?: { number: string; issuedOn: string; validUntil: string };
   followUpWorkflowId?: string;
+  /** A step that failed for good and waits for ops to retry it (README "Failure policy"); the case shows LpWaitingOn = 'ops'. */
+  opsHold?: OpsHold;
   timeline: TimelineEntry[];
 }
 
@@ -125,7 +130,10 @@ export const recordVerificationUpdate = defineUpdate<{ stage: Stage }, [Verifica
 export const confirmPredecessorCancelledUpdate = defineUpdate<{ stage: Stage }, [PredecessorCancelledInput]>('confirmPredecessorCancelled');
 /** R04: sent by the predecessor licence's lifecycle when it is cancelled. */
 export const predecessorCancelledSignal = defineSignal<[{ certificateNumber: string }]>('predecessorCancelled');
+/** Kept for cases and clients from before `submitSupplement`: a Signal cannot be refused or answered. */
 export const supplementSignal = defineSignal<[SupplementInput]>('supplement');
+/** L01: the applicant's one supplement, validated (enterprise, stage) and recorded before it is answered. */
+export const supplementUpdate = defineUpdate<{ stage: Stage; suppliedAt: string }, [SupplementInput]>('submitSupplement');
 export const statusQuery = defineQuery<CaseStatus>('status');
 
 /** The case workflow's input: set by the API at submission. */
@@ -133,6 +141,21 @@ export interface LicenceApplicationInput {
   application: ApplicationInput;
   /** Set by the API at submission; may lie in the past for cases migrated from another system. */
   receivedAt: string;
+  /** Continue-as-new after this many history events even if the server has not suggested it (tests set it small). */
+  historyCap?: number;
+  /** State carried from the previous run of a long wait (R04) that continued as new. */
+  carried?: CarriedCase;
+}
+
+/** What a case carries into its next run (continue-as-new during the R04 wait). */
+export interface CarriedCase {
+  status: CaseStatus;
+  keyCounts: Record<string, number>;
+  stageSeq: number;
+  /** Where the previous run stopped; only the predecessor wait continues as new. */
+  at: 'awaiting-predecessor-cancellation';
+  intakeClockStart?: string;
+  runs: number;
 }
 
 export interface LicenceApplicationResult {

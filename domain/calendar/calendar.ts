@@ -60,8 +60,10 @@ export interface SlaPause {
 export interface SlaInput {
   /** The instant the clock starts (e.g. acceptance, L01). */
   startedAt: IsoInstant;
-  /** The limit in working days (e.g. 5 for R07). */
+  /** The limit (e.g. 5 for R07), in `unit`. */
   workingDays: number;
+  /** What the limit counts (the policy table's `Limit.unit`); default working days (L03). */
+  unit?: 'working-days' | 'days';
   /** L02 pauses; may overlap (they are merged). Default none. */
   pauses?: SlaPause[];
   /** Optional "now": fills usedWorkingDays / remainingWorkingDays, and pauses may not lie after it. */
@@ -75,19 +77,22 @@ export interface SlaResult {
   /** true if any date looked at came from a provisional (no-file) year. */
   provisional: boolean;
   calendarVersion: string;
-  /** The working dates counted toward the limit, in order (length = workingDays unless paused). */
+  /** The dates counted toward the limit, in order (length = workingDays + graceDays unless paused). */
   countedDays: CivilDate[];
-  /** Working days skipped because of pauses (for an open pause: up to asOf's date, if given). */
+  /** Days (in `unit`) skipped because of pauses (for an open pause: up to asOf's date, if given). */
   pausedWorkingDays: number;
+  /** L02: days added because a pause began on the deadline day (never fewer than one day left). */
+  graceDays: number;
   /** true while a pause is open (deadlineAt is then null). */
   paused: boolean;
   /** Shanghai date of startedAt; day 1 of the period is the first working day after it. */
   startDate: CivilDate;
   workingDays: number;
+  unit: 'working-days' | 'days';
   asOfDate: CivilDate | null;
   /** countedDays on or before asOf's date (null without asOf). */
   usedWorkingDays: number | null;
-  /** workingDays - usedWorkingDays (null without asOf). */
+  /** workingDays + graceDays - usedWorkingDays, at least 0 (null without asOf). */
   remainingWorkingDays: number | null;
 }
 
@@ -228,16 +233,20 @@ export class Calendar {
   }
 
   /**
-   * The SLA clock. Rule (L02, R07), in Shanghai civil dates:
-   *  - The period starts the day after startedAt's date: day 1 is the first working day after it.
-   *  - A pause from instant A to instant B excludes the working days d with date(A) < d <= date(B):
-   *    the day the pause starts still counts, and the clock restarts the day after the resumption.
-   *    A pause that starts and ends on the same date excludes nothing.
-   *  - Overlapping or adjacent pauses are merged (a day is excluded once).
+   * The SLA clock. Rule (L02, R07), in Shanghai civil dates (see README.md, "The partial-day rule"):
+   *  - The period starts the day after startedAt's date: day 1 is the first working day after it
+   *    (unit `days`: the first calendar day after it).
+   *  - A pause that begins on or before the deadline day stops the clock. The day it begins counts
+   *    as used; the days after it up to and including the day it ends are excluded; the clock
+   *    restarts the day after the resumption with the days that were left when it began, never
+   *    fewer than one (a pause begun on the last day leaves one day: `graceDays`).
+   *  - A pause that starts and ends on the same date excludes nothing (but on the last day it still
+   *    leaves the one day). Overlapping or adjacent pauses are merged (a day is excluded once).
    *  - An open pause (to = null) stops the clock: deadlineAt/deadlineDate are null, countedDays holds
-   *    the days counted before it. A pause that starts after the limit was reached changes nothing.
+   *    the days counted before it. A pause that begins after the deadline day changes nothing.
    *  - The deadline is the end (23:59:59.999+08:00) of the date of the last counted day; with
-   *    workingDays = 0 it is the end of startedAt's own date.
+   *    workingDays = 0 it is the end of startedAt's own date. Unit `days` (Civil Code Art. 203): when
+   *    that day is not a working day the period ends on the first working day after it.
    *  - Pauses may not start before startedAt, nor end before they start; with asOf, neither end
    *    may lie after asOf.
    */
@@ -245,12 +254,15 @@ export class Calendar {
     if (typeof input !== 'object' || input === null) throw new CalendarInputError('SLA input must be an object');
     const startMs = parseInstant(input.startedAt, 'startedAt');
     const n = checkCount(input.workingDays, 'workingDays');
+    const unit = input.unit ?? 'working-days';
+    if (unit !== 'working-days' && unit !== 'days') throw new CalendarInputError(`unit must be 'working-days' or 'days', got ${String(unit)}`);
     const asOfMs = input.asOf === undefined ? undefined : parseInstant(input.asOf, 'asOf');
     if (asOfMs !== undefined && asOfMs < startMs) throw new CalendarInputError(`asOf (${input.asOf}) is before startedAt (${input.startedAt})`);
     const pauses = input.pauses ?? [];
     if (!Array.isArray(pauses)) throw new CalendarInputError('pauses must be an array');
 
-    // Excluded date intervals (lo, hi], hi = Infinity for an open pause.
+    // Pauses as date intervals [lo, hi]: lo = the date it began (counts as used), (lo, hi] excluded;
+    // hi = Infinity while open.
     const intervals: { lo: number; hi: number }[] = [];
     pauses.forEach((p, i) => {
       if (typeof p !== 'object' || p === null) throw new CalendarInputError(`pauses[${i}] must be an object { from, to }`);
@@ -260,9 +272,7 @@ export class Calendar {
       if (toMs !== null && toMs < fromMs) throw new CalendarInputError(`pauses[${i}] ends (${p.to}) before it starts (${p.from})`);
       if (asOfMs !== undefined && fromMs > asOfMs) throw new CalendarInputError(`pauses[${i}] starts (${p.from}) after asOf (${input.asOf})`);
       if (asOfMs !== undefined && toMs !== null && toMs > asOfMs) throw new CalendarInputError(`pauses[${i}] ends (${p.to}) after asOf (${input.asOf})`);
-      const lo = shanghaiEpochDay(fromMs);
-      const hi = toMs === null ? Number.POSITIVE_INFINITY : shanghaiEpochDay(toMs);
-      if (hi > lo) intervals.push({ lo, hi });
+      intervals.push({ lo: shanghaiEpochDay(fromMs), hi: toMs === null ? Number.POSITIVE_INFINITY : shanghaiEpochDay(toMs) });
     });
     intervals.sort((x, y) => x.lo - y.lo);
     const merged: { lo: number; hi: number }[] = [];
@@ -274,35 +284,58 @@ export class Calendar {
 
     const startDay = shanghaiEpochDay(startMs);
     const asOfDay = asOfMs === undefined ? undefined : shanghaiEpochDay(asOfMs);
-    const counted: number[] = [];
     let provisional = false;
-    let pausedWorkingDays = 0;
-    let deadline: number | null = n === 0 ? startDay : null;
-    let paused = false;
-    let k = 0; // index into merged
     let t: YearTable | undefined;
     const isWorking = (e: number): boolean => {
       if (!t || e < t.start || e >= t.start + t.working.length) t = this.tableOf(e);
       provisional ||= t.provisional;
       return t.working[e - t.start] === 1;
     };
-    for (let e = startDay + 1; deadline === null; e++) {
-      while (k < merged.length && e > (merged[k]?.hi ?? 0)) k++;
-      const iv = merged[k];
-      if (iv && e > iv.lo) {
-        if (iv.hi === Number.POSITIVE_INFINITY) {
-          paused = true;
-          if (asOfDay !== undefined) for (let d = e; d <= asOfDay; d++) if (isWorking(d)) pausedWorkingDays++;
-          break;
-        }
-        if (isWorking(e)) pausedWorkingDays++;
-        continue;
-      }
-      if (isWorking(e)) {
+    const counts = unit === 'days' ? () => true : isWorking;
+    /** The day the period really ends: unit `days` moves a rest day to the next working day. */
+    const endOf = (e: number): number => {
+      if (unit === 'working-days') return e;
+      let d = e;
+      while (!isWorking(d)) d++;
+      return d;
+    };
+
+    const counted: number[] = [];
+    let left = n;
+    let last: number | null = n === 0 ? startDay : null; // the last counted day once left = 0
+    let cursor = startDay; // days up to here are done
+    const countThrough = (to: number) => {
+      for (let e = cursor + 1; e <= to && left > 0; e++) {
+        if (!counts(e)) continue;
         counted.push(e);
-        if (counted.length === n) deadline = e;
+        if (--left === 0) last = e;
       }
+      cursor = to;
+    };
+    let pausedWorkingDays = 0;
+    let graceDays = 0;
+    let paused = false;
+    for (const iv of merged) {
+      countThrough(iv.lo);
+      if (last !== null && endOf(last) < iv.lo) break; // began after the deadline day: changes nothing
+      if (left === 0) {
+        // Begun on the deadline day: the day is used, and one day remains after the pause.
+        left = 1;
+        graceDays++;
+        last = null;
+      }
+      if (iv.hi === Number.POSITIVE_INFINITY) {
+        paused = true;
+        if (asOfDay !== undefined) for (let d = iv.lo + 1; d <= asOfDay; d++) if (counts(d)) pausedWorkingDays++;
+        break;
+      }
+      for (let d = iv.lo + 1; d <= iv.hi; d++) if (counts(d)) pausedWorkingDays++;
+      cursor = iv.hi;
     }
+    if (!paused) {
+      while (left > 0) countThrough(cursor + 1);
+    }
+    const deadline = paused || last === null ? null : endOf(last);
 
     const used = asOfDay === undefined ? null : counted.filter((d) => d <= asOfDay).length;
     return {
@@ -312,12 +345,14 @@ export class Calendar {
       calendarVersion: this.version,
       countedDays: counted.map(formatEpochDay),
       pausedWorkingDays,
+      graceDays,
       paused,
       startDate: formatEpochDay(startDay),
       workingDays: n,
+      unit,
       asOfDate: asOfDay === undefined ? null : formatEpochDay(asOfDay),
       usedWorkingDays: used,
-      remainingWorkingDays: used === null ? null : n - used,
+      remainingWorkingDays: used === null ? null : Math.max(0, n + graceDays - used),
     };
   }
 }

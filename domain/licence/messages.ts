@@ -83,10 +83,14 @@ export const lifecycleQuery = defineQuery<LicenceState>('licence');
 
 /** The lifecycle continues as new at least this often, so each run's history stays small. */
 export const LIFECYCLE_CHECKPOINT_DAYS = 365;
+/** …and at this history length at the latest, however many messages arrive in between. */
+export const LIFECYCLE_HISTORY_CAP = 2_000;
 
 export interface LifecycleInput extends LicenceParticulars {
   /** How often the workflow continues as new (days); default LIFECYCLE_CHECKPOINT_DAYS. */
   checkpointDays?: number;
+  /** Continue as new at this history length (default LIFECYCLE_HISTORY_CAP; tests set it small). */
+  historyCap?: number;
   /** State carried over from the previous run (continue-as-new). */
   carried?: LicenceState;
 }

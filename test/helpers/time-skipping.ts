@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
 import type { ApplicationInput } from '../../domain/approval/application';
+import { statusQuery } from '../../domain/approval/messages';
 import { licenceApplication } from '../../workflows/approval/licence-application';
 import { createWorker } from '../../workers/worker';
 import type { TestDatabase } from './db';
@@ -28,7 +29,10 @@ export interface TimeSkippingCtx {
   now(): Promise<number>;
   /** Moves the server clock to an instant (forward only). */
   sleepUntil(ms: number): Promise<void>;
-  /** Starts a case on this server's task queue, received now unless `receivedAt` is given. */
+  /**
+   * Starts a case on this server's task queue, received now unless `receivedAt` is given, and
+   * returns once its intake gates are done (staff actions are refused at `intake`).
+   */
   start(app: ApplicationInput, receivedAt?: string): Promise<WorkflowHandle<typeof licenceApplication>>;
 }
 
@@ -59,17 +63,30 @@ export async function withServer<T, R = T>(
         const now = await env.currentTimeMs();
         if (ms > now) await env.sleep(ms - now);
       },
-      start: async (app, receivedAt) =>
-        env.client.workflow.start(licenceApplication, {
+      start: async (app, receivedAt) => {
+        const h = await env.client.workflow.start(licenceApplication, {
           taskQueue,
           workflowId: app.applicationId,
           args: [{ application: app, receivedAt: receivedAt ?? new Date(await env.currentTimeMs()).toISOString() }],
-        }),
+        });
+        await pastIntake(h);
+        return h;
+      },
     };
     const result = await worker.runUntil(fn(ctx));
     return afterWorker ? await afterWorker(result, ctx) : (result as unknown as R);
   } finally {
     await env.teardown();
+  }
+}
+
+/** Waits until a case has left the `intake` stage (its receipt gates are done), or closed. */
+export async function pastIntake(h: WorkflowHandle<typeof licenceApplication>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const stage = await h.query(statusQuery).then((s) => s.stage, () => undefined);
+    if ((stage !== undefined && stage !== 'intake') || Date.now() > until) return;
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

@@ -5,7 +5,8 @@
  *
  * A cell that is allowed must get past authentication and scoping. For the routes that change a
  * case, allowed cells send a body with an unknown field, so they stop at body validation (422)
- * after every access check and leave the case untouched; refused cells get 403, anonymous 401.
+ * after every access check and leave the case untouched; a wrong role gets 403, anonymous 401,
+ * and another province's (or enterprise's) case or certificate 404, exactly as if it did not exist (R01).
  * A second table sends valid messages at a stage where the workflow refuses them, to show that
  * the workflow's validators accept the same roles (409 for the stage, not 403 for the role).
  */
@@ -25,21 +26,28 @@ let certificate: string;
 /** A verifier in the registry (R10), for the conflict-of-interest route. */
 const VERIFIER = 'V-AUTHZ-REG';
 
+/** Staff act once the intake checks are done (stage `received`). */
+const receivedStage = (id: string) =>
+  eventually(async () => ((await api(h).get(`/applications/${id}`).set(await bearer({ role: 'ops' }))).body.stage === 'received' ? true : undefined), 20_000, `${id} received`);
+
 beforeAll(async () => {
   h = await startHarness();
   const applicant = await bearer({ role: 'applicant', uscc: USCC_A });
   const body = application();
   expect((await api(h).post('/applications').set(applicant).send(body)).status).toBe(201);
   received = { id: body.applicationId as string, body };
+  await receivedStage(received.id);
   const second = application();
   accepted = second.applicationId as string;
   expect((await api(h).post('/applications').set(applicant).send(second)).status).toBe(201);
+  await receivedStage(accepted);
   expect((await api(h).post(`/applications/${accepted}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
   await eventually(async () => ((await api(h).get(`/applications/${accepted}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
   // Issued: submit → accept → approve, for the certificate routes.
   const third = application();
   const issuedId = third.applicationId as string;
   expect((await api(h).post('/applications').set(applicant).send(third)).status).toBe(201);
+  await receivedStage(issuedId);
   expect((await api(h).post(`/applications/${issuedId}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
   await eventually(async () => ((await api(h).get(`/applications/${issuedId}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
   expect((await api(h).post(`/applications/${issuedId}/approve`).set(await bearer({ role: 'approver', province: 'BJ' })).send({})).status).toBe(200);
@@ -116,6 +124,8 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/applications/:id/follow-up', allowed: ALL, ok: 404, scoped: 'all', call: () => ({ url: caseUrl('/follow-up') }) },
   { method: 'post', path: '/applications/:id/follow-up/inspection', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/follow-up/inspection'), body: INVALID }) },
   { method: 'post', path: '/applications/:id/follow-up/team', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/follow-up/team'), body: INVALID }) },
+  // README "Failure policy": only ops retry held steps (not bound to a province, so no R01 cell).
+  { method: 'post', path: '/applications/:id/retry', allowed: ['ops'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/retry'), body: INVALID }) },
   { method: 'post', path: '/applications/:id/predecessor-confirmation', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/predecessor-confirmation'), body: INVALID }) },
   // The licence of an issued certificate: its holder, its province's staff, samr and ops read it; the Updates by the lifecycle validators' roles.
   { method: 'get', path: '/certificates/:number/licence', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: certUrl('/licence') }) },
@@ -133,6 +143,9 @@ const ROUTE_CASES: RouteCase[] = [
   },
   // Conflicts of interest: any province's supervisor (verifiers inspect everywhere, R10), ops.
   { method: 'post', path: '/verifiers/:id/conflicts', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: `/verifiers/${VERIFIER}/conflicts`, body: INVALID }) },
+  // Issue 19: importing existing licences is ops-only. A JSON body is refused as not a file (415) after every access check; an unknown import is 404.
+  { method: 'post', path: '/imports', allowed: ['ops'], ok: 415, scoped: 'none', call: () => ({ url: '/imports', body: INVALID }) },
+  { method: 'get', path: '/imports/:id', allowed: ['ops'], ok: 404, scoped: 'none', call: () => ({ url: '/imports/no-such-import' }) },
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
@@ -141,7 +154,12 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/metrics', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/metrics' }) },
   { method: 'get', path: '/openapi.json', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/openapi.json' }) },
   { method: 'get', path: '/docs', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/docs' }) },
+  // The console's development sign-in: public in development (the harness), refused in production (api.test.ts).
+  { method: 'post', path: '/dev/token', allowed: 'public', ok: 422, scoped: 'none', call: () => ({ url: '/dev/token', body: INVALID }) },
 ];
+
+/** Routes on one case or certificate: outside its scope, the caller gets the 404 of a case that does not exist. */
+const hidesExistence = (rc: RouteCase) => rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {
@@ -149,7 +167,8 @@ function expected(rc: RouteCase, p: Principal): { status: number; why: string } 
   if (!p.role) return { status: 401, why: 'no token' };
   if (!rc.allowed.includes(p.role)) return { status: 403, why: 'role' };
   const bound = rc.scoped === 'all' ? p.role === 'applicant' || p.province !== undefined : rc.scoped === 'staff' ? p.province !== undefined : false;
-  if (bound && !p.own) return { status: 403, why: p.role === 'applicant' ? 'other enterprise' : 'R01' };
+  // R01: a case or certificate outside the caller's scope is answered like one that does not exist.
+  if (bound && !p.own) return { status: hidesExistence(rc) ? 404 : 403, why: p.role === 'applicant' ? 'other enterprise' : 'R01' };
   return { status: rc.ok, why: 'allowed' };
 }
 
@@ -176,6 +195,25 @@ describe('authorisation matrix', () => {
       if (status === 422) expect(res.body.errors).toContainEqual(expect.objectContaining({ path: 'unknownField' }));
     },
   );
+
+  it("R01: another province's or enterprise's case and certificate answer exactly like ones that do not exist", async () => {
+    const strip = (b: Record<string, unknown>) => ({
+      ...b,
+      instance: undefined,
+      detail: String(b.detail).replace(received.id, '<id>').replace('API-000000000000', '<id>').replace(certificate, '<n>').replace('(京)XK08-001-99999', '<n>'),
+    });
+    for (const who of [{ role: 'reviewer', province: 'SH' }, { role: 'applicant', uscc: USCC_B }] as const) {
+      const auth = await bearer(who);
+      const other = await api(h).get(caseUrl()).set(auth);
+      const none = await api(h).get('/applications/API-000000000000').set(auth);
+      expect([other.status, none.status]).toEqual([404, 404]);
+      expect(strip(other.body)).toEqual(strip(none.body));
+      const otherCert = await api(h).get(certUrl('/licence')).set(auth);
+      const noCert = await api(h).get(`/certificates/${encodeURIComponent('(京)XK08-001-99999')}/licence`).set(auth);
+      expect([otherCert.status, noCert.status]).toEqual([404, 404]);
+      expect(strip(otherCert.body)).toEqual(strip(noCert.body));
+    }
+  });
 
   it('R01: an applicant lists only its own enterprise; staff lists only their province', async () => {
     const mine = await eventually(async () => {

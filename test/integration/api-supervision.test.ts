@@ -111,8 +111,8 @@ describe('follow-up over HTTP (R08, R10, L06)', () => {
     const twice = await team(['V-S-001', 'V-S-001']);
     expect(twice.status).toBe(422);
     expect(twice.body.detail).toMatch(/listed twice/);
-    // R01: another province's supervisor never reaches the follow-up.
-    expect((await team(['V-S-001', 'V-S-002'], () => bearer({ role: 'supervisor', province: 'SH' }))).status).toBe(403);
+    // R01: another province's supervisor never reaches the follow-up (404: as if the case did not exist).
+    expect((await team(['V-S-001', 'V-S-002'], () => bearer({ role: 'supervisor', province: 'SH' }))).status).toBe(404);
 
     const assigned = await team(['V-S-001', 'V-S-002']);
     expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
@@ -143,8 +143,8 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
   it('L04, R12: revocation over HTTP → the public check says revoked → a new submission for that product is refused naming the ban and its end', async () => {
     const { id, number } = await issue(USCC_REVOKED);
     const revokeBody = { ground: 'fraud', reason: 'licence obtained with forged test reports' };
-    // R01 and roles: another province, the holder, a reviewer may not revoke.
-    expect((await api(h).post(certPath(number, '/revoke')).set(await bearer({ role: 'supervisor', province: 'SH' })).send(revokeBody)).status).toBe(403);
+    // R01 and roles: another province (404, as if no such certificate), the holder, a reviewer (403, role) may not revoke.
+    expect((await api(h).post(certPath(number, '/revoke')).set(await bearer({ role: 'supervisor', province: 'SH' })).send(revokeBody)).status).toBe(404);
     expect((await api(h).post(certPath(number, '/revoke')).set(await holder(USCC_REVOKED)).send(revokeBody)).status).toBe(403);
     expect((await api(h).post(certPath(number, '/revoke')).set(await bearer({ role: 'reviewer', province: 'BJ' })).send(revokeBody)).status).toBe(403);
     expect((await api(h).post(certPath(number, '/revoke')).set(await approverBJ()).send({ ground: 'made-up', reason: 'x' })).status).toBe(422);
@@ -202,10 +202,10 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
     // While it waits, acceptance is refused by the workflow (stage).
     expect((await api(h).post(`/applications/${takeOverId}/accept`).set(await officerBJ()).send({})).status).toBe(409);
 
-    // Only the holder (or the province's supervisor / approver) may cancel: not the buyer, not another province.
+    // Only the holder (or the province's supervisor / approver) may cancel: not the buyer, not another province (R01: 404, as if no such certificate).
     const cancelBody = { reason: 'acquisition', note: `taken over by ${USCC_B}` };
-    expect((await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_B)).send(cancelBody)).status).toBe(403);
-    expect((await api(h).post(certPath(number, '/cancel')).set(await bearer({ role: 'approver', province: 'SH' })).send(cancelBody)).status).toBe(403);
+    expect((await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_B)).send(cancelBody)).status).toBe(404);
+    expect((await api(h).post(certPath(number, '/cancel')).set(await bearer({ role: 'approver', province: 'SH' })).send(cancelBody)).status).toBe(404);
     expect((await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_SELLER)).send({ reason: 'sold' })).status).toBe(422);
 
     const cancelled = await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_SELLER)).send(cancelBody);
@@ -231,7 +231,7 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
     expect((await api(h).post('/applications').set(await holder(USCC_B)).send(takeOver)).status).toBe(201);
     await eventually(async () => ((await caseStatus(id))?.stage === 'awaiting-predecessor-cancellation' ? true : undefined), 20_000, 'waiting');
     const body = { evidence: 'SAMR cancellation notice 2019-117' };
-    expect((await api(h).post(`/applications/${id}/predecessor-confirmation`).set(await bearer({ role: 'acceptance-officer', province: 'SH' })).send(body)).status).toBe(403);
+    expect((await api(h).post(`/applications/${id}/predecessor-confirmation`).set(await bearer({ role: 'acceptance-officer', province: 'SH' })).send(body)).status).toBe(404);
     expect((await api(h).post(`/applications/${id}/predecessor-confirmation`).set(await officerBJ()).send({ evidence: 'x' })).status).toBe(422);
     const confirmed = await api(h).post(`/applications/${id}/predecessor-confirmation`).set(await officerBJ()).send(body);
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
@@ -244,7 +244,7 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
     const { number } = await issue(USCC_A);
     const change = (auth: Promise<{ Authorization: string }>, body: object) => auth.then((a) => api(h).post(certPath(number, '/change')).set(a).send(body));
     expect((await change(holder(USCC_A), { enterpriseName: '北京新名水泥有限公司' })).status).toBe(403);
-    expect((await change(bearer({ role: 'approver', province: 'SH' }), { enterpriseName: '北京新名水泥有限公司' })).status).toBe(403);
+    expect((await change(bearer({ role: 'approver', province: 'SH' }), { enterpriseName: '北京新名水泥有限公司' })).status).toBe(404);
     const empty = await change(approverBJ(), { note: 'nothing' });
     expect(empty.status).toBe(422);
     expect(empty.body.errors).toContainEqual(expect.objectContaining({ path: 'enterpriseName' }));

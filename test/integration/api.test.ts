@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { SignJWT } from 'jose';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app';
 import { DEV_JWT_SECRET, JWT_AUDIENCE, JWT_ISSUER, resolveJwtSecret } from '../../api/auth';
 import { ProblemKind } from '../../api/problem';
 import { openApiPath } from '../../api/route';
@@ -273,17 +275,17 @@ describe('error classes: RFC 9457 problems, bad input never a 500', () => {
     expect(np.body.detail).toMatch(/province/);
   });
 
-  it('R01: 403 for a reviewer of another province, for a role that may not act, for another enterprise', async () => {
+  it('R01: 404 for a reviewer of another province and for another enterprise (existence not revealed); 403 for a role that may not act', async () => {
     const body = application();
     const id = body.applicationId as string;
     expect((await submit(body)).status).toBe(201);
     const other = await api(h).get(`/applications/${id}`).set(await bearer({ role: 'reviewer', province: 'SH' }));
-    expectProblem(other, 403);
-    expect(other.body.detail).toMatch(/R01/);
+    expectProblem(other, 404);
+    expect(other.body.detail).toBe(`case ${id} not found`);
     const role = await api(h).post(`/applications/${id}/approve`).set(await bearer({ role: 'reviewer', province: 'BJ' })).send({});
     expectProblem(role, 403);
     const stranger = await api(h).get(`/applications/${id}`).set(await bearer({ role: 'applicant', uscc: USCC_B }));
-    expectProblem(stranger, 403);
+    expectProblem(stranger, 404);
     const forSomeoneElse = await api(h).post('/applications').set(await bearer({ role: 'applicant', uscc: USCC_B })).send(application());
     expectProblem(forSomeoneElse, 403);
   });
@@ -427,12 +429,39 @@ describe('OpenAPI document', () => {
     expect(problem(p422.body), JSON.stringify(problem.errors)).toBe(true);
   });
 
-  it('/docs is a self-contained page listing every route', async () => {
+  it('/docs is Swagger UI (swagger-ui-dist) served from this server: no CDN, no inline script, fed from /openapi.json', async () => {
     const r = await api(h).get('/docs');
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toMatch(/text\/html/);
-    expect(r.text).not.toMatch(/<script[^>]+src=|<link[^>]+href="https?:/);
-    for (const { method, path: p } of expressRoutes(h.app)) expect(r.text).toContain(`${method.toUpperCase()} ${openApiPath(p)}`);
+    expect(r.headers['content-security-policy']).toMatch(/script-src 'self';/);
+    expect(r.text).toContain('data-url="/openapi.json"');
+    expect(r.text).not.toMatch(/<script>|(src|href)="https?:/);
+    const assets = [...r.text.matchAll(/(?:src|href)="(\/docs\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['/docs/assets/swagger-ui-bundle.js', '/docs/assets/swagger-ui.css', '/docs/assets/docs-init.js']));
+    for (const a of assets) expect((await api(h).get(a)).status, a).toBe(200);
+    expect((await api(h).get('/docs/assets/index.html')).status).toBe(404);
+  });
+
+  it('console: POST /dev/token mints a token the API accepts in development, and is refused in production', async () => {
+    const minted = await api(h).post('/dev/token').send({ role: 'approver', province: 'BJ', sub: 'dev-alice' });
+    expect(minted.status).toBe(201);
+    expect((await api(h).get('/applications').set({ Authorization: `Bearer ${minted.body.token}` })).status).toBe(200);
+    expectProblem(await api(h).post('/dev/token').send({ role: 'approver' }), 422);
+    const production = createApp({
+      client: h.env.client,
+      connection: h.env.connection,
+      pool: h.db.pool,
+      taskQueue: h.taskQueue,
+      jwtSecret: 'x'.repeat(32),
+      console: { devSignIn: false, temporalUiUrl: 'https://temporal.example.gov.cn', namespace: 'default' },
+    });
+    const refused = await request(production).post('/dev/token').send({ role: 'approver', province: 'BJ' });
+    expectProblem(refused as unknown as Parameters<typeof expectProblem>[0], 403);
+    const shell = await request(production).get('/console/');
+    expect(shell.status).toBe(200);
+    expect(shell.headers['content-security-policy']).toMatch(/script-src 'self';/);
+    expect(shell.text).toContain('"devSignIn":false');
+    expect(shell.text).toContain('https://temporal.example.gov.cn');
   });
 });
 

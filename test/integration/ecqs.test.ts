@@ -19,6 +19,7 @@ import { licenceApplication } from '../../workflows/approval/licence-application
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeApplication, staff, USCC } from '../helpers/fixtures';
+import { pastIntake } from '../helpers/time-skipping';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import { type EcqsPeer, startEcqsPeer } from './ecqs-peer';
 
@@ -193,6 +194,7 @@ describe('e-CQS outbox', () => {
           workflowId: app.applicationId,
           args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
         });
+        await pastIntake(h);
         await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
         await eventually(() => db.pool.query(`SELECT path FROM applications WHERE id = $1`, [app.applicationId]), (r) => r.rows[0]?.path != null);
         await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });

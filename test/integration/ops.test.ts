@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import type { ApplicationInput } from '../../domain/approval/application';
 import { acceptUpdate, approveUpdate, requestSupplementUpdate, statusQuery } from '../../domain/approval/messages';
+import { retryAfterOpsUpdate } from '../../domain/ops';
 import { OPS_QUERIES } from '../../domain/ops-queries';
 import { followUpInspection } from '../../workflows/supervision/follow-up';
 import { licenceApplication } from '../../workflows/approval/licence-application';
@@ -17,6 +18,7 @@ import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeApplication, staff } from '../helpers/fixtures';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
+import { pastIntake } from '../helpers/time-skipping';
 
 const TQ = 'ops-test';
 let env: TestWorkflowEnvironment;
@@ -36,8 +38,11 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const start = (app: ApplicationInput, receivedAt = new Date().toISOString()) =>
-  env.client.workflow.start(licenceApplication, { taskQueue: TQ, workflowId: app.applicationId, args: [{ application: app, receivedAt }] });
+const start = async (app: ApplicationInput, receivedAt = new Date().toISOString()) => {
+  const h = await env.client.workflow.start(licenceApplication, { taskQueue: TQ, workflowId: app.applicationId, args: [{ application: app, receivedAt }] });
+  await pastIntake(h); // staff actions are refused until the receipt gates are done
+  return h;
+};
 
 async function ids(client: Client, query: string): Promise<string[]> {
   const out: string[] = [];
@@ -126,5 +131,23 @@ describe('metrics', () => {
     expect(line('lp_decision_working_days_count')).toMatch(/ [2-9]\d*$|\d{2,}$/);
     expect(line('lp_decisions_overdue{province="BJ"}')).toBe('lp_decisions_overdue{province="BJ"} 1');
     expect(res.text).toContain('lp_followups_overdue 1');
+  });
+});
+
+describe('cases waiting on ops (README "Failure policy")', () => {
+  it('ops: a case holding a step that failed for good is found by the README query and counted by lp_cases_waiting_on_ops', async () => {
+    const app = makeApplication({ applicationId: `OPSQ-${Date.now().toString(36)}` });
+    // A real constraint refuses the case's audit rows: its receipt fails for good.
+    await db.pool.query(`ALTER TABLE audit_events ADD CONSTRAINT ops_query_block CHECK (application_id <> '${app.applicationId}') NOT VALID`);
+    await start(app);
+    expect(await listEventually(OPS_QUERIES.waitingOnOps, [app.applicationId])).toEqual([app.applicationId]);
+    const api = createApp({ client: env.client, connection: env.connection, pool: db.pool, taskQueue: TQ, jwtSecret: 'x'.repeat(32) });
+    const res = await request(api).get('/metrics');
+    expect(res.text).toContain('lp_cases_waiting_on_ops 1');
+    // Ops fix the cause and retry: the case leaves the list and the gauge.
+    await db.pool.query('ALTER TABLE audit_events DROP CONSTRAINT ops_query_block');
+    await env.client.workflow.getHandle(app.applicationId).executeUpdate(retryAfterOpsUpdate, { args: [{ actor: { id: 'ops-1', role: 'ops' } }] });
+    expect(await listEventually(OPS_QUERIES.waitingOnOps, [])).toEqual([]);
+    expect((await request(api).get('/metrics')).text).toContain('lp_cases_waiting_on_ops 0');
   });
 });

@@ -7,14 +7,27 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, supplementSignal } from '../../domain/approval/messages';
+import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, supplementSignal } from '../../domain/approval/messages';
 import { upsertVerifier } from '../../db/registers';
 import { assignTeamUpdate } from '../../domain/supervision/follow-up';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 import { recordInspectionUpdate } from '../../domain/supervision/follow-up';
 import { licenceApplication } from '../../workflows/approval/licence-application';
+import { licenceImport } from '../../workflows/import/licence-import';
+import { importWorkflowId } from '../../domain/workflow-ids';
+import { stageImport } from '../../db/imports';
+import { prepareImport } from '../../infra/import-file';
+import { generateImportFile, toCsv } from '../helpers/import-file';
+import { licenceLifecycle } from '../../workflows/licence/licence-lifecycle';
+import { samrSampling } from '../../workflows/samr/samr-sampling';
+import { createActivities } from '../../activities';
+import { renewalDueBy } from '../../domain/licence/certificate';
+import { cancelLicenceUpdate, lifecycleQuery } from '../../domain/licence/messages';
+import { policyInForce } from '../../domain/policy';
+import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { createTestDatabase } from '../helpers/db';
-import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
+import type { ApplicationInput } from '../../domain/approval/application';
+import { applicant, commitment, freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { workflowBundle } from '../helpers/temporal';
 import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
 
@@ -28,7 +41,9 @@ const id = (scenario: string) => `HIST-${TAG}-${scenario}`;
 const TQ = 'record-histories';
 const DAY = 86_400_000;
 
-type Scenario = (start: TimeSkippingCtx['start'], sleep: (ms: number) => Promise<void>) => Promise<WorkflowHandle[]>;
+/** A run to record: a handle (its latest run), or an earlier run of a chain under a label (`<id>#<label>.json`). */
+type Recorded = WorkflowHandle | { handle: WorkflowHandle; label: string };
+type Scenario = (start: TimeSkippingCtx['start'], sleep: (ms: number) => Promise<void>, ctx: TimeSkippingCtx) => Promise<Recorded[]>;
 
 const officer = { actor: staff('acceptance-officer') };
 const approver = { actor: staff('approver') };
@@ -53,15 +68,19 @@ const scenarios: Record<string, Scenario> = {
     await h.result();
     return [h];
   },
-  async 'renewal-exempt'(start) {
-    const h = await start(makeApplication({ applicationId: id('renewal-exempt'), type: 'renewal', currentCertificateNumber: '(京)XK08-001-00001', conditionsUnchanged: true }));
+  async 'renewal-exempt'(start, _sleep, ctx) {
+    const held = await heldCertificate(ctx, 'renewal-exempt');
+    const h = await start(makeApplication({ applicationId: id('renewal-exempt'), enterprise: held.enterprise, type: 'renewal', currentCertificateNumber: held.number, conditionsUnchanged: true }));
+    await waitFor(h, (s) => s.stage !== 'intake');
     await h.executeUpdate(acceptUpdate, { args: [officer] });
     await h.executeUpdate(approveUpdate, { args: [approver] });
     await h.result();
     return [h];
   },
-  async 'verify-then-issue'(start) {
-    const h = await start(makeApplication({ applicationId: id('verify-then-issue'), type: 'renewal', currentCertificateNumber: '(京)XK08-001-00002', conditionsUnchanged: false }));
+  async 'verify-then-issue'(start, _sleep, ctx) {
+    const held = await heldCertificate(ctx, 'verify-then-issue');
+    const h = await start(makeApplication({ applicationId: id('verify-then-issue'), enterprise: held.enterprise, type: 'renewal', currentCertificateNumber: held.number, conditionsUnchanged: false }));
+    await waitFor(h, (s) => s.stage !== 'intake');
     await h.executeUpdate(acceptUpdate, { args: [officer] });
     await h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: ['V-1', 'V-2'] }] });
     await h.executeUpdate(approveUpdate, { args: [approver] });
@@ -81,7 +100,10 @@ const scenarios: Record<string, Scenario> = {
   async 'pause-breach'(start, sleep) {
     const h = await start(makeApplication({ applicationId: id('pause-breach') }));
     await h.executeUpdate(acceptUpdate, { args: [officer] });
-    await sleep(DAY);
+    // Not exactly a day: the time-skipping server refuses a workflow task that carries an Update
+    // and the clock's daily re-check timer firing at the same instant ("invalid history builder
+    // state for action"); the dev server takes it.
+    await sleep(DAY + 3_600_000);
     await h.executeUpdate(pauseClockUpdate, { args: [{ actor: staff('reviewer'), kind: 'testing', reason: '产品送检', applicantNotifiedAt: '2026-01-01T00:00:00Z' }] });
     await sleep(5 * DAY);
     await h.executeUpdate(resumeClockUpdate, { args: [{ actor: staff('reviewer') }] });
@@ -113,12 +135,103 @@ const scenarios: Record<string, Scenario> = {
     await lifecycle.result();
     return [h, followUp, lifecycle];
   },
+  async 'r04-continue-as-new'(_start, sleep, { env }) {
+    // A take-over of a licence this system never issued, with a small history cap: the wait
+    // continues as new a few times, then an officer confirms and the case goes on.
+    const app = makeApplication({ applicationId: id('r04-continue-as-new'), predecessor: { certificateNumber: '(京)XK08-001-09990', reason: 'acquisition' } });
+    const h = await env.client.workflow.start(licenceApplication, {
+      taskQueue: TQ,
+      workflowId: app.applicationId,
+      args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString(), historyCap: 120 }],
+    });
+    await waitFor(h, (s) => s.stage === 'awaiting-predecessor-cancellation');
+    const firstRun = (await h.describe()).runId;
+    await sleep(30 * DAY);
+    await h.executeUpdate(confirmPredecessorCancelledUpdate, { args: [{ ...officer, evidence: '总局注销公告2019第12号' }] });
+    await h.executeUpdate(acceptUpdate, { args: [officer] });
+    await waitFor(h, (s) => s.path !== undefined);
+    await h.executeUpdate(refuseUpdate, { args: [{ ...approver, reasons: ['生产条件不符合要求'] }] });
+    await h.result();
+    return [{ handle: h.client.getHandle(h.workflowId, firstRun), label: 'run1' }, h];
+  },
+  async 'lifecycle-deemed-renewal'(_start, _sleep, ctx) {
+    // One run (checkpoint beyond the term) through the renewal reminder, expiry with a renewal
+    // filed in time and undecided (deemed renewal, L05), then a cancellation that ends it.
+    const acts = createActivities({ pool: pool() });
+    const app = makeApplication({ applicationId: id('lifecycle-deemed-renewal'), product: 'broadcast-equipment', productNames: ['数字电视发射机'] });
+    const issuedAt = new Date(await ctx.now()).toISOString();
+    const policy = policyInForce(shanghaiDate(issuedAt));
+    await acts.recordReceipt({ application: app, receivedAt: issuedAt, eventKey: `${app.applicationId}:received:1` });
+    const cert = await acts.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt, issuedOn: shanghaiDate(issuedAt), policyVersion: policy.id });
+    const h = await ctx.env.client.workflow.start(licenceLifecycle, {
+      taskQueue: TQ,
+      workflowId: lifecycleWorkflowId(cert.number),
+      args: [{
+        certificateNumber: cert.number,
+        applicationId: app.applicationId,
+        province: app.province,
+        product: app.product,
+        uscc: app.enterprise.uscc,
+        enterpriseName: app.enterprise.name,
+        enterpriseAddress: app.enterprise.registeredAddress,
+        issuedOn: cert.issuedOn,
+        validUntil: cert.validUntil,
+        policyVersion: policy.id,
+        checkpointDays: 3000,
+      }],
+    });
+    const dueBy = renewalDueBy(cert.validUntil, policy.renewalNoticeMonths);
+    await ctx.sleepUntil(Date.parse(`${addCalendarDays(dueBy, -5)}T10:00:00+08:00`));
+    const renewal = makeApplication({ ...app, applicationId: id('lifecycle-deemed-renewal-ren'), type: 'renewal', currentCertificateNumber: cert.number, conditionsUnchanged: true });
+    await acts.recordReceipt({ application: renewal, receivedAt: new Date(await ctx.now()).toISOString(), eventKey: `${renewal.applicationId}:received:1` });
+    await ctx.sleepUntil(Date.parse(`${addCalendarDays(cert.validUntil, 1)}T09:00:00+08:00`));
+    for (let i = 0; i < 200 && (await h.query(lifecycleQuery)).status !== 'deemed-renewed'; i++) await new Promise((r) => setTimeout(r, 50));
+    await h.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(), reason: 'production-ceased' }] });
+    await h.result();
+    return [h];
+  },
+  async 'samr-sampling'(_start, _sleep, { env }) {
+    const h = await env.client.workflow.start(samrSampling, {
+      taskQueue: TQ,
+      // Under `samr/`: replay.test.ts counts ids without a slash as application cases.
+      workflowId: `samr/${id('samr-sampling')}`,
+      args: [{ windowDays: 7, rate: 0.25, minPerProvince: 1, seed: `hist-${TAG}`, windowEnd: new Date(await env.currentTimeMs()).toISOString() }],
+    });
+    await h.result();
+    return [h];
+  },
+  async 'licence-import'(_start, _sleep, { env }) {
+    // Issue 19: a small register (two pages with continue-as-new, lifecycles started, bad rows refused) imported by the import workflow.
+    const today = new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+    const prepared = prepareImport(Buffer.from(toCsv(generateImportFile({ rows: 16, badPerKind: 1, today, activeEvery: 3 }).rows)), 'register.csv', { today });
+    const importId = id('licence-import');
+    await stageImport(pool(), { importId, fileName: 'register.csv', fileSha256: prepared.sha256, encoding: prepared.encoding, format: prepared.format, province: prepared.province, rows: prepared.rows });
+    const h = await env.client.workflow.start(licenceImport, { taskQueue: TQ, workflowId: importWorkflowId(importId), args: [{ importId, pageSize: 8, concurrency: 2 }] });
+    await h.result();
+    return [h];
+  },
   async 'intake-rejected'(start) {
     const h = await start(makeApplication({ applicationId: id('intake-rejected'), capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } }));
     await h.result();
     return [h];
   },
 };
+
+/**
+ * R08, L05: a renewal names a certificate its enterprise holds and is taken from 6 months before
+ * expiry. This issues one by a case of its own (not recorded) and moves the clock to that day.
+ */
+async function heldCertificate(ctx: TimeSkippingCtx, scenario: string): Promise<{ number: string; enterprise: ApplicationInput['enterprise'] }> {
+  const enterprise = { ...makeApplication().enterprise, uscc: freshUscc() };
+  const h = await ctx.start(makeApplication({ applicationId: id(`${scenario}-held`), enterprise }));
+  await waitFor(h, (s) => s.stage !== 'intake');
+  await h.executeUpdate(acceptUpdate, { args: [officer] });
+  await h.executeUpdate(approveUpdate, { args: [approver] });
+  const number = (await h.result()).certificateNumber!;
+  const life = await h.client.getHandle(lifecycleWorkflowId(number)).query(lifecycleQuery);
+  await ctx.sleepUntil(Date.parse(`${life.renewalDueBy}T10:00:00+08:00`));
+  return { number, enterprise };
+}
 
 async function waitFor(h: WorkflowHandle<typeof licenceApplication>, ok: (s: Awaited<ReturnType<typeof statusOf>>) => boolean) {
   for (let i = 0; i < 200; i++) {
@@ -145,13 +258,15 @@ async function main(): Promise<void> {
       if (only.length && !only.includes(name)) continue;
       await withServer(
         { taskQueue: TQ, db, bundle },
-        ({ env, start }) => run(start, (ms) => env.sleep(ms)),
-        async (handles) => {
-          for (const h of handles) {
+        (ctx) => run(ctx.start, (ms) => ctx.env.sleep(ms), ctx),
+        async (recorded) => {
+          for (const r of recorded) {
+            const [h, label] = 'label' in r ? [r.handle, r.label] : [r, undefined];
             const history = await h.fetchHistory();
             // `<tag>__<workflow id>.json`: replay needs the original id (child ids derive from it),
-            // and the tag keeps recordings of different code versions apart.
-            const file = path.join(OUT, `${TAG}__${h.workflowId.replace(/\//g, '~')}.json`);
+            // and the tag keeps recordings of different code versions apart. Earlier runs of a
+            // chain (continue-as-new) add `#<label>`, which replay.test.ts drops from the id.
+            const file = path.join(OUT, `${TAG}__${h.workflowId.replace(/\//g, '~')}${label ? `#${label}` : ''}.json`);
             writeFileSync(file, historyToJSON(history));
             console.log(`recorded ${file} (${history.events?.length ?? 0} events)`);
           }

@@ -14,7 +14,8 @@ const DIR = path.join(__dirname, '..', 'histories');
 const histories = readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
-  .map((f) => ({ workflowId: path.basename(f, '.json').split('__')[1]!.replace(/~/g, '/'), history: historyFromJSON(JSON.parse(readFileSync(path.join(DIR, f), 'utf8'))) }));
+  // `<tag>__<workflow id>[#<run label>].json` (record.ts)
+  .map((f) => ({ workflowId: path.basename(f, '.json').split('__')[1]!.split('#')[0]!.replace(/~/g, '/'), history: historyFromJSON(JSON.parse(readFileSync(path.join(DIR, f), 'utf8'))) }));
 
 async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>) {
   const failures: { workflowId: string; error: unknown }[] = [];
@@ -27,10 +28,11 @@ async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>) {
 describe('replay of recorded histories', () => {
   it('replay: every application path, the follow-up and the lifecycle have recorded histories', () => {
     const scenarios = new Set(histories.map((h) => h.workflowId.replace(/^HIST-(\d{8}[a-z]?-)?/, '')));
-    for (const s of ['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue', 'supplement-deemed-refused', 'pause-breach', 'intake-rejected', 'post-verification/follow-up', 'follow-up-revoked/follow-up']) {
+    for (const s of ['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue', 'supplement-deemed-refused', 'pause-breach', 'intake-rejected', 'post-verification/follow-up', 'follow-up-revoked/follow-up', 'r04-continue-as-new']) {
       expect(scenarios).toContain(s);
     }
-    expect(histories.some((h) => h.workflowId.startsWith('licence/'))).toBe(true);
+    // The long-lived shapes: a licence's lifecycle, SAMR's sampling, the import.
+    for (const prefix of ['licence/', 'samr/', 'import/']) expect(histories.some((h) => h.workflowId.startsWith(prefix)), prefix).toBe(true);
   });
 
   it('replay: every recorded history replays against the current workflow code', async () => {

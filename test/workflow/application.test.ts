@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { addWorkingDays, computeSlaDeadline, isWorkingDay } from '../../infra/calendar';
 import { CERTIFICATE_NUMBER } from '../../domain/licence/certificate';
-import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, statusQuery, supplementSignal } from '../../domain/approval/messages';
+import { acceptUpdate, approveUpdate, pauseClockUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, statusQuery, supplementSignal } from '../../domain/approval/messages';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { followUpStatusQuery } from '../../domain/supervision/follow-up';
 import { licenceApplication } from '../../workflows/approval/licence-application';
@@ -16,7 +16,7 @@ import { createWorker } from '../../workers/worker';
 import { applicant, commitment, makeApplication, staff } from '../helpers/fixtures';
 import { createDevServerEnv } from '../helpers/temporal';
 import { workflowSuite } from '../helpers/workflow-suite';
-import { eventually, refusal } from '../helpers/time-skipping';
+import { pastIntake, eventually, refusal } from '../helpers/time-skipping';
 
 const TASK_QUEUE = 'test-applications';
 const DAY = 86_400_000;
@@ -224,36 +224,6 @@ describe('licenceApplication', () => {
     });
   });
 
-  it('R08: renewal with changed conditions goes to on-site verification first; unchanged with commitment skips it', async () => {
-    await withServer(async ({ env, start }) => {
-      const changed = makeApplication({ type: 'renewal', currentCertificateNumber: '(京)XK08-001-00001', conditionsUnchanged: false });
-      const unchanged = makeApplication({ type: 'renewal', currentCertificateNumber: '(京)XK08-001-00002', conditionsUnchanged: true });
-      const h1 = await start(changed);
-      const h2 = await start(unchanged);
-      for (const h of [h1, h2]) await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
-      expect(await h1.query(statusQuery)).toMatchObject({ path: 'verify-then-issue', stage: 'awaiting-verification' });
-      expect(await h2.query(statusQuery)).toMatchObject({ path: 'renewal-exempt', stage: 'under-review' });
-
-      // Verify-then-issue: approval is refused until the verification result is in.
-      const early = await refusal(h1.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] }));
-      expect(early.type).toBe('conflict');
-      await h1.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: ['V-1', 'V-2'] }] });
-      await h1.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
-      const r1 = await h1.result();
-      expect(r1.outcome).toBe('issued');
-
-      await h2.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
-      const r2 = await h2.result();
-      // R08: the renewed certificate is followed by a supervision inspection within 60 days.
-      const follow = await env.client.workflow.getHandle(`${unchanged.applicationId}/follow-up`).query(followUpStatusQuery);
-      expect(follow.kind).toBe('supervision-inspection');
-      const issuedOn = (await suite.db.pool.query("SELECT to_char(issued_on, 'YYYY-MM-DD') AS d FROM certificates WHERE number = $1", [r2.certificateNumber])).rows[0].d;
-      expect(shanghaiDate(follow.dueAt)).toBe(addCalendarDays(issuedOn, 60));
-      // Only the standard path has no follow-up child.
-      await expect(env.client.workflow.getHandle(`${changed.applicationId}/follow-up`).describe()).rejects.toThrow();
-    });
-  });
-
   it('R01: an Update from another province, or the wrong role, is refused and leaves no trace in history', async () => {
     await withServer(async ({ start }) => {
       const app = makeApplication();
@@ -320,6 +290,7 @@ describe('licenceApplication', () => {
           workflowId: app.applicationId,
           args: [{ application: app, receivedAt: new Date((await env.currentTimeMs())).toISOString() }],
         });
+        await pastIntake(handle);
         await handle.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
         return handle;
       });

@@ -210,7 +210,10 @@ describe('licenceLifecycle', () => {
       };
       const oldNumber = await issue(makeApplication(base));
       const oldLife = ctx.env.client.workflow.getHandle<typeof licenceLifecycle>(lifecycleWorkflowId(oldNumber));
-      expect((await eventually(() => oldLife.query(lifecycleQuery), (s) => s.status === 'valid')).status).toBe('valid');
+      const life = await eventually(() => oldLife.query(lifecycleQuery), (s) => s.status === 'valid');
+      expect(life.status).toBe('valid');
+      // L05: a renewal is taken from 6 months before expiry.
+      await ctx.sleepUntil(at(life.renewalDueBy, '10:00:00'));
 
       const newNumber = await issue(makeApplication({ ...base, type: 'renewal', currentCertificateNumber: oldNumber, conditionsUnchanged: true }));
       const ended = await eventually(() => oldLife.query(lifecycleQuery), (s) => s.status === 'superseded');

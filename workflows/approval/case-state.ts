@@ -15,8 +15,9 @@ import type { Actor } from '../../domain/roles';
 import { SA } from '../../domain/search-attributes';
 import { acts } from '../shared/activities';
 import { requireStaff } from '../shared/guards';
+import { installOpsHold } from '../shared/ops-hold';
 
-type WaitingOn = 'acceptance-officer' | 'applicant' | 'predecessor-cancellation' | 'verification' | 'decision' | 'nobody';
+type WaitingOn = 'acceptance-officer' | 'applicant' | 'predecessor-cancellation' | 'verification' | 'decision' | 'ops' | 'nobody';
 
 export interface RecordExtra {
   actor?: Actor;
@@ -32,9 +33,11 @@ export function createCaseContext(input: LicenceApplicationInput) {
   const id = workflowInfo().workflowId;
   const nowIso = () => new Date(Date.now()).toISOString();
 
-  const s: CaseStatus = {
+  // A case starts at `intake` until its receipt gates are done, so no staff action races them.
+  // Patched: cases received before this started at `received`.
+  const s: CaseStatus = input.carried?.status ?? {
     applicationId: app.applicationId,
-    stage: 'received',
+    stage: patched('intake-stage') ? 'intake' : 'received',
     province: app.province,
     product: app.product,
     type: app.type,
@@ -50,17 +53,24 @@ export function createCaseContext(input: LicenceApplicationInput) {
     computedEpoch: -1,
     sla: undefined as SlaResult | undefined,
   };
-  const flags = { receiptRecorded: false, predecessorGone: false };
+  const flags = { receiptRecorded: input.carried !== undefined, predecessorGone: false };
 
-  const keyCounts = new Map<string, number>();
-  /** Stable across retries and replays: the same step of the same case always has the same key. */
+  const keyCounts = new Map<string, number>(Object.entries(input.carried?.keyCounts ?? {}));
+  /**
+   * Stable across retries and replays: the same step of the same run always has the same key.
+   * The run id is part of it, so the steps a reset (or a continue-as-new) runs again get keys
+   * of their own instead of colliding with the old run's rows. Patched: older cases keep
+   * `<id>:<step>:<n>`.
+   */
   const key = (what: string) => {
     const n = (keyCounts.get(what) ?? 0) + 1;
     keyCounts.set(what, n);
-    return `${id}:${what}:${n}`;
+    return patched('reset-safe-audit-keys') ? `${id}:${workflowInfo().runId}:${what}:${n}` : `${id}:${what}:${n}`;
   };
 
   const waitingOn = (): WaitingOn => {
+    // A step that failed for good waits on ops, whatever the stage (README "Failure policy").
+    if (s.opsHold) return 'ops';
     switch (s.stage) {
       case 'received':
         return 'acceptance-officer';
@@ -92,11 +102,22 @@ export function createCaseContext(input: LicenceApplicationInput) {
     upsertSearchAttributes(pairs);
   };
 
+  // A step that fails for good holds for ops: the status shows it, LpWaitingOn says 'ops'.
+  installOpsHold({
+    onChange: (hold) => {
+      if (hold) s.opsHold = hold;
+      else delete s.opsHold;
+      publishSearchAttributes();
+    },
+  });
+
   // Numbers stage changes so the database keeps the newest one whatever order writes land in.
-  let stageSeq = 0;
+  // Anchored to workflow time (µs-scaled, strictly increasing), so after a reset the new run's
+  // changes outrank every change the old run wrote. Patched: older cases count 1, 2, 3…
+  let stageSeq = input.carried?.stageSeq ?? 0;
   const setStage = (stage: Stage, event: string, by?: Actor, note?: string) => {
     s.stage = stage;
-    stageSeq++;
+    stageSeq = patched('reset-safe-stage-seq') ? Math.max(stageSeq + 1, Date.now() * 1000) : stageSeq + 1;
     s.timeline.push({ at: nowIso(), stage, event, by: by ? `${by.role}:${by.id}` : undefined, note });
     publishSearchAttributes();
   };
@@ -126,6 +147,9 @@ export function createCaseContext(input: LicenceApplicationInput) {
     requireStaff(actor, action, { province: app.province, subject: `case ${app.applicationId}` });
   const requireStage = (allowed: Stage[], what: string) => {
     if (s.decision) throw messageRefused('conflict', `case already ${s.decision.outcome} at ${s.decision.at}: ${what} is no longer possible`);
+    if (s.stage === 'intake') {
+      throw messageRefused('conflict', `case ${app.applicationId} is still at intake: the receipt, ban and predecessor checks (R03, L04, R04) are running; ${what} is possible once they are done`);
+    }
     if (!allowed.includes(s.stage)) throw messageRefused('conflict', `${what} is not possible at stage '${s.stage}' (needs ${allowed.join(' or ')})`);
   };
 
@@ -138,6 +162,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
     flags,
     nowIso,
     key,
+    keyCounts: () => Object.fromEntries(keyCounts),
     stageSeq: () => stageSeq,
     setStage,
     publishSearchAttributes,

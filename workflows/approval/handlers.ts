@@ -3,7 +3,7 @@
  * the applicant's supplement as a Signal, and the status Query. Handlers change the shared
  * case state (case-state.ts); the main loop and the decision clock react to it.
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { condition, log, patched, setHandler } from '@temporalio/workflow';
 import {
   acceptUpdate,
   approveUpdate,
@@ -17,7 +17,9 @@ import {
   resumeClockUpdate,
   statusQuery,
   supplementSignal,
+  supplementUpdate,
 } from '../../domain/approval/messages';
+import { instantProblem } from '../../domain/approval/application';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
@@ -72,7 +74,32 @@ export function installCaseHandlers(ctx: CaseContext): void {
     },
   );
 
-  setHandler(supplementSignal, ({ actor, documents, note }) => {
+  // L01: the supplement is an Update, so the applicant hears the truth (refused with the reason,
+  // or recorded) instead of a 202 for a signal the case may ignore.
+  setHandler(
+    supplementUpdate,
+    async ({ actor, documents, note }) => {
+      const suppliedAt = nowIso();
+      s.supplement!.suppliedAt = suppliedAt;
+      setStage('received', 'supplemented', actor, note ?? `${documents.length} document(s)`);
+      await record('supplemented', { actor, details: { documents } });
+      return { stage: s.stage, suppliedAt };
+    },
+    {
+      validator: ({ actor }) => {
+        if (actor.role !== 'applicant' || actor.uscc !== app.enterprise.uscc) {
+          throw messageRefused('forbidden', `case ${app.applicationId} belongs to enterprise ${app.enterprise.uscc}: only it may supplement (R01)`);
+        }
+        if (s.decision) throw messageRefused('conflict', `case already ${s.decision.outcome} at ${s.decision.at}: a supplement is no longer possible`);
+        if (s.stage !== 'awaiting-supplement' || !s.supplement) {
+          throw messageRefused('conflict', `case ${app.applicationId} is at stage '${s.stage}': a supplement is only taken while one was asked for (L01)`);
+        }
+      },
+    },
+  );
+
+  // The old Signal, for clients and in-flight cases from before the Update.
+  setHandler(supplementSignal, async ({ actor, documents, note }) => {
     // Signals cannot be refused: ignore what does not fit, and say so in the log.
     if (s.stage !== 'awaiting-supplement' || actor.uscc !== app.enterprise.uscc || !s.supplement) {
       log.warn('supplement ignored', { stage: s.stage, from: actor.id });
@@ -80,7 +107,9 @@ export function installCaseHandlers(ctx: CaseContext): void {
     }
     s.supplement.suppliedAt = nowIso();
     setStage('received', 'supplemented', actor, note ?? `${documents.length} document(s)`);
-    void record('supplemented', { actor, details: { documents } });
+    // Awaited, so the run does not close before the row is written. Patched: older cases fired it off.
+    if (patched('supplement-signal-awaits-record')) await record('supplemented', { actor, details: { documents } });
+    else void record('supplemented', { actor, details: { documents } });
   });
 
   setHandler(
@@ -149,10 +178,12 @@ export function installCaseHandlers(ctx: CaseContext): void {
       return { paused: true as const, deadline: s.deadline };
     },
     {
-      validator: ({ actor }) => {
+      validator: ({ actor, applicantNotifiedAt }) => {
         requireCaseStaff(actor, 'pauseClock');
         requireStage(['awaiting-verification', 'under-review'], 'pausing the clock');
         if (s.paused) throw messageRefused('conflict', 'the clock is already paused');
+        const badInstant = instantProblem(applicantNotifiedAt);
+        if (badInstant) throw messageRefused('invalid', `applicantNotifiedAt: ${badInstant}`);
       },
     },
   );
@@ -213,7 +244,8 @@ export function installCaseHandlers(ctx: CaseContext): void {
     if (!s.deadline || !clock.sla) return s;
     const today = shanghaiDate(Date.now());
     const used = clock.sla.countedDays.filter((d) => d <= today).length;
-    const n = s.deadline.limit.n;
+    // The limit plus any day left by a pause begun on the last day (L02).
+    const n = Math.max(s.deadline.limit.n, clock.sla.countedDays.length);
     return {
       ...s,
       deadline: {

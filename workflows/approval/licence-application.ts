@@ -12,19 +12,18 @@
 import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import type { LicenceApplicationInput, LicenceApplicationResult } from '../../domain/approval/messages';
 import { industrialPolicyRefusals } from '../../domain/approval/intake';
+import { commitmentRefusals, namedCertificateRefusals } from '../../domain/approval/named-certificate';
 import { describeBan } from '../../domain/licence/revocation';
 import { decisionLimit, policyInForce, routeApplication } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
 import { acts } from '../shared/activities';
 import { createCaseContext } from './case-state';
-import { runDecisionClock, waitUntil } from './decision-clock';
+import { awaitAcceptance } from './acceptance-clock';
+import { limitInput, runDecisionClock } from './decision-clock';
 import { installCaseHandlers } from './handlers';
 import { issueAndHandOff } from './issuance';
+import { PREDECESSOR_ENDED, waitForPredecessor } from './predecessor-wait';
 
-/** R04: how often a waiting case re-reads its predecessor's status when no signal arrives. */
-const PREDECESSOR_RECHECK = '6 hours';
-/** Statuses in which a predecessor licence no longer stands in the way. */
-const PREDECESSOR_ENDED = ['cancelled', 'revoked', 'expired'];
 
 export async function licenceApplication(input: LicenceApplicationInput): Promise<LicenceApplicationResult> {
   const ctx = createCaseContext(input);
@@ -32,17 +31,27 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   installCaseHandlers(ctx);
 
   publishSearchAttributes();
-  s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
-  await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
+  // A run continued as new during the R04 wait has passed receipt and its gates already.
+  const carried = input.carried !== undefined;
+  if (!carried) s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
+  if (!carried) await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
   flags.receiptRecorded = true;
 
   // Gates at receipt. R03: capacity against the filing and the industrial policy.
-  const refusals = industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
+  const refusals = carried ? [] : industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
   // L04: a banned enterprise is refused for that product until the ban ends. Patched: cases
   // received before this check existed go on without it.
-  if (patched('intake-ban-check')) {
+  if (!carried && patched('intake-ban-check')) {
     const ban = await acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: shanghaiDate(input.receivedAt) });
     if (ban) refusals.push({ rule: 'L04', reason: describeBan(ban) });
+  }
+  // R08, L05, L07: a renewal or change names a certificate the applicant holds here, for this
+  // product, still valid (or deemed renewed), and a renewal comes no earlier than L05 allows.
+  // R09: a commitment-mode product carries its signed commitment. Patched: older cases went on without.
+  if (!carried && patched('intake-named-certificate-check')) {
+    const received = shanghaiDate(input.receivedAt);
+    const named = app.type !== 'new' && app.currentCertificateNumber ? await acts.namedCertificate({ number: app.currentCertificateNumber }) : null;
+    refusals.push(...namedCertificateRefusals(app, named, received, policyInForce(received)), ...commitmentRefusals(app, policyInForce(received)));
   }
   if (refusals.length) {
     const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
@@ -57,20 +66,22 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   let intakeClockStart = input.receivedAt;
   if (app.predecessor) {
     const number = app.predecessor.certificateNumber;
-    const status = await acts.certificateStatus({ number });
-    if (!PREDECESSOR_ENDED.includes(status ?? '')) {
-      setStage('awaiting-predecessor-cancellation', 'awaiting-predecessor-cancellation', undefined, `licence ${number} (${status ?? 'not in this system'}) must be cancelled first (R04, ${app.predecessor.reason})`);
-      await record('awaiting-predecessor-cancellation', { reason: `R04: ${number} is ${status ?? 'unknown here'}`, details: { predecessor: app.predecessor } });
-      while (!flags.predecessorGone && !s.decision) {
-        await condition(() => flags.predecessorGone || s.decision !== undefined, PREDECESSOR_RECHECK);
-        if (!flags.predecessorGone && !s.decision) flags.predecessorGone = PREDECESSOR_ENDED.includes((await acts.certificateStatus({ number })) ?? '');
+    const status = carried ? null : await acts.certificateStatus({ number });
+    if (carried || !PREDECESSOR_ENDED.includes(status ?? '')) {
+      if (!carried) {
+        setStage('awaiting-predecessor-cancellation', 'awaiting-predecessor-cancellation', undefined, `licence ${number} (${status ?? 'not in this system'}) must be cancelled first (R04, ${app.predecessor.reason})`);
+        await record('awaiting-predecessor-cancellation', { reason: `R04: ${number} is ${status ?? 'unknown here'}`, details: { predecessor: app.predecessor } });
       }
+      // Signal, confirmation or re-check, in any order; may continue as new (predecessor-wait.ts).
+      await waitForPredecessor(ctx);
       if (s.decision) return finish();
       intakeClockStart = nowIso();
       setStage('received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
       await record('predecessor-cancelled', { details: { predecessor: app.predecessor } });
     }
   }
+  // Intake done: from here staff may accept, refuse or ask for a supplement.
+  if (s.stage === 'intake') setStage('received', 'intake-passed');
 
   // L01: accept, or ONE supplement notice, within the limit; silence means accepted as of the
   // day of receipt (or of the supplement).
@@ -81,15 +92,18 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     }
     const clockStart = s.supplement?.suppliedAt ?? intakeClockStart;
     const limit = policyInForce(shanghaiDate(clockStart)).limits.acceptance;
-    const due = await acts.computeDeadline({ startedAt: clockStart, workingDays: limit.n, pauses: [] });
-    const acted = await waitUntil(() => s.stage !== 'received', Date.parse(due.deadlineAt!));
+    const due = await acts.computeDeadline({ startedAt: clockStart, ...limitInput(limit), pauses: [] });
+    const acted = await awaitAcceptance(ctx, clockStart, limit, due);
     if (acted || s.stage !== 'received') continue;
     // Re-read the calendar once the timer fires: a provisional deadline may have moved.
-    const recheck = await acts.computeDeadline({ startedAt: clockStart, workingDays: limit.n, pauses: [] });
+    const recheck = await acts.computeDeadline({ startedAt: clockStart, ...limitInput(limit), pauses: [] });
     if (Date.parse(recheck.deadlineAt!) > Date.now()) continue;
+    // An officer may have acted while the re-check ran: their action stands. Patched: older
+    // cases were deemed accepted over it.
+    if (patched('deemed-acceptance-rereads-stage') && s.stage !== 'received') continue;
     s.acceptedAt = clockStart;
     s.acceptance = 'deemed';
-    setStage('under-review', 'deemed-accepted', undefined, `no acceptance decision within ${limit.n} working days (L01): accepted as of ${shanghaiDate(clockStart)}`);
+    setStage('under-review', 'deemed-accepted', undefined, `no acceptance decision within ${limit.n} ${limit.unit === 'days' ? 'days' : 'working days'} (L01): accepted as of ${shanghaiDate(clockStart)}`);
     await record('deemed-accepted', {
       reason: `L01: no acceptance or supplement notice by ${recheck.deadlineAt}`,
       set: { accepted_at: clockStart, acceptance: 'deemed' },

@@ -29,6 +29,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
+import { createMutex } from '../shared/mutex';
 import { validUntil as validityEnd } from '../../domain/licence/certificate';
 import { messageRefused } from '../../domain/refusal';
 import { predecessorCancelledSignal } from '../../domain/approval/messages';
@@ -37,7 +38,7 @@ import { policyById } from '../../domain/policy';
 import type { Actor } from '../../domain/roles';
 import { requireStaff } from '../shared/guards';
 import { SA } from '../../domain/search-attributes';
-import { ACTIVE_STATUSES, cancelLicenceUpdate, changeLicenceUpdate, LIFECYCLE_CHECKPOINT_DAYS, type LicenceEvent, type LicenceState, type LifecycleInput, lifecycleQuery, renewalIssuedSignal, revokeLicenceSignal, revokeLicenceUpdate } from '../../domain/licence/messages';
+import { ACTIVE_STATUSES, cancelLicenceUpdate, changeLicenceUpdate, LIFECYCLE_CHECKPOINT_DAYS, LIFECYCLE_HISTORY_CAP, type LicenceEvent, type LicenceState, type LifecycleInput, lifecycleQuery, renewalIssuedSignal, revokeLicenceSignal, revokeLicenceUpdate } from '../../domain/licence/messages';
 import { followUpWorkflowId } from '../../domain/workflow-ids';
 import { licenceEndedSignal } from '../../domain/supervision/follow-up';
 import { renewalDueBy } from '../../domain/licence/certificate';
@@ -70,8 +71,12 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
         history: [],
       };
   let seq = 0;
-  /** Unique per run and step: retries and replays write nothing twice. */
-  const key = (what: string) => `${id}:${st.run}:${what}:${++seq}`;
+  /**
+   * Unique per run and step: retries and replays write nothing twice, and a reset run's steps
+   * (new run id) never collide with the old run's rows. Patched: older runs keyed without the run id.
+   */
+  const key = (what: string) =>
+    patched('reset-safe-audit-keys') ? `${id}:${st.run}:${workflowInfo().runId}:${what}:${++seq}` : `${id}:${st.run}:${what}:${++seq}`;
   const active = () => ACTIVE_STATUSES.includes(st.status);
   const termEnd = () => st.deemedRenewedUntil ?? st.validUntil;
 
@@ -127,20 +132,34 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     }
   };
 
+  // ---- one step at a time -------------------------------------------------------------------------
+  // Handlers and the main loop's reminder and expiry steps all await activities; under one lock
+  // none of them acts on a status another is changing (a cancellation during the expiry check
+  // would otherwise be overwritten by the deemed renewal). A handler re-checks once it holds the
+  // lock. Patched: older lifecycles ran them interleaved.
+  const mutex = createMutex();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => (patched('lifecycle-serialised-messages') ? mutex.runExclusive(fn) : fn());
+  /** For an Update that waited for the lock: the licence may have ended meanwhile (→ 409). */
+  const stillActive = (what: string) => {
+    if (!active()) throw messageRefused('conflict', `certificate ${st.certificateNumber} became ${st.status}${st.endedAt ? ` at ${st.endedAt}` : ''} while ${what} waited: it is no longer possible`);
+  };
+
   // ---- messages --------------------------------------------------------------------------------
   setHandler(lifecycleQuery, () => st);
 
   setHandler(
     cancelLicenceUpdate,
-    async ({ actor, reason, note: text }) => {
-      const r = await acts.setCertificateStatus({ ...event('licence-cancelled', { actor, reason: text ?? reason, details: { reason } }), status: 'cancelled' });
-      if (r.status === 'cancelled') end('cancelled', `cancelled:${reason}`, actor, text);
-      else {
-        st.status = r.status;
-        publish();
-      }
-      return st;
-    },
+    ({ actor, reason, note: text }) =>
+      exclusive(async () => {
+        stillActive('the cancellation');
+        const r = await acts.setCertificateStatus({ ...event('licence-cancelled', { actor, reason: text ?? reason, details: { reason } }), status: 'cancelled' });
+        if (r.status === 'cancelled') end('cancelled', `cancelled:${reason}`, actor, text);
+        else {
+          st.status = r.status;
+          publish();
+        }
+        return st;
+      }),
     {
       validator: ({ actor }) => {
         if (actor.role === 'applicant') {
@@ -155,16 +174,18 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
 
   setHandler(
     changeLicenceUpdate,
-    async ({ actor, enterpriseName, enterpriseAddress, note: text }) => {
-      await acts.changeCertificateParticulars({ ...event('licence-changed', { actor, reason: text }), enterpriseName, enterpriseAddress });
-      const changes: string[] = [];
-      if (enterpriseName !== undefined && enterpriseName !== st.enterpriseName) changes.push(`name: ${st.enterpriseName} → ${enterpriseName}`);
-      if (enterpriseAddress !== undefined && enterpriseAddress !== st.enterpriseAddress) changes.push(`address: ${st.enterpriseAddress} → ${enterpriseAddress}`);
-      st.enterpriseName = enterpriseName ?? st.enterpriseName;
-      st.enterpriseAddress = enterpriseAddress ?? st.enterpriseAddress;
-      note('changed', actor, changes.join('; ') + (text ? ` (${text})` : ''));
-      return st;
-    },
+    ({ actor, enterpriseName, enterpriseAddress, note: text }) =>
+      exclusive(async () => {
+        stillActive('the change');
+        await acts.changeCertificateParticulars({ ...event('licence-changed', { actor, reason: text }), enterpriseName, enterpriseAddress });
+        const changes: string[] = [];
+        if (enterpriseName !== undefined && enterpriseName !== st.enterpriseName) changes.push(`name: ${st.enterpriseName} → ${enterpriseName}`);
+        if (enterpriseAddress !== undefined && enterpriseAddress !== st.enterpriseAddress) changes.push(`address: ${st.enterpriseAddress} → ${enterpriseAddress}`);
+        st.enterpriseName = enterpriseName ?? st.enterpriseName;
+        st.enterpriseAddress = enterpriseAddress ?? st.enterpriseAddress;
+        note('changed', actor, changes.join('; ') + (text ? ` (${text})` : ''));
+        return st;
+      }),
     {
       validator: ({ actor, enterpriseName, enterpriseAddress }) => {
         requireStaff(actor, 'changeLicence', owner);
@@ -179,10 +200,12 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
 
   setHandler(
     revokeLicenceUpdate,
-    async ({ actor, ground, reason }) => {
-      await revoke(ground, reason, actor);
-      return st;
-    },
+    ({ actor, ground, reason }) =>
+      exclusive(async () => {
+        stillActive('the revocation');
+        await revoke(ground, reason, actor);
+        return st;
+      }),
     {
       validator: ({ actor }) => {
         requireStaff(actor, 'revokeLicence', owner);
@@ -191,25 +214,29 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     },
   );
 
-  setHandler(revokeLicenceSignal, async ({ ground, reason, by }) => {
-    if (!active()) {
-      log.info('revocation signal for an inactive licence', { status: st.status });
-      return;
-    }
-    await revoke(ground, reason, by);
-  });
+  setHandler(revokeLicenceSignal, ({ ground, reason, by }) =>
+    exclusive(async () => {
+      if (!active()) {
+        log.info('revocation signal for an inactive licence', { status: st.status });
+        return;
+      }
+      await revoke(ground, reason, by);
+    }),
+  );
 
-  setHandler(renewalIssuedSignal, async ({ applicationId, newCertificateNumber }) => {
-    if (!active()) {
-      log.warn('renewal hand-over to an inactive licence', { status: st.status, newCertificateNumber });
-      return;
-    }
-    st.renewal = { ...(st.renewal ?? { applicationId, filedAt: '', inTime: true }), applicationId, decision: 'approved', newCertificateNumber };
-    st.supersededBy = newCertificateNumber;
-    end('superseded', 'renewed', undefined, `superseded by ${newCertificateNumber} (renewal ${applicationId})`);
-    // issueCertificate already marked it superseded in the same transaction as the new one.
-    await acts.recordLicenceEvent(event('licence-superseded', { details: { newCertificateNumber, renewalApplicationId: applicationId } }));
-  });
+  setHandler(renewalIssuedSignal, ({ applicationId, newCertificateNumber }) =>
+    exclusive(async () => {
+      if (!active()) {
+        log.warn('renewal hand-over to an inactive licence', { status: st.status, newCertificateNumber });
+        return;
+      }
+      st.renewal = { ...(st.renewal ?? { applicationId, filedAt: '', inTime: true }), applicationId, decision: 'approved', newCertificateNumber };
+      st.supersededBy = newCertificateNumber;
+      end('superseded', 'renewed', undefined, `superseded by ${newCertificateNumber} (renewal ${applicationId})`);
+      // issueCertificate already marked it superseded in the same transaction as the new one.
+      await acts.recordLicenceEvent(event('licence-superseded', { details: { newCertificateNumber, renewalApplicationId: applicationId } }));
+    }),
+  );
 
   // ---- the process -------------------------------------------------------------------------
   publish();
@@ -224,13 +251,17 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
 
   while (active()) {
     const next = Math.min(st.reminderSentAt ? Infinity : reminderAt(), expiryAt(), checkpointAt);
+    // Messages grow the history too: continue as new at the cap even between timers. Patched
+    // each time round (not sticky), so running lifecycles take it up at their next turn.
+    const capped = patched('lifecycle-history-cap');
+    const overCap = () => capped && workflowInfo().historyLength >= (input.historyCap ?? LIFECYCLE_HISTORY_CAP);
     if (next > Date.now()) {
-      await condition(() => !active() || workflowInfo().continueAsNewSuggested, next - Date.now());
+      await condition(() => !active() || workflowInfo().continueAsNewSuggested || overCap(), next - Date.now());
     }
     if (!active()) break;
-    if (!st.reminderSentAt && Date.now() >= reminderAt()) await remind();
-    if (Date.now() >= expiryAt()) await atExpiry();
-    if (active() && (Date.now() >= checkpointAt || workflowInfo().continueAsNewSuggested)) {
+    if (!st.reminderSentAt && Date.now() >= reminderAt()) await exclusive(remind);
+    if (Date.now() >= expiryAt()) await exclusive(atExpiry);
+    if (active() && (Date.now() >= checkpointAt || workflowInfo().continueAsNewSuggested || overCap())) {
       await condition(allHandlersFinished);
       if (active()) {
         note('checkpoint', undefined, `run ${st.run} continues as new`);
@@ -264,7 +295,13 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
   // ---- steps -------------------------------------------------------------------------------------
   /** L05: remind the holder before the filing deadline, unless a renewal is already filed. */
   async function remind(): Promise<void> {
+    // A cancellation or revocation may have run while this step waited for the lock (or for the
+    // look-up): an ended licence gets no "file your renewal" notice. Patched: a lifecycle recorded
+    // before this re-check sent its reminder whatever happened during the look-up.
+    const recheck = patched('lifecycle-remind-rechecks-status');
+    if (recheck && !active()) return;
     const renewal = await acts.findRenewal({ certificateNumber: st.certificateNumber });
+    if (recheck && !active()) return;
     st.reminderSentAt = nowIso();
     if (renewal && shanghaiDate(renewal.receivedAt) >= st.issuedOn && renewal.applicationId !== st.renewal?.applicationId) {
       note('renewal-reminder-skipped', undefined, `renewal ${renewal.applicationId} already filed`);

@@ -30,6 +30,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
+import { civilDateProblem } from '../../domain/approval/application';
 import { messageRefused } from '../../domain/refusal';
 import { policyById } from '../../domain/policy';
 import type { Actor } from '../../domain/roles';
@@ -237,6 +238,9 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
         if (outcome === 'rectification-required' && d.round > 1) {
           throw messageRefused('conflict', 'a re-inspection after rectification either passes or fails: the licence is revoked when it fails again (R15, L08)');
         }
+        // A date the workflow could not store (2026-02-30) is refused here, never accepted and retried.
+        const badDate = rectifyBy === undefined ? undefined : civilDateProblem(rectifyBy);
+        if (badDate) throw messageRefused('invalid', `rectifyBy: ${badDate}`);
         if (rectifyBy !== undefined && rectifyBy <= shanghaiDate(Date.now())) throw messageRefused('invalid', `a rectification deadline lies in the future; got ${rectifyBy}`);
       },
     },

@@ -1,0 +1,140 @@
+/**
+ * Races inside the case workflow (issue 11, items 1, 2, 3, 5): a message sent while the main
+ * loop awaits a real, slowed-down activity (test/helpers/gate.ts) on the time-skipping server
+ * with real PostgreSQL.
+ */
+import { WorkflowUpdateStage } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import {
+  acceptUpdate,
+  confirmPredecessorCancelledUpdate,
+  rejectAtIntakeUpdate,
+  requestSupplementUpdate,
+  statusQuery,
+  supplementUpdate,
+} from '../../domain/approval/messages';
+import { licenceApplication } from '../../workflows/approval/licence-application';
+import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
+import { Gate, gateActivity } from '../helpers/gate';
+import { eventually, refusal } from '../helpers/time-skipping';
+import { workflowSuite } from '../helpers/workflow-suite';
+
+const TASK_QUEUE = 'test-case-races';
+const suite = workflowSuite(TASK_QUEUE);
+const { withServer } = suite;
+const HOUR = 3_600_000;
+const doc = { name: '产品检验报告', type: 'inspection-report', sha256: 'c'.repeat(64) };
+
+async function auditActions(applicationId: string): Promise<string[]> {
+  const r = await suite.db.pool.query('SELECT action FROM audit_events WHERE application_id = $1 ORDER BY id', [applicationId]);
+  return r.rows.map((x) => x.action as string);
+}
+
+describe('case races', () => {
+  it('R04: a confirmation that arrives during the re-check is not lost', async () => {
+    const gate = new Gate();
+    // The first status read (at intake) runs at once; the 6-hourly re-check waits on the gate.
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'certificateStatus', gate, { when: (_a, n) => n >= 2 });
+    await withServer(async ({ env, start }) => {
+      const h = await start(makeApplication({ predecessor: { certificateNumber: '(京)XK08-001-09997', reason: 'restructuring' } }));
+      await eventually(() => h.query(statusQuery), (s) => s.stage === 'awaiting-predecessor-cancellation');
+      await env.sleep(6 * HOUR + 5_000);
+      await gate.entered; // the re-check is running and will answer "still in force"
+      const confirm = await h.startUpdate(confirmPredecessorCancelledUpdate, {
+        args: [{ actor: staff('acceptance-officer'), evidence: '总局注销公告2019第12号' }],
+        waitForStage: WorkflowUpdateStage.ACCEPTED,
+      });
+      gate.release();
+      const s = await eventually(() => h.query(statusQuery), (x) => x.stage === 'received', 5_000);
+      expect(s.stage).toBe('received');
+      expect((await confirm.result()).stage).toBe('received');
+      expect(s.timeline.map((t) => t.event)).toContain('predecessor-cancelled');
+    }, activities);
+  });
+
+  it('L01: a refusal to accept taken while the deemed-acceptance re-check runs is not overwritten', async () => {
+    const gate = new Gate();
+    // Call 1 computes the L01 deadline; call 2 is the re-check after its timer fired.
+    const { activities, results } = gateActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline', gate, { when: (_a, n) => n >= 2 });
+    await withServer(async ({ env, start }) => {
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
+      const h = await start(app);
+      await eventually(async () => results.length, (n) => n >= 1);
+      await env.sleep(Date.parse(results[0]!.deadlineAt!) + 5_000 - (await env.currentTimeMs()));
+      await gate.entered;
+      const r = await h.executeUpdate(rejectAtIntakeUpdate, { args: [{ actor: staff('acceptance-officer'), reasons: ['申请材料不齐全且逾期未补正'] }] });
+      expect(r.stage).toBe('rejected-at-intake');
+      gate.release();
+      expect((await h.result()).outcome).toBe('rejected-at-intake');
+      const s = await h.query(statusQuery);
+      expect(s.stage).toBe('rejected-at-intake');
+      expect(s.acceptance).toBeUndefined();
+      const actions = await auditActions(app.applicationId);
+      expect(actions).toContain('rejected-at-intake');
+      expect(actions).not.toContain('deemed-accepted');
+      expect(actions).not.toContain('routed');
+    }, activities);
+  });
+
+  it('L01, R03, L04: staff cannot act while the intake gates run; they are told why, and may once the gates are done', async () => {
+    const gate = new Gate();
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'activeBan', gate);
+    await withServer(async ({ env }) => {
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
+      // Started directly: the fixture's start() would wait for the intake this test holds up.
+      const h = await env.client.workflow.start(licenceApplication, {
+        taskQueue: TASK_QUEUE,
+        workflowId: app.applicationId,
+        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
+      });
+      await gate.entered; // the L04 ban check is running
+      expect((await h.query(statusQuery)).stage).toBe('intake');
+      const early = await refusal(h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }));
+      expect(early.type).toBe('conflict');
+      expect(early.message).toMatch(/still at intake.*(R03, L04, R04)/);
+      const reject = await refusal(h.executeUpdate(rejectAtIntakeUpdate, { args: [{ actor: staff('acceptance-officer'), reasons: ['材料不齐全'] }] }));
+      expect(reject.type).toBe('conflict');
+      gate.release();
+      await eventually(() => h.query(statusQuery), (s) => s.stage === 'received');
+      const accepted = await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      expect(accepted.stage).toBe('under-review');
+      expect((await auditActions(app.applicationId)).filter((a) => a === 'accepted')).toHaveLength(1);
+    }, activities);
+  });
+
+  it('L01: a supplement is an Update: refused at the wrong stage or from another enterprise, and answered only once it is recorded', async () => {
+    const gate = new Gate();
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'recordTransition', gate, {
+      when: ([entry]) => entry.action === 'supplemented',
+      at: 'after',
+    });
+    await withServer(async ({ start }) => {
+      const uscc = freshUscc();
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc } });
+      const h = await start(app);
+      await eventually(() => h.query(statusQuery), (s) => s.stage === 'received');
+      const tooEarly = await refusal(h.executeUpdate(supplementUpdate, { args: [{ actor: applicant(uscc), documents: [doc] }] }));
+      expect(tooEarly).toMatchObject({ type: 'conflict' });
+      expect(tooEarly.message).toContain('L01');
+
+      await h.executeUpdate(requestSupplementUpdate, { args: [{ actor: staff('acceptance-officer'), items: ['检验报告缺页'] }] });
+      expect((await refusal(h.executeUpdate(supplementUpdate, { args: [{ actor: applicant(), documents: [doc] }] }))).type).toBe('forbidden');
+
+      let answered = false;
+      const supplied = h.executeUpdate(supplementUpdate, { args: [{ actor: applicant(uscc), documents: [doc], note: '补正材料' }] }).then((r) => {
+        answered = true;
+        return r;
+      });
+      await gate.entered; // the audit row is written; its activity has not answered yet
+      await new Promise((r) => setTimeout(r, 300));
+      expect(answered).toBe(false);
+      gate.release();
+      const r = await supplied;
+      expect(r.stage).toBe('received');
+      expect(r.suppliedAt).toBeDefined();
+      expect(await auditActions(app.applicationId)).toContain('supplemented');
+      expect((await refusal(h.executeUpdate(supplementUpdate, { args: [{ actor: applicant(uscc), documents: [doc] }] }))).type).toBe('conflict');
+    }, activities);
+  });
+});
