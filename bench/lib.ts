@@ -3,13 +3,12 @@
  * worker running the real activities plus the baseline's no-op one, and the figures' format
  * (the machine, the versions, a figure beside its baseline and their ratio).
  */
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { statusQuery } from '../domain/approval/messages';
 import { createWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
 
@@ -18,6 +17,8 @@ Runtime.install({
   logger: new DefaultLogger('ERROR'),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
 });
+
+export { machine } from './machine';
 
 export const BENCH_WORKFLOWS = path.join(__dirname, 'workflows');
 
@@ -29,10 +30,6 @@ export function arg(name: string, fallback: number): number {
   return hit ? Number(hit.split('=')[1]) : fallback;
 }
 
-export function machine(): string {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  return `machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}; @temporalio/* ${pkg.dependencies['@temporalio/worker']}`;
-}
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -108,4 +105,13 @@ export async function startWorld(env: TestWorkflowEnvironment, taskQueue: string
       await db.drop();
     },
   };
+}
+
+/** A new case first runs its intake gates (R03, L04, R04); staff act once it has left `intake`, as a person would. */
+export async function pastIntake(h: { query: (q: typeof statusQuery) => Promise<{ stage: string }> }): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await h.query(statusQuery)).stage !== 'intake') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('case still at intake after 30 s');
 }

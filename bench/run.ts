@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { machine } from './lib';
+import { machine } from './machine';
 
 const ROOT = path.join(__dirname, '..');
 const SMOKE = process.argv.includes('--smoke');
