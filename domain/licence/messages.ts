@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { ApplicationInput } from '../approval/application';
 import type { ProductId } from '../policy';
 import { Actor } from '../roles';
 import { RevocationGround } from './revocation';
@@ -93,4 +94,24 @@ export interface LifecycleInput extends LicenceParticulars {
   historyCap?: number;
   /** State carried over from the previous run (continue-as-new). */
   carried?: LicenceState;
+}
+
+/** A certificate's particulars from the application that obtained it: the lifecycle's input at issuance. */
+export function licenceParticularsOf(
+  app: ApplicationInput,
+  cert: { number: string; issuedOn: string; validUntil: string },
+  policyVersion: string,
+): LicenceParticulars {
+  return {
+    certificateNumber: cert.number,
+    applicationId: app.applicationId,
+    province: app.province,
+    product: app.product,
+    uscc: app.enterprise.uscc,
+    enterpriseName: app.enterprise.name,
+    enterpriseAddress: app.enterprise.registeredAddress,
+    issuedOn: cert.issuedOn,
+    validUntil: cert.validUntil,
+    policyVersion,
+  };
 }

@@ -22,7 +22,7 @@ import { licenceLifecycle } from '../../workflows/licence/licence-lifecycle';
 import { samrSampling } from '../../workflows/samr/samr-sampling';
 import { createActivities } from '../../activities';
 import { renewalDueBy } from '../../domain/licence/certificate';
-import { cancelLicenceUpdate, lifecycleQuery } from '../../domain/licence/messages';
+import { cancelLicenceUpdate, lifecycleQuery, licenceParticularsOf } from '../../domain/licence/messages';
 import { policyInForce } from '../../domain/policy';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { createTestDatabase } from '../helpers/db';
@@ -166,19 +166,7 @@ const scenarios: Record<string, Scenario> = {
     const h = await ctx.env.client.workflow.start(licenceLifecycle, {
       taskQueue: TQ,
       workflowId: lifecycleWorkflowId(cert.number),
-      args: [{
-        certificateNumber: cert.number,
-        applicationId: app.applicationId,
-        province: app.province,
-        product: app.product,
-        uscc: app.enterprise.uscc,
-        enterpriseName: app.enterprise.name,
-        enterpriseAddress: app.enterprise.registeredAddress,
-        issuedOn: cert.issuedOn,
-        validUntil: cert.validUntil,
-        policyVersion: policy.id,
-        checkpointDays: 3000,
-      }],
+      args: [{ ...licenceParticularsOf(app, cert, policy.id), checkpointDays: 3000 }],
     });
     const dueBy = renewalDueBy(cert.validUntil, policy.renewalNoticeMonths);
     await ctx.sleepUntil(Date.parse(`${addCalendarDays(dueBy, -5)}T10:00:00+08:00`));

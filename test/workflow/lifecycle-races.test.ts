@@ -8,7 +8,7 @@ import { WorkflowUpdateStage } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { renewalDueBy } from '../../domain/licence/certificate';
-import { cancelLicenceUpdate, changeLicenceUpdate, lifecycleQuery } from '../../domain/licence/messages';
+import { cancelLicenceUpdate, changeLicenceUpdate, lifecycleQuery, licenceParticularsOf } from '../../domain/licence/messages';
 import { policyInForce } from '../../domain/policy';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
@@ -39,19 +39,7 @@ async function issued(ctx: TimeSkippingCtx, opts: { historyCap?: number } = {}) 
   await ctx.env.client.workflow.start(licenceLifecycle, {
     taskQueue: TASK_QUEUE,
     workflowId: id,
-    args: [{
-      certificateNumber: cert.number,
-      applicationId: app.applicationId,
-      province: app.province,
-      product: app.product,
-      uscc: app.enterprise.uscc,
-      enterpriseName: app.enterprise.name,
-      enterpriseAddress: app.enterprise.registeredAddress,
-      issuedOn: cert.issuedOn,
-      validUntil: cert.validUntil,
-      policyVersion: policy.id,
-      historyCap: opts.historyCap,
-    }],
+    args: [{ ...licenceParticularsOf(app, cert, policy.id), historyCap: opts.historyCap }],
   });
   return { app, cert, policy, acts, h: ctx.env.client.workflow.getHandle<typeof licenceLifecycle>(id) };
 }

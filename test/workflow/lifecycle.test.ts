@@ -13,7 +13,7 @@ import { validUntil } from '../../domain/licence/certificate';
 import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
 import { policyInForce } from '../../domain/policy';
 import { SA } from '../../domain/search-attributes';
-import { cancelLicenceUpdate, changeLicenceUpdate, lifecycleQuery, revokeLicenceUpdate } from '../../domain/licence/messages';
+import { cancelLicenceUpdate, changeLicenceUpdate, lifecycleQuery, revokeLicenceUpdate, licenceParticularsOf } from '../../domain/licence/messages';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 import { renewalDueBy } from '../../domain/licence/certificate';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
@@ -46,19 +46,7 @@ async function issuedWithLifecycle(ctx: TimeSkippingCtx, checkpointDays?: number
   await ctx.env.client.workflow.start(licenceLifecycle, {
     taskQueue: TASK_QUEUE,
     workflowId: id,
-    args: [{
-      certificateNumber: cert.number,
-      applicationId: app.applicationId,
-      province: app.province,
-      product: app.product,
-      uscc: app.enterprise.uscc,
-      enterpriseName: app.enterprise.name,
-      enterpriseAddress: app.enterprise.registeredAddress,
-      issuedOn: cert.issuedOn,
-      validUntil: cert.validUntil,
-      policyVersion: policy.id,
-      checkpointDays,
-    }],
+    args: [{ ...licenceParticularsOf(app, cert, policy.id), checkpointDays }],
   });
   // The latest run, whichever it is after continue-as-new.
   const h = ctx.env.client.workflow.getHandle<typeof licenceLifecycle>(id);

@@ -3,7 +3,7 @@
  * the follow-up child (R08, R10) and the lifecycle child (L05), both outliving the case.
  */
 import { getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
-import { renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
+import { licenceParticularsOf, renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
 import { followUpFor, policyById, type ApprovalPath, type PolicyVersion } from '../../domain/policy';
 import type { FollowUpInput } from '../../domain/supervision/follow-up';
 import { shanghaiDate } from '../../domain/time';
@@ -55,18 +55,7 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
   // tells the old certificate's lifecycle to hand over. Patched: cases issued before this ran without.
   if (patched('licence-lifecycle')) {
     const lifecycleId = lifecycleWorkflowId(cert.number);
-    const lifecycleInput: LifecycleInput = {
-      certificateNumber: cert.number,
-      applicationId: app.applicationId,
-      province: app.province,
-      product: app.product,
-      uscc: app.enterprise.uscc,
-      enterpriseName: app.enterprise.name,
-      enterpriseAddress: app.enterprise.registeredAddress,
-      issuedOn: cert.issuedOn,
-      validUntil: cert.validUntil,
-      policyVersion: policy.id,
-    };
+    const lifecycleInput: LifecycleInput = licenceParticularsOf(app, cert, policy.id);
     await startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });
     s.timeline.push({ at: nowIso(), stage: s.stage, event: 'lifecycle-started', note: lifecycleId });
     if (cert.supersedes) {
