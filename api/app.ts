@@ -8,7 +8,8 @@ import type { Pool } from 'pg';
 import { loadConfig } from '../domain/config';
 import { resolveJwtSecret } from './auth';
 import { type ConsoleOptions, consoleOptionsFrom, mountConsole } from './console';
-import { HttpProblem, problemMiddleware, sendProblem } from './problem';
+import { type ErrorLog, HttpProblem, problemMiddleware, sendProblem } from './problem';
+import { type RateLimiters, rateLimitersFrom, requestIds, securityHeaders } from './security';
 import { mount, type RouteDeps } from './route';
 import { ROUTES } from './routes';
 
@@ -24,34 +25,49 @@ export interface ApiDeps {
   calendarDir?: string;
   /** Largest accepted request body (default 1mb). */
   bodyLimit?: string;
-  /** Where unexpected errors go (default console.error). */
-  logError?: (err: unknown) => void;
+  /** Where unexpected errors go (default: one JSON line on stderr with the request id). */
+  logError?: ErrorLog;
+  /** Per-instance rate limits (default from RATE_LIMIT_*); `{}` turns them off (benchmarks). */
+  rateLimits?: RateLimiters;
+  /** Default from JWT_SECRET_PREVIOUS and METRICS_TOKEN. */
+  jwtPreviousSecret?: string;
+  /** `null`: closed whatever the environment says. */
+  metricsToken?: string | null;
   /** The web console (api/console/); default from loadConfig(): Temporal UI address, dev sign-in unless production. */
   console?: ConsoleOptions;
 }
 
 export const DEFAULT_BODY_LIMIT = '1mb';
 
+/** One JSON line per failure, carrying the request id the client was given. */
+const logToStderr: ErrorLog = (err, context) => {
+  const error = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { message: String(err) };
+  process.stderr.write(`${JSON.stringify({ level: 'error', time: new Date().toISOString(), service: 'api', msg: 'request failed', ...context, error })}\n`);
+};
+
 export function createApp(deps: ApiDeps): Express {
-  const config = deps.jwtSecret === undefined || deps.calendarDir === undefined ? loadConfig() : undefined;
+  const env = loadConfig();
   const routeDeps: RouteDeps = {
     client: deps.client,
     pool: deps.pool,
     taskQueue: deps.taskQueue,
-    jwtSecret: deps.jwtSecret ?? resolveJwtSecret(config!),
-    calendarDir: deps.calendarDir ?? config?.CALENDAR_DIR,
+    jwtSecret: deps.jwtSecret ?? resolveJwtSecret(env),
+    jwtPreviousSecret: deps.jwtPreviousSecret ?? env.JWT_SECRET_PREVIOUS,
+    // Production never serves metrics to anyone who asks: without a token they stay closed.
+    metricsToken: deps.metricsToken !== undefined ? deps.metricsToken : (env.METRICS_TOKEN ?? (env.NODE_ENV === 'production' ? null : undefined)),
+    rateLimits: deps.rateLimits ?? rateLimitersFrom(env),
+    calendarDir: deps.calendarDir ?? env.CALENDAR_DIR,
     temporalHealth: () => deps.connection.healthService.check({}).then(() => undefined),
   };
-  const consoleOptions = deps.console ?? consoleOptionsFrom(config ?? loadConfig());
+  const consoleOptions = deps.console ?? consoleOptionsFrom(env);
   routeDeps.devSignIn = consoleOptions.devSignIn;
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple'); // ?a=1&a=2 is an array, never a nested object
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    next();
-  });
+  if (env.TRUST_PROXY) app.set('trust proxy', /^\d+$/.test(env.TRUST_PROXY) ? Number(env.TRUST_PROXY) : env.TRUST_PROXY);
+  app.use(requestIds());
+  app.use(securityHeaders({ hsts: env.NODE_ENV === 'production' }));
   app.use(express.json({ limit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT, strict: true, type: ['application/json', 'application/*+json'] }));
 
   mountConsole(app, consoleOptions);
@@ -71,6 +87,6 @@ export function createApp(deps: ApiDeps): Express {
   }
   app.use(router);
   app.use((req, res) => sendProblem(res, new HttpProblem('not-found', `no route ${req.method} ${req.path}; see /docs`), req.originalUrl));
-  app.use(problemMiddleware(deps.logError ?? ((err) => console.error('api: unexpected error', err))));
+  app.use(problemMiddleware(deps.logError ?? logToStderr));
   return app;
 }

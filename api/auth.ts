@@ -84,18 +84,27 @@ const challenge = (error?: string, description?: string) => ({
 });
 
 /** `Authorization: Bearer <jwt>` → principal, or a 401 problem saying why. */
-export async function authenticate(header: string | undefined, secret: string): Promise<Principal> {
+export async function authenticate(header: string | undefined, secret: string | readonly string[]): Promise<Principal> {
   if (!header) throw new HttpProblem('unauthorized', 'this route needs a bearer token (Authorization: Bearer <jwt>)', undefined, challenge());
   const m = /^Bearer\s+([A-Za-z0-9_\-.]+)$/i.exec(header.trim());
   if (!m) throw new HttpProblem('unauthorized', 'the Authorization header is not "Bearer <jwt>"', undefined, challenge('invalid_request'));
   let payload: unknown;
+  // Key rotation: the current secret first, then the previous one while its tokens live out.
+  const secrets = typeof secret === 'string' ? [secret] : secret;
   try {
-    ({ payload } = await jwtVerify(m[1]!, key(secret), {
-      algorithms: ['HS256'],
-      issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
-      requiredClaims: ['sub', 'exp'],
-    }));
+    for (const [i, s] of secrets.entries()) {
+      try {
+        ({ payload } = await jwtVerify(m[1]!, key(s), {
+          algorithms: ['HS256'],
+          issuer: JWT_ISSUER,
+          audience: JWT_AUDIENCE,
+          requiredClaims: ['sub', 'exp'],
+        }));
+        break;
+      } catch (e) {
+        if (!(e instanceof joseErrors.JWSSignatureVerificationFailed) || i === secrets.length - 1) throw e;
+      }
+    }
   } catch (e) {
     const why =
       e instanceof joseErrors.JWTExpired

@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   // Refuses to start in production without a secret of its own (before touching anything else).
   const jwtSecret = resolveJwtSecret(config);
   if (!config.JWT_SECRET) console.warn('api: JWT_SECRET is not set; using the development default secret (refused when NODE_ENV=production)');
+  if (config.NODE_ENV === 'production' && !config.METRICS_TOKEN) console.warn('api: METRICS_TOKEN is not set: /metrics is closed (docs/security.md)');
   const pool = createPool(config);
   const { client, connection } = await connectClient(config);
   const app = createApp({ client, connection, pool, taskQueue: config.TEMPORAL_TASK_QUEUE, jwtSecret, calendarDir: config.CALENDAR_DIR });

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ROLES } from '../domain/roles';
 import { Problem, ProblemKind } from './problem';
-import { type AnyRoute, openApiPath } from './route';
+import { type AnyRoute, openApiPath, rateLimitOf } from './route';
 import * as Schemas from './schemas';
 
 export const API_TITLE = 'Production-licence approval API';
@@ -103,7 +103,8 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
       };
     }
     const responses: Record<string, Json> = {};
-    for (const [status, doc] of Object.entries(route.responses)) {
+    const limited = rateLimitOf(route) ? { 429: { description: 'rate limit reached (docs/security.md); the Retry-After header says when to try again' } } : {};
+    for (const [status, doc] of Object.entries({ ...route.responses, ...limited })) {
       const isError = Number(status) >= 400;
       const contentType = doc.contentType ?? (isError ? 'application/problem+json' : 'application/json');
       const schema = isError ? Problem : doc.schema;

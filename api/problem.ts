@@ -17,6 +17,7 @@ export const ProblemKind = {
   'payload-too-large': { status: 413, title: 'Request body too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   validation: { status: 422, title: 'Invalid request' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'A backing service is unavailable' },
 } as const;
@@ -39,6 +40,8 @@ export const Problem = z
     detail: z.string(),
     instance: z.string().optional(),
     errors: z.array(FieldError).optional(),
+    /** The request's id (also the X-Request-Id header): quote it to ops, who find the log lines by it. */
+    requestId: z.string().optional(),
   })
   .strict();
 export type Problem = z.infer<typeof Problem>;
@@ -50,6 +53,8 @@ export class HttpProblem extends Error {
     detail: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** What went wrong underneath, for the log only. */
+    override readonly cause?: unknown,
   ) {
     super(detail);
   }
@@ -82,6 +87,7 @@ export function sendProblem(res: Response, p: HttpProblem, instance?: string): v
     detail: p.message,
     ...(instance ? { instance } : {}),
     ...(p.errors?.length ? { errors: p.errors } : {}),
+    ...(res.locals.requestId ? { requestId: String(res.locals.requestId) } : {}),
   };
   for (const [k, v] of Object.entries(p.headers ?? {})) res.setHeader(k, v);
   res.status(p.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
@@ -117,20 +123,25 @@ export function toProblem(err: unknown): HttpProblem {
   return new HttpProblem('internal', 'the server failed to handle the request; it has been logged');
 }
 
-export function problemMiddleware(log: (err: unknown) => void): ErrorRequestHandler {
+export type ErrorLog = (err: unknown, context: { requestId?: string; method: string; path: string }) => void;
+
+export function problemMiddleware(log: ErrorLog): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const p = toProblem(err);
-    if (p.kind === 'internal' || p.kind === 'unavailable') log(err);
+    if (p.kind === 'internal' || p.kind === 'unavailable') log(p.cause ?? err, { requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path });
     sendProblem(res, p, req.originalUrl);
   };
 }
 
-/** A database call from a route: PostgreSQL out of reach is a 503 naming `what`, never a 500. */
+/**
+ * A database call from a route: PostgreSQL out of reach is a 503 naming `what`, never a 500.
+ * The driver's own message stays in the log (it can name hosts, portals, statements), never in the body.
+ */
 export async function fromDb<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
     if (err instanceof HttpProblem) throw err;
-    throw new HttpProblem('unavailable', `${what} is not reachable: ${err instanceof Error ? err.message : String(err)}`);
+    throw new HttpProblem('unavailable', `${what} is not reachable; try again shortly (the request id leads ops to the cause)`, undefined, undefined, err);
   }
 }

@@ -16,6 +16,7 @@ import type { Role } from '../domain/roles';
 import { authenticate, type Principal } from './auth';
 import { type CertificateRef, findCertificate } from '../db/certificates';
 import { fromDb, HttpProblem, zodFieldErrors } from './problem';
+import type { RateLimiter, RateLimiters } from './security';
 import { assertAccess, assertCaseAccess, assertRunning, type CaseRef, findCase } from './temporal';
 
 export interface RouteDeps {
@@ -23,6 +24,12 @@ export interface RouteDeps {
   pool: Pool;
   taskQueue: string;
   jwtSecret: string;
+  /** Key rotation: an older secret whose tokens are still accepted (never used to sign). */
+  jwtPreviousSecret?: string;
+  /** `/metrics` wants `Authorization: Bearer <metricsToken>` when set; `null`: closed (production without a token). */
+  metricsToken?: string | null;
+  /** Per-instance limits for `rateLimit` routes (api/security.ts); a missing limiter lets all through. */
+  rateLimits?: RateLimiters;
   calendarDir?: string;
   /** Health check of the Temporal connection. */
   temporalHealth: () => Promise<void>;
@@ -86,6 +93,8 @@ export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends
   caseScope?: 'read' | 'message';
   /** `read`: find the certificate (`:number`) in the register, check the principal may see it (holder, province). */
   certificateScope?: 'read';
+  /** Rate limited (429 with Retry-After): `public` per client address, `submission` per applicant (docs/security.md). Default: `public` for tag `public`. */
+  rateLimit?: 'public' | 'submission';
   responses: Record<number, ResponseDoc>;
   handler: (ctx: Ctx<P, Q, B>) => Promise<Reply>;
 }
@@ -111,13 +120,17 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
   return async (req, res, next) => {
     try {
       let principal: Principal | undefined;
+      const limit = rateLimitOf(route);
+      if (limit === 'public') throttle(deps.rateLimits?.public, `ip:${req.ip ?? 'unknown'}`, 'requests from your address');
       if (route.roles !== 'public') {
-        principal = await authenticate(req.header('authorization'), deps.jwtSecret);
+        principal = await authenticate(req.header('authorization'), deps.jwtPreviousSecret ? [deps.jwtSecret, deps.jwtPreviousSecret] : deps.jwtSecret);
         if (!route.roles.includes(principal.role)) {
           throw new HttpProblem('forbidden', `role ${principal.role} may not ${route.summary.toLowerCase()}; allowed: ${route.roles.join(', ')}`);
         }
         res.setHeader('Cache-Control', 'no-store');
       }
+      // Per applicant, not per address: an enterprise's many staff share one office network.
+      if (limit === 'submission') throttle(deps.rateLimits?.submission, principal ? `p:${principal.uscc ?? principal.sub}` : `ip:${req.ip ?? 'unknown'}`, 'submissions');
       const params: unknown = route.params ? parseOr422(route.params, req.params, 'params') : undefined;
       const query: unknown = route.query ? parseOr422(route.query, { ...(req.query as object) }, 'query') : undefined;
       let caseRef: CaseRef | undefined;
@@ -149,6 +162,16 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
       next(err);
     }
   };
+}
+
+/** Routes for anyone (tag `public`) are limited per address unless they say otherwise. */
+export const rateLimitOf = (route: AnyRoute): 'public' | 'submission' | undefined => route.rateLimit ?? (route.tag === 'public' ? 'public' : undefined);
+
+function throttle(limiter: RateLimiter | undefined, key: string, what: string): void {
+  const wait = limiter?.take(key) ?? 0;
+  if (wait > 0) {
+    throw new HttpProblem('too-many-requests', `too many ${what}: at most ${limiter!.rate.limit} a minute; try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
+  }
 }
 
 /** `/applications/:id/accept` → `/applications/{id}/accept`. */

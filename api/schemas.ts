@@ -72,6 +72,8 @@ export const IdempotencyKey = ApplicationId.describe(
   'Idempotency-Key header: becomes the application id (workflow id) when the body has none; a repeat returns the same case',
 );
 
+export const MetricsAuthorization = z.string().max(1000).describe('`Bearer <METRICS_TOKEN>`, when the deployment sets METRICS_TOKEN');
+
 export const UpdateIdempotencyKey = ApplicationId.describe(
   'Idempotency-Key header (optional): the Update id. The same key repeated returns the original answer (200, same body), also after the case closed; ' +
     'a different key for a decision already taken is a 409',

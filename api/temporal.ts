@@ -53,13 +53,13 @@ export function temporalProblem(err: unknown, what: string): HttpProblem | undef
   const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
   if (grpc?.code === GRPC_NOT_FOUND) return new HttpProblem('not-found', `${what} not found`);
   if (grpc?.code === GRPC_UNAVAILABLE || grpc?.code === GRPC_DEADLINE_EXCEEDED) {
-    return new HttpProblem('unavailable', `Temporal is not reachable: ${grpc.details || grpc.message}`);
+    return new HttpProblem('unavailable', 'Temporal is not reachable; retry shortly', undefined, undefined, err);
   }
-  if (grpc?.code === GRPC_RESOURCE_EXHAUSTED) return new HttpProblem('unavailable', `Temporal is overloaded: ${grpc.details || grpc.message}; retry shortly`);
+  if (grpc?.code === GRPC_RESOURCE_EXHAUSTED) return new HttpProblem('unavailable', 'Temporal is overloaded; retry shortly', undefined, undefined, err);
   // E.g. "Workflow Task in failed state": the case's own code failed its last step; Temporal
   // retries it, and ops see it in the UI. Nothing the caller did wrong, so not a 4xx; not ours to hide, so not a 500.
   if (grpc?.code === GRPC_FAILED_PRECONDITION) {
-    return new HttpProblem('unavailable', `${what} cannot take messages right now (${grpc.details || grpc.message}); retry shortly, with the same Idempotency-Key`);
+    return new HttpProblem('unavailable', `${what} cannot take messages right now; retry shortly, with the same Idempotency-Key`, undefined, undefined, err);
   }
   return undefined;
 }
@@ -80,8 +80,8 @@ function updateFailedProblem(err: WorkflowUpdateFailedError, what: string): Http
   if (inner instanceof ApplicationFailure && (inner.nonRetryable || !(cause instanceof ActivityFailure))) {
     return new HttpProblem('conflict', `${what} could not take this: ${step}${inner.message}${inner.type ? ` (${inner.type})` : ''}`);
   }
-  const reason = inner instanceof Error ? inner.message : (cause?.message ?? err.message);
-  return new HttpProblem('unavailable', `${what} could not complete this now: ${step}${reason}; repeat the request with the same Idempotency-Key`);
+  // The underlying message (a driver's, a timeout's) goes to the log with the request id, not to the caller.
+  return new HttpProblem('unavailable', `${what} could not complete this now${step ? `: ${step.replace(/: $/, '')}` : ''}; repeat the request with the same Idempotency-Key`, undefined, undefined, err);
 }
 
 export async function withTemporal<T>(what: string, fn: () => Promise<T>): Promise<T> {

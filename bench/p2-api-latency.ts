@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   console.log(machine());
   const env = await createDevServerEnv();
   const world = await startWorld(env, 'bench-p2');
-  const app = createApp({ client: env.client, connection: env.connection, pool: world.db.pool, taskQueue: world.taskQueue, jwtSecret: SECRET });
+  const app = createApp({ client: env.client, connection: env.connection, pool: world.db.pool, taskQueue: world.taskQueue, jwtSecret: SECRET, rateLimits: {} });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   });
   let workerExit: string | undefined;
   worker.once('exit', (code, signal) => (workerExit = `worker exited (${code ?? signal})`));
-  const app = createApp({ client: env.client, connection: env.connection, pool: db.pool, taskQueue: TQ, jwtSecret: SECRET });
+  const app = createApp({ client: env.client, connection: env.connection, pool: db.pool, taskQueue: TQ, jwtSecret: SECRET, rateLimits: {} });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -6,7 +6,7 @@ import type { Pool, PoolClient } from 'pg';
 import { verifierProblem, type VerifierRecord } from '../domain/supervision/verifiers';
 
 /** R10: adds or updates a verifier's certification (the province's training and assessment record). */
-export async function upsertVerifier(pool: Pool, v: VerifierRecord): Promise<void> {
+export async function upsertVerifier(pool: Pool | PoolClient, v: VerifierRecord): Promise<void> {
   await pool.query(
     `INSERT INTO verifiers (id, name, certified_by, certified_on, certified_until, suspended) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, certified_by = EXCLUDED.certified_by, certified_on = EXCLUDED.certified_on,
@@ -16,7 +16,7 @@ export async function upsertVerifier(pool: Pool, v: VerifierRecord): Promise<voi
 }
 
 /** Records that a verifier may not inspect an enterprise. */
-export async function recordConflict(pool: Pool, verifierId: string, uscc: string, reason: string): Promise<void> {
+export async function recordConflict(pool: Pool | PoolClient, verifierId: string, uscc: string, reason: string): Promise<void> {
   await pool.query(
     `INSERT INTO verifier_conflicts (verifier_id, uscc, reason) VALUES ($1, $2, $3) ON CONFLICT (verifier_id, uscc) DO UPDATE SET reason = EXCLUDED.reason`,
     [verifierId, uscc, reason],

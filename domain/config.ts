@@ -30,6 +30,15 @@ export const ConfigSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   CALENDAR_DIR: z.string().optional(),
   JWT_SECRET: z.string().optional(),
+  /** Key rotation: tokens signed with this older secret are still accepted while they live out; new ones are signed with JWT_SECRET. */
+  JWT_SECRET_PREVIOUS: z.string().optional(),
+  /** `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>` when set; required in production. */
+  METRICS_TOKEN: z.string().optional(),
+  /** Per API instance (docs/security.md): requests a minute per client address on public routes, and submissions a minute per applicant; 0 turns a limit off. */
+  RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(0).default(300),
+  RATE_LIMIT_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+  /** Express `trust proxy`: how many proxies (or which addresses) to believe for X-Forwarded-For, so rate limits see the client; unset: none. */
+  TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ECQS_URL: z.string().url().optional(),
   ECQS_TOKEN: z.string().optional(),

@@ -65,6 +65,7 @@ const submit = defineRoute({
     'is taken from 6 months before expiry (R08, L05, L07): otherwise 422 on currentCertificateNumber, and no case is started.',
   rules: ['R01', 'R05', 'R08', 'R09', 'L01', 'L04', 'L05', 'L07', 'L08'],
   roles: rolesFor('submit'),
+  rateLimit: 'submission',
   scope: "The application's enterprise.uscc must be the token's uscc.",
   headers: { 'Idempotency-Key': S.IdempotencyKey },
   body: S.SubmitApplicationBody,

@@ -2,6 +2,9 @@
 import { rolesFor } from '../../domain/permissions';
 import { shanghaiDate } from '../../domain/time';
 import { findVerifier, recordConflict, upsertVerifier } from '../../db/registers';
+import { auditRegisterChange } from '../../db/register-audit';
+import { inTransaction } from '../../db/tx';
+import { requestIdOf } from '../security';
 import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute } from '../route';
 import * as S from '../schemas';
@@ -32,7 +35,7 @@ const certifyVerifier = defineRoute({
     422: E[422],
     503: E[503],
   },
-  async handler({ deps, principal, body }) {
+  async handler({ deps, principal, body, res }) {
     if (principal.role === 'supervisor' && body.certifiedBy !== principal.province) {
       throw new HttpProblem('forbidden', `a supervisor of ${principal.province} certifies verifiers for ${principal.province} only, not ${body.certifiedBy} (R01, R10)`);
     }
@@ -40,12 +43,21 @@ const certifyVerifier = defineRoute({
     if (existing && principal.role === 'supervisor' && existing.certifiedBy !== principal.province) {
       throw new HttpProblem('forbidden', `verifier ${body.id} is certified by ${existing.certifiedBy}: only that province (or ops) may change the record (R01, R10)`);
     }
+    const actor = { id: principal.sub, role: principal.role };
     const certifiedOn = body.certifiedOn ?? shanghaiDate(Date.now());
     if (body.certifiedUntil < certifiedOn) {
       throw new HttpProblem('validation', 'the certification ends before it starts', [{ path: 'certifiedUntil', message: `ends before certifiedOn (${certifiedOn})` }]);
     }
     const record = { id: body.id, name: body.name, certifiedBy: body.certifiedBy, certifiedOn, certifiedUntil: body.certifiedUntil, suspended: body.suspended ?? false };
-    await fromDb('the verifier registry', () => upsertVerifier(deps.pool, record));
+    // The change and its audit row commit together; `before` is read again under the row lock.
+    await fromDb('the verifier registry', () =>
+      inTransaction(deps.pool, async (c) => {
+        await c.query('SELECT 1 FROM verifiers WHERE id = $1 FOR UPDATE', [body.id]);
+        const before = await findVerifier(c, body.id);
+        await upsertVerifier(c, record);
+        await auditRegisterChange(c, { register: 'verifiers', subjectId: body.id, action: before ? 'updated' : 'certified', actor, before, after: record, requestId: requestIdOf(res) });
+      }),
+    );
     return { status: existing ? 200 : 201, body: { ...record, created: !existing }, headers: { Location: `/verifiers/${encodeURIComponent(body.id)}` } };
   },
 });
@@ -75,9 +87,23 @@ const verifierConflict = defineRoute({
     422: E[422],
     503: E[503],
   },
-  async handler({ deps, params, body }) {
+  async handler({ deps, params, body, principal, res }) {
     if (!(await fromDb('the verifier registry', () => findVerifier(deps.pool, params.id)))) throw new HttpProblem('not-found', `verifier ${params.id} is not in the registry (R10)`);
-    await fromDb('the verifier registry', () => recordConflict(deps.pool, params.id, body.uscc, body.reason));
+    await fromDb('the verifier registry', () =>
+      inTransaction(deps.pool, async (c) => {
+        const prior = await c.query<{ reason: string }>('SELECT reason FROM verifier_conflicts WHERE verifier_id = $1 AND uscc = $2 FOR UPDATE', [params.id, body.uscc]);
+        await recordConflict(c, params.id, body.uscc, body.reason);
+        await auditRegisterChange(c, {
+          register: 'verifier-conflicts',
+          subjectId: params.id,
+          action: prior.rows[0] ? 'conflict-updated' : 'conflict-recorded',
+          actor: { id: principal.sub, role: principal.role },
+          before: prior.rows[0] ? { uscc: body.uscc, reason: prior.rows[0].reason } : undefined,
+          after: { uscc: body.uscc, reason: body.reason },
+          requestId: requestIdOf(res),
+        });
+      }),
+    );
     return { status: 200, body: { verifierId: params.id, uscc: body.uscc, reason: body.reason } };
   },
 });
