@@ -4,13 +4,13 @@
 #   build    npm ci (all deps), type-check, bundle the workflows once (fails the build on a
 #            workflow that breaks the sandbox)
 #   deps     npm ci --omit=dev: production dependencies only
-#   runtime  node:20 slim (glibc: Temporal's native core bridge has no musl build),
+#   runtime  node:24 slim (the current LTS) (glibc: Temporal's native core bridge has no musl build),
 #            sources + production node_modules, runs as the unprivileged `node` user.
 #
 # TypeScript runs through tsx (a production dependency, as for `npm start`), loaded in-process
 # with `node --import tsx`: one process, so SIGTERM reaches the worker's graceful shutdown,
 # and paths such as db/migrations and domain/calendar/data stay where the code expects them.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
