@@ -173,6 +173,31 @@ describe('SAMR random checks over HTTP (R06)', () => {
     expect(c.history.filter((x) => x.action.startsWith('samr-check-'))).toHaveLength(1);
   });
 
+  it('R06: the README query for overdue SAMR findings finds one past its limit (opened 60 days ago), and the API lists it as overdue to SAMR and its province', async () => {
+    // Opened before this server existed: its 20 working days are long over when it starts.
+    const id = drawn.BJ[4]!;
+    const openedAt = new Date(Date.now() - 60 * DAY).toISOString();
+    expect((await check(id, { result: 'non-conforming', findings: FINDINGS })).status).toBe(201);
+    await h.env.client.workflow.getHandle(samrFindingWorkflowId(id)).terminate('replaced by one opened 60 days ago');
+    const late = `${samrFindingWorkflowId(id)}-late`;
+    await h.env.client.workflow.start('samrFinding', {
+      taskQueue: h.taskQueue,
+      workflowId: late,
+      args: [{ applicationId: `${id}`, province: 'BJ', drawKey: 'late', findings: FINDINGS, openedAt, openedBy: 'samr-inspector', limit: { n: 20, unit: 'working-days' }, reminderLead: 3 }],
+    });
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of h.env.client.workflow.list({ query: OPS_QUERIES.samrFindingsOverdue })) ids.push(wf.workflowId);
+      return ids.includes(late) ? ids : undefined;
+    }, 20_000, 'the overdue query');
+    expect(found).toContain(late);
+    for (const who of [await samr(), await supervisor('BJ')]) {
+      const l = FindingList.parse((await api(h).get('/samr/findings').query({ overdue: 'true' }).set(who)).body);
+      expect(l.items.map((f) => [f.applicationId, f.status, f.overdue, f.escalatedAt !== null])).toEqual([[id, 'open', true, true]]);
+    }
+    expect(FindingList.parse((await api(h).get('/samr/findings').query({ overdue: 'true' }).set(await supervisor('SH'))).body).items).toEqual([]);
+  });
+
   it('R06: wrong roles are refused with 403; a non-conforming result without findings is a 422 naming the field', async () => {
     const id = drawn.BJ[3]!;
     const refused = [
