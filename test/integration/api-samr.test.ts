@@ -122,7 +122,10 @@ describe('SAMR random checks over HTTP (R06)', () => {
 
     // The Temporal UI shows it as a task on the province's supervisor, not overdue.
     const handle = h.env.client.workflow.getHandle(samrFindingWorkflowId(id));
-    const sa = (await handle.describe()).typedSearchAttributes;
+    const sa = await eventually(async () => {
+      const x = (await handle.describe()).typedSearchAttributes;
+      return x.get(SA.deadline) ? x : undefined;
+    }, 20_000, 'LpDeadline');
     expect([sa.get(SA.stage), sa.get(SA.waitingOn), sa.get(SA.province), sa.get(SA.overdue), sa.get(SA.deadline)?.toISOString()]).toEqual(['samr-finding', 'supervisor', 'BJ', false, mine.dueAt]);
     const open = await eventually(async () => {
       const ids: string[] = [];
@@ -191,8 +194,12 @@ describe('SAMR random checks over HTTP (R06)', () => {
       return ids.includes(late) ? ids : undefined;
     }, 20_000, 'the overdue query');
     expect(found).toContain(late);
+    // The workflow shows it overdue first, then its escalation step writes the row.
     for (const who of [await samr(), await supervisor('BJ')]) {
-      const l = FindingList.parse((await api(h).get('/samr/findings').query({ overdue: 'true' }).set(who)).body);
+      const l = await eventually(async () => {
+        const r = FindingList.parse((await api(h).get('/samr/findings').query({ overdue: 'true' }).set(who)).body);
+        return r.items.length ? r : undefined;
+      }, 20_000, 'the overdue row');
       expect(l.items.map((f) => [f.applicationId, f.status, f.overdue, f.escalatedAt !== null])).toEqual([[id, 'open', true, true]]);
     }
     expect(FindingList.parse((await api(h).get('/samr/findings').query({ overdue: 'true' }).set(await supervisor('SH'))).body).items).toEqual([]);

@@ -87,7 +87,7 @@ describe('SAMR findings (R06)', () => {
       await ctx.sleepUntil(dueMs + 60_000);
       const after = await eventually(() => h.query(samrFindingQuery), (v) => v.overdue);
       expect(after.escalatedAt).not.toBeNull();
-      const sa = (await h.describe()).typedSearchAttributes;
+      const sa = await eventually(async () => (await h.describe()).typedSearchAttributes, (x) => x.get(SA.overdue) === true);
       expect([sa.get(SA.stage), sa.get(SA.waitingOn), sa.get(SA.province), sa.get(SA.overdue), sa.get(SA.deadline)?.toISOString()]).toEqual([
         'samr-finding', 'supervisor', 'BJ', true, opened.dueAt,
       ]);

@@ -85,10 +85,11 @@ export async function samrFinding(input: SamrFindingInput): Promise<SamrFindingV
 
   publish();
   const slaInput: SlaInput = { startedAt: input.openedAt, ...limitInput(input.limit), pauses: [] };
+  // Recorded first, shown after: whoever sees the due date in the workflow finds it in the database too.
   const adopt = async (sla: { deadlineAt: string | null; deadlineDate: string | null }) => {
+    await acts.openSamrFinding({ ...ref, drawKey: input.drawKey, findings: input.findings, openedAt: input.openedAt, openedBy: input.openedBy, limit: input.limit, dueAt: sla.deadlineAt!, dueDate: sla.deadlineDate! });
     f.dueAt = sla.deadlineAt;
     f.dueDate = sla.deadlineDate;
-    await acts.openSamrFinding({ ...ref, drawKey: input.drawKey, findings: input.findings, openedAt: input.openedAt, openedBy: input.openedBy, limit: input.limit, dueAt: f.dueAt!, dueDate: f.dueDate! });
     publish();
   };
   const sla = await acts.computeDeadline(slaInput);
@@ -98,8 +99,9 @@ export async function samrFinding(input: SamrFindingInput): Promise<SamrFindingV
   const index = sla.countedDays.length - input.reminderLead - 1;
   const remindMs = index >= 0 ? Date.parse(endOfShanghaiDay(sla.countedDays[index]!)) + 1 : Date.now();
   if (!(await waitUntil(answered, remindMs)) && Date.now() < Date.parse(f.dueAt!)) {
-    f.remindedAt = nowIso();
-    await acts.remindSamrFinding({ ...ref, dueDate: f.dueDate!, at: f.remindedAt });
+    const at = nowIso();
+    await acts.remindSamrFinding({ ...ref, dueDate: f.dueDate!, at });
+    f.remindedAt = at;
   }
 
   // The end of the limit; re-read once it comes: a year file loaded meanwhile may have moved it later.
