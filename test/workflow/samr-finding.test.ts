@@ -4,8 +4,14 @@
  * working days (the calendar's, across weekends and New Year's Day), is reminded before the end,
  * and an unanswered finding is escalated to SAMR and shown as overdue. One server per test.
  */
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
 import { createCalendarActivities } from '../../activities/calendar';
+import { statutoryHolidays } from '../../domain/calendar';
+import { DEFAULT_CALENDAR_DIR, loadCalendar } from '../../infra/calendar';
 import { insertCheck, findFinding, samrHistory } from '../../db/samr-checks';
 import { inTransaction } from '../../db/tx';
 import { SAMR_CHECKS } from '../../domain/policy';
@@ -51,6 +57,15 @@ async function openFinding(ctx: TimeSkippingCtx, province = 'BJ') {
   return { h, input, opened };
 }
 
+/** Mid-December of this year (or next, if it has passed), 09:00 in Shanghai: the server clock moves there. */
+async function toMidDecember(ctx: TimeSkippingCtx): Promise<number> {
+  const now = await ctx.now();
+  let year = Number(shanghaiDate(now).slice(0, 4));
+  if (Date.parse(`${year}-12-15T09:00:00+08:00`) <= now) year++;
+  await ctx.sleepUntil(Date.parse(`${year}-12-15T09:00:00+08:00`));
+  return year;
+}
+
 async function notices(applicationId: string) {
   const r = await suite.db.pool.query<{ kind: string; recipient_role: string }>(`SELECT kind, recipient_role FROM notifications WHERE application_id = $1 ORDER BY id`, [applicationId]);
   return r.rows.map((x) => `${x.kind}→${x.recipient_role}`);
@@ -60,10 +75,7 @@ describe('SAMR findings (R06)', () => {
   it('R06: unanswered for 20 working days (across weekends and New Year\'s Day) the finding is reminded, then escalated to SAMR and marked overdue; a late answer is recorded as late', async () => {
     await withServer(async (ctx) => {
       // Mid-December, Shanghai: 20 working days run over four weekends and New Year's Day.
-      const now = await ctx.now();
-      let year = Number(shanghaiDate(now).slice(0, 4));
-      if (Date.parse(`${year}-12-15T09:00:00+08:00`) <= now) year++;
-      await ctx.sleepUntil(Date.parse(`${year}-12-15T09:00:00+08:00`));
+      const year = await toMidDecember(ctx);
       const { h, input, opened } = await openFinding(ctx);
 
       const sla = await createCalendarActivities().computeDeadline({ startedAt: input.openedAt, workingDays: 20, pauses: [] });
@@ -133,5 +145,45 @@ describe('SAMR findings (R06)', () => {
       expect(history.map((a) => a.action)).toEqual(['samr-check-non-conforming', 'samr-finding-opened', 'samr-finding-answered']);
       expect(history[2]).toMatchObject({ by: 'sup-bj', role: 'supervisor', reason: answer.response, details: expect.objectContaining({ measures: answer.measures, inTime: true }) });
     });
+  });
+
+  it("R06, L03: next year's holiday notice loaded while a finding is open moves its due date within a day (daily re-check); it is escalated at the new end, not the old", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lp-calendar-samr-'));
+    try {
+      await withServer(async (ctx) => {
+        const year = await toMidDecember(ctx);
+        const next = year + 1;
+        // This calendar directory knows no year after `year`: the end of the limit is provisional.
+        for (const f of readdirSync(DEFAULT_CALENDAR_DIR).filter((n) => /^\d{4}\.json$/.test(n) && Number(n.slice(0, 4)) <= year)) {
+          copyFileSync(path.join(DEFAULT_CALENDAR_DIR, f), path.join(dir, f));
+        }
+        const { h, input, opened } = await openFinding(ctx);
+        const provisional = loadCalendar(dir).computeSlaDeadline({ startedAt: input.openedAt, workingDays: 20 });
+        expect(provisional.provisional).toBe(true);
+        expect(opened.dueDate).toBe(provisional.deadlineDate);
+
+        // Two days later ops load next year's notice, with one more day off inside the limit.
+        await ctx.sleepUntil(Date.parse(opened.openedAt) + 2 * 24 * HOUR);
+        const extraDayOff = provisional.countedDays.find((d) => d.startsWith(`${next}-`))!;
+        const daysOff = [...new Set([...statutoryHolidays(next).map((x) => x.date), extraDayOff])].sort();
+        writeFileSync(path.join(dir, `${next}.json`), JSON.stringify({ year: next, source: `test notice for ${next}`, daysOff, workingWeekends: [] }));
+        const published = loadCalendar(dir).computeSlaDeadline({ startedAt: input.openedAt, workingDays: 20 });
+        expect(published.deadlineDate! > provisional.deadlineDate!).toBe(true);
+
+        await ctx.sleepUntil(Date.parse(opened.openedAt) + 3 * 24 * HOUR + HOUR);
+        const moved = await eventually(() => h.query(samrFindingQuery), (v) => v.dueDate === published.deadlineDate);
+        expect(moved).toMatchObject({ dueAt: published.deadlineAt, overdue: false });
+        expect(await eventually(() => findFinding(suite.db.pool, input.applicationId), (v) => v?.dueDate === published.deadlineDate)).toMatchObject({ dueAt: published.deadlineAt });
+        expect((await eventually(async () => (await h.describe()).typedSearchAttributes, (x) => x.get(SA.deadline)?.toISOString() === published.deadlineAt)).get(SA.deadline)?.toISOString()).toBe(published.deadlineAt);
+
+        // The old end passes: nothing. The new end passes: escalated.
+        await ctx.sleepUntil(Date.parse(provisional.deadlineAt!) + HOUR);
+        expect(await h.query(samrFindingQuery)).toMatchObject({ overdue: false, escalatedAt: null });
+        await ctx.sleepUntil(Date.parse(published.deadlineAt!) + HOUR);
+        expect((await eventually(() => h.query(samrFindingQuery), (v) => v.overdue)).overdue).toBe(true);
+      }, createActivities({ pool: suite.db.pool, calendarDir: dir }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -20,6 +20,9 @@ import { limitInput, waitUntil } from '../approval/decision-clock';
 import { acts } from '../shared/activities';
 import { requireStaff } from '../shared/guards';
 
+/** How often an open finding re-reads its due date (a new calendar year file may move it). */
+const RECHECK_MS = 24 * 3_600_000;
+
 export async function samrFinding(input: SamrFindingInput): Promise<SamrFindingView> {
   const id = workflowInfo().workflowId;
   const nowIso = () => new Date(Date.now()).toISOString();
@@ -92,24 +95,46 @@ export async function samrFinding(input: SamrFindingInput): Promise<SamrFindingV
     f.dueDate = sla.deadlineDate;
     publish();
   };
-  const sla = await acts.computeDeadline(slaInput);
+  let sla = await acts.computeDeadline(slaInput);
   await adopt(sla);
 
-  // The reminder: at the end of the working day `reminderLead` days before the last one.
-  const index = sla.countedDays.length - input.reminderLead - 1;
-  const remindMs = index >= 0 ? Date.parse(endOfShanghaiDay(sla.countedDays[index]!)) + 1 : Date.now();
-  if (!(await waitUntil(answered, remindMs)) && Date.now() < Date.parse(f.dueAt!)) {
-    const at = nowIso();
-    await acts.remindSamrFinding({ ...ref, dueDate: f.dueDate!, at });
-    f.remindedAt = at;
-  }
+  /**
+   * Waits for an answer or the instant, re-reading the due date once a day like the decision
+   * clock (L03): a year file ops load meanwhile may move it, earlier or later, and is adopted at once.
+   */
+  const wait = async (instantMs: number): Promise<'answered' | 'moved' | 'reached'> => {
+    for (;;) {
+      const step = Math.min(instantMs, Date.now() + RECHECK_MS);
+      if (await waitUntil(answered, step)) return 'answered';
+      const again = await acts.computeDeadline(slaInput);
+      if (answered()) return 'answered';
+      if (again.deadlineAt !== null && (again.deadlineAt !== sla.deadlineAt || again.calendarVersion !== sla.calendarVersion)) {
+        sla = again;
+        await adopt(again);
+        return 'moved';
+      }
+      if (step >= instantMs) return 'reached';
+    }
+  };
 
-  // The end of the limit; re-read once it comes: a year file loaded meanwhile may have moved it later.
+  let reminded = false;
   for (;;) {
-    if (await waitUntil(answered, Date.parse(f.dueAt!) + 1)) break;
-    const again = await acts.computeDeadline(slaInput);
-    if (again.deadlineAt === null || Date.parse(again.deadlineAt) <= Date.parse(f.dueAt!)) break;
-    await adopt(again);
+    if (!reminded) {
+      // The reminder: at the end of the working day `reminderLead` days before the last one.
+      const index = sla.countedDays.length - input.reminderLead - 1;
+      const r = await wait(index >= 0 ? Date.parse(endOfShanghaiDay(sla.countedDays[index]!)) + 1 : Date.now());
+      if (r === 'answered') break;
+      if (r === 'moved') continue;
+      reminded = true;
+      if (Date.now() < Date.parse(f.dueAt!)) {
+        const at = nowIso();
+        await acts.remindSamrFinding({ ...ref, dueDate: f.dueDate!, at });
+        f.remindedAt = at;
+      }
+      continue;
+    }
+    const r = await wait(Date.parse(f.dueAt!) + 1);
+    if (r !== 'moved') break;
   }
 
   await condition(() => !busy);
