@@ -6,6 +6,7 @@ import { cancellablePool, withFailurePolicy } from './failures';
 import { createLicenceActivities } from './licence/licence';
 import { createNotificationActivities } from './notifications';
 import { createSamplingActivities } from './samr/sampling';
+import { createSamrFindingActivities } from './samr/findings';
 import { createFollowUpActivities } from './supervision/follow-up';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createFollowUpActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
+    ...createSamrFindingActivities(pool),
     ...createImportActivities(pool),
   });
 }

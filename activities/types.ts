@@ -4,6 +4,7 @@ import type { CalendarActivities } from './calendar';
 import type { LicenceActivities } from './licence/licence';
 import type { NotificationActivities } from './notifications';
 import type { SamplingActivities } from './samr/sampling';
+import type { SamrFindingActivities } from './samr/findings';
 import type { FollowUpActivities } from './supervision/follow-up';
 import type { ImportActivities } from './import/import';
 
@@ -14,6 +15,7 @@ export type Activities = CaseActivities &
   NotificationActivities &
   CalendarActivities &
   SamplingActivities &
+  SamrFindingActivities &
   LicenceActivities &
   FollowUpActivities &
   ImportActivities;

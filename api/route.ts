@@ -95,6 +95,11 @@ export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends
   certificateScope?: 'read';
   /** Rate limited (429 with Retry-After): `public` per client address, `submission` per applicant (docs/security.md). Default: `public` for tag `public`. */
   rateLimit?: 'public' | 'submission';
+  /**
+   * Any other lookup that scopes the route (404 for what the principal may not see), run after the
+   * case and certificate scopes and before the body is read, so scoping answers before validation.
+   */
+  scopeCheck?: (ctx: { deps: RouteDeps; principal: Principal; params: Infer<P> }) => Promise<void>;
   responses: Record<number, ResponseDoc>;
   handler: (ctx: Ctx<P, Q, B>) => Promise<Reply>;
 }
@@ -146,6 +151,7 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
         if (!certificateRef) throw new HttpProblem('not-found', `certificate ${number} not found`);
         assertAccess(principal!, `certificate ${certificateRef.number}`, certificateRef);
       }
+      if (route.scopeCheck) await route.scopeCheck({ deps, principal: principal!, params });
       let body: unknown;
       if (route.body) {
         if (req.is(JSON_TYPES) === false) {

@@ -17,5 +17,9 @@ export const OPS_QUERIES = {
   waitingForPredecessor: `${SA.waitingOn.name} = 'predecessor-cancellation' AND ${running}`,
   /** Any workflow (case, follow-up, licence, sampling) holding a step that failed for good: README "Failure policy". */
   waitingOnOps: `${SA.waitingOn.name} = 'ops' AND ${running}`,
+  /** R06: SAMR findings the province has not answered within the limit (workflows/samr/samr-finding.ts). */
+  samrFindingsOverdue: `${SA.stage.name} = 'samr-finding' AND ${SA.overdue.name} = true AND ${running}`,
+  /** R06: a province's open SAMR findings. */
+  samrFindingsOpenIn: (province: string) => `${SA.stage.name} = 'samr-finding' AND ${SA.province.name} = '${province}' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

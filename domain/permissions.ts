@@ -24,6 +24,12 @@ export const MAY = {
   revokeLicence: ['supervisor', 'approver'],
   certifyVerifier: ['supervisor', 'ops'],
   recordConflict: ['supervisor', 'ops'],
+  /** R06: SAMR records the result of its random check of a drawn case. */
+  recordSamrCheck: ['samr'],
+  /** R06: the province's supervisor answers a SAMR finding (own province, R01). */
+  answerSamrFinding: ['supervisor'],
+  /** R06: SAMR reads every finding; a supervisor those of the own province. */
+  readSamrFindings: ['samr', 'supervisor'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -209,6 +209,17 @@ export const STAFF_REMINDERS = Object.freeze({
   acceptanceLead: 2,
 });
 
+/**
+ * R06: a non-conforming result of SAMR's random check opens a task for the province's supervisor,
+ * to be answered within `answerLimit`; the supervisor is reminded `reminderLead` working days
+ * before it, and a finding unanswered at its end is escalated to SAMR and shown as overdue. Each
+ * finding keeps the values it was opened with. *configurable*
+ */
+export const SAMR_CHECKS = Object.freeze({
+  answerLimit: Object.freeze({ n: 20, unit: 'working-days' }) as Readonly<Limit>,
+  reminderLead: 3,
+});
+
 /** The decision limit for a path. */
 export function decisionLimit(policy: PolicyVersion, path: ApprovalPath): Limit {
   return path === 'verify-then-issue' ? policy.limits.standardDecision : policy.limits.simplifiedDecision;

@@ -15,3 +15,7 @@ export const lifecycleWorkflowId = (certificateNumber: string): string => `licen
 /** The import of existing licences (issue 19): one workflow per import run. */
 export const IMPORT_WORKFLOW_TYPE = 'licenceImport';
 export const importWorkflowId = (importId: string): string => `import/${importId}`;
+
+/** R06: a SAMR finding (a non-conforming random check) awaiting the province's answer: one per checked case. */
+export const SAMR_FINDING_WORKFLOW_TYPE = 'samrFinding';
+export const samrFindingWorkflowId = (applicationId: string): string => `samr-finding/${applicationId}`;

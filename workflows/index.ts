@@ -4,3 +4,4 @@ export { followUpInspection } from './supervision/follow-up';
 export { samrSampling } from './samr/samr-sampling';
 export { licenceLifecycle } from './licence/licence-lifecycle';
 export { licenceImport } from './import/licence-import';
+export { samrFinding } from './samr/samr-finding';

@@ -13,6 +13,7 @@ import { licenceRoutes } from './licences';
 import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
 import { registerRoutes } from './registers';
+import { samrRoutes } from './samr';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -23,6 +24,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...publicRoutes,
   ...opsRoutes,
   ...importRoutes,
+  ...samrRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

@@ -25,6 +25,9 @@ let accepted: string;
 let certificate: string;
 /** A verifier in the registry (R10), for the conflict-of-interest route. */
 const VERIFIER = 'V-AUTHZ-REG';
+/** R06: a case in one of SAMR's draws, and one SAMR found non-conforming (an open finding of BJ). */
+const SAMR_DRAWN = 'AUTHZ-SAMR-DRAWN';
+const SAMR_FINDING = 'AUTHZ-SAMR-FINDING';
 
 /** Staff act once the intake checks are done (stage `received`). */
 const receivedStage = (id: string) =>
@@ -58,6 +61,22 @@ beforeAll(async () => {
   await eventually(async () => ((await api(h).get(certUrl('/licence')).set(await bearer({ role: 'ops' }))).status === 200 ? true : undefined), 20_000, 'lifecycle');
   const reg = await api(h).post('/verifiers').set(await bearer({ role: 'ops' })).send({ id: VERIFIER, name: '登记检查员', certifiedBy: 'BJ', certifiedUntil: '2099-12-31' });
   expect(reg.status).toBe(201);
+  // R06: two approved Beijing cases in one of SAMR's draws; SAMR found one non-conforming (a task for BJ's supervisors).
+  for (const id of [SAMR_DRAWN, SAMR_FINDING]) {
+    const app = application({ applicationId: id });
+    await h.db.pool.query(
+      `INSERT INTO applications (id, province, uscc, enterprise_name, product, application_type, payload, received_at, stage, decision, decided_at)
+       VALUES ($1, 'BJ', $2, '示范企业', 'cement', 'new', $3, now(), 'issued', 'approved', now())`,
+      [id, USCC_A, app],
+    );
+  }
+  await h.db.pool.query(
+    `INSERT INTO samr_sample_draws (draw_key, province, window_from, window_to, seed, algorithm, rate, min_per_province, population, population_size, sample, drawn_at)
+     VALUES ('authz-draw', 'BJ', now() - interval '7 days', now(), 'authz-seed', 'sfc32-fisher-yates-v1', 1, 1, $1, 2, $1, now())`,
+    [JSON.stringify([SAMR_DRAWN, SAMR_FINDING])],
+  );
+  const finding = await api(h).post(`/samr/cases/${SAMR_FINDING}/check`).set(await bearer({ role: 'samr' })).send({ result: 'non-conforming', findings: '矩阵抽查发现' });
+  expect(finding.status).toBe(201);
 });
 afterAll(async () => {
   await h?.stop();
@@ -146,6 +165,14 @@ const ROUTE_CASES: RouteCase[] = [
   // Issue 19: importing existing licences is ops-only. A JSON body is refused as not a file (415) after every access check; an unknown import is 404.
   { method: 'post', path: '/imports', allowed: ['ops'], ok: 415, scoped: 'none', call: () => ({ url: '/imports', body: INVALID }) },
   { method: 'get', path: '/imports/:id', allowed: ['ops'], ok: 404, scoped: 'none', call: () => ({ url: '/imports/no-such-import' }) },
+  // R06: SAMR (no province) lists its draws, reads and checks a drawn case; its findings are read by SAMR and the province's supervisors
+  // (another province's: 403 for its list, 404 for one finding, R01) and answered by the province's supervisors.
+  { method: 'get', path: '/samr/draws', allowed: ['samr'], ok: 200, scoped: 'none', call: () => ({ url: '/samr/draws' }) },
+  { method: 'get', path: '/samr/cases/:id', allowed: ['samr'], ok: 200, scoped: 'none', call: () => ({ url: `/samr/cases/${SAMR_DRAWN}` }) },
+  { method: 'post', path: '/samr/cases/:id/check', allowed: ['samr'], ok: 422, scoped: 'none', call: () => ({ url: `/samr/cases/${SAMR_DRAWN}/check`, body: INVALID }) },
+  { method: 'get', path: '/samr/findings', allowed: ['samr', 'supervisor'], ok: 200, scoped: 'staff', call: () => ({ url: '/samr/findings', query: { province: 'BJ' } }) },
+  { method: 'get', path: '/samr/findings/:id', allowed: ['samr', 'supervisor'], ok: 200, scoped: 'staff', call: () => ({ url: `/samr/findings/${SAMR_FINDING}` }) },
+  { method: 'post', path: '/samr/findings/:id/answer', allowed: ['supervisor'], ok: 422, scoped: 'staff', call: () => ({ url: `/samr/findings/${SAMR_FINDING}/answer`, body: INVALID }) },
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
@@ -159,7 +186,7 @@ const ROUTE_CASES: RouteCase[] = [
 ];
 
 /** Routes on one case or certificate: outside its scope, the caller gets the 404 of a case that does not exist. */
-const hidesExistence = (rc: RouteCase) => rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/');
+const hidesExistence = (rc: RouteCase) => rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {
