@@ -37,7 +37,11 @@ export interface Driver {
 
 class Transient extends Error {}
 
-async function call(d: Driver, method: string, path: string, token: string, body?: unknown, key?: string, deadline = Date.now() + d.caseTimeoutMs): Promise<{ status: number; body: any }> {
+/** A JSON answer of the API, read loosely: the checks name the fields they need. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
+async function call(d: Driver, method: string, path: string, token: string, body?: unknown, key?: string, deadline = Date.now() + d.caseTimeoutMs): Promise<{ status: number; body: Json }> {
   for (;;) {
     try {
       const res = await fetch(d.baseUrl + path, {
@@ -61,13 +65,13 @@ async function call(d: Driver, method: string, path: string, token: string, body
   }
 }
 
-async function expectOk(d: Driver, what: string, p: Promise<{ status: number; body: any }>, ok = [200, 201]): Promise<any> {
+async function expectOk(d: Driver, what: string, p: Promise<{ status: number; body: Json }>, ok = [200, 201]): Promise<Json> {
   const r = await p;
   if (!ok.includes(r.status)) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
 
-async function until(d: Driver, id: string, token: string, test: (c: any) => boolean, what: string, path = `/applications/${id}`): Promise<any> {
+async function until(d: Driver, id: string, token: string, test: (c: Json) => boolean, what: string, path = `/applications/${id}`): Promise<Json> {
   const deadline = Date.now() + d.caseTimeoutMs;
   for (;;) {
     const r = await call(d, 'GET', path, token, undefined, undefined, deadline);
