@@ -22,7 +22,7 @@ export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 export function createPool(config: Config, opts: PoolOptions = {}): Pool {
   if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set');
-  return new Pool({
+  const pool = new Pool({
     connectionString: config.DATABASE_URL,
     max: opts.max ?? 10,
     application_name: opts.applicationName,
@@ -34,6 +34,14 @@ export function createPool(config: Config, opts: PoolOptions = {}): Pool {
     query_timeout: config.PG_STATEMENT_TIMEOUT_MS + 5_000,
     keepAlive: true,
   });
+  // An idle connection that the server ends (a PostgreSQL restart or failover: 57P01) emits
+  // 'error' on the pool; unhandled, that event kills the process (found by `npm run soak`).
+  // The pool drops that connection and opens a new one on next use; the next query tells the
+  // caller whether the database is back.
+  pool.on('error', (err: Error & { code?: string }) => {
+    process.stderr.write(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'idle PostgreSQL connection lost; it will be replaced', pool: opts.applicationName, code: err.code, error: err.message })}\n`);
+  });
+  return pool;
 }
 
 /**
