@@ -98,7 +98,7 @@ describe('R15: rectification orders in the public check and as a revocation grou
     expect(cleared.rectificationOrder).toBeUndefined();
   });
 
-  it('R15, L08: once a re-check after the order has failed, the revocation is on that ground and the public check says revoked, with no order shown', async () => {
+  it('R15, L08, R12: once a re-check after the order has failed, the revocation is on that ground and the public check says revoked, with no order shown; its credit-publicity record waits unpublished (no endpoint configured), visible on /metrics', async () => {
     const uscc = withUsccCheck('91110000MA7R10002');
     const { id, number } = await issue(uscc);
     const team = ['V-R15-3', 'V-R15-4'];
@@ -116,6 +116,11 @@ describe('R15: rectification orders in the public check and as a revocation grou
     expect(revoked.rectificationOrder).toBeUndefined();
     const ground = await h.db.pool.query('SELECT ground, rule FROM credit_publicity WHERE certificate_no = $1', [number]);
     expect(ground.rows).toEqual([{ ground: 'failed-rectification', rule: 'L08' }]);
+    const metrics = await api(h).get('/metrics');
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/^lp_credit_publicity_unpublished\{state="pending"\} [1-9]/m);
+    expect(metrics.text).toMatch(/^lp_credit_publicity_unpublished\{state="parked"\} 0$/m);
+    expect(metrics.text).toMatch(/^lp_credit_publicity_oldest_unpublished_seconds \d/m);
   });
 });
 

@@ -16,6 +16,8 @@ import { creditPublicityJsonSchema } from '../../domain/licence/credit-publicity
 import { withUsccCheck } from '../../domain/uscc';
 import type { OutboxSenderOptions } from '../../workers/outbox-sender';
 import { PublicitySender } from '../../workers/publicity-sender';
+import { startPublicitySender } from '../../workers/worker';
+import { loadConfig } from '../../domain/config';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { makeApplication, USCC } from '../helpers/fixtures';
 import { type EcqsPeer, type PeerRecord, startEcqsPeer } from './ecqs-peer';
@@ -161,6 +163,18 @@ describe('credit publicity outbox', () => {
     await insertRow(USCC, 'warning:c3', 'warning');
     await insertRow(USCC, 'warning:last', 'warning');
     expect((await rows()).map((r) => r.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
+  it('R12: every worker runs the credit-publicity sender when PUBLICITY_URL is set, not when it is unset or PUBLICITY_SENDER=off', async () => {
+    const p = await peer();
+    expect(startPublicitySender(loadConfig({}), db.pool)).toBeUndefined();
+    expect(startPublicitySender(loadConfig({ PUBLICITY_URL: p.url, PUBLICITY_SENDER: 'off' }), db.pool)).toBeUndefined();
+    const s = startPublicitySender(loadConfig({ PUBLICITY_URL: p.url, PUBLICITY_TOKEN: 'secret-token' }), db.pool)!;
+    senders.push(s);
+    await insertRow(USCC, 'warning:configured', 'warning');
+    await eventually(() => publicityBacklog(db.pool), (b) => b.pending === 0);
+    expect(p.accepted.map((r) => r.recordKey)).toEqual(['warning:configured']);
+    expect(p.headers[0]).toMatchObject({ authorization: 'Bearer secret-token', 'idempotency-key': publicityRecordId('warning:configured') });
   });
 
   it('R12: the record format document embeds exactly the schema the sender enforces', () => {
