@@ -104,11 +104,12 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
 /**
  * R15: the newest rectification order (follow-up inspection `rectification-required`) on the
  * enterprise and product of certificate `c`, while no re-inspection of that follow-up has a
- * result yet. A lateral subquery over alias `c`.
+ * result yet. An order on a licence that has ended (its follow-up closes with it) no longer
+ * counts. A lateral subquery over alias `c`.
  */
 const OPEN_RECTIFICATION_ORDER = `
   SELECT f.occurred_at, f.rectify_by FROM follow_up_inspections f JOIN certificates fc ON fc.number = f.certificate_no
-   WHERE fc.uscc = c.uscc AND fc.product = c.product AND f.outcome = 'rectification-required'
+   WHERE fc.uscc = c.uscc AND fc.product = c.product AND f.outcome = 'rectification-required' AND fc.status IN ('valid', 'deemed-renewed')
      AND NOT EXISTS (SELECT 1 FROM follow_up_inspections r WHERE r.workflow_id = f.workflow_id AND r.round > f.round)
    ORDER BY f.occurred_at DESC LIMIT 1`;
 
