@@ -9,6 +9,7 @@ import { Gauge, Histogram, Registry } from 'prom-client';
 import type { Calendar } from '../domain/calendar';
 import { currentCalendar } from '../infra/calendar';
 import { OPS_QUERIES } from '../domain/ops-queries';
+import { publicityBacklog } from '../db/credit-publicity';
 import { shanghaiDate } from '../domain/time';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -34,6 +35,13 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
   const overdueCases = new Gauge({ name: 'lp_decisions_overdue', help: 'Open cases past their decision deadline', labelNames: ['province'], registers: [registry] });
   const followUpsOverdue = new Gauge({ name: 'lp_followups_overdue', help: 'Follow-up inspections past their window (R08)', registers: [registry] });
   const outbox = new Gauge({ name: 'lp_ecqs_outbox_depth', help: 'e-CQS records not yet acknowledged (R06)', registers: [registry] });
+  const publicity = new Gauge({
+    name: 'lp_credit_publicity_unpublished',
+    help: 'Credit-publicity records not yet acknowledged by the national system (R12); parked = refused as invalid, needs a person',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const publicityOldest = new Gauge({ name: 'lp_credit_publicity_oldest_unpublished_seconds', help: 'Age of the oldest unpublished credit-publicity record (R12); 0 when none', registers: [registry] });
   const waitingOnOps = new Gauge({
     name: 'lp_cases_waiting_on_ops',
     help: 'Running workflows (cases, follow-ups, licences) holding a step that failed for good until ops retry it; alert when > 0',
@@ -80,6 +88,14 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
   if (hasOutbox.rows[0]?.t) {
     const depth = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ecqs_outbox WHERE acked_at IS NULL');
     outbox.set(depth.rows[0]?.n ?? 0);
+  }
+  // R12: the credit-publicity outbox (0009_publicity_outbox.sql); reported once the migration has run.
+  const hasPublicity = await deps.pool.query<{ t: string | null }>("SELECT to_regclass('credit_publicity_streams')::text AS t");
+  if (hasPublicity.rows[0]?.t) {
+    const b = await publicityBacklog(deps.pool);
+    publicity.set({ state: 'pending' }, b.pending);
+    publicity.set({ state: 'parked' }, b.parked);
+    publicityOldest.set(b.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(b.oldestPendingAt)) / 1000) : 0);
   }
   return registry.metrics();
 }

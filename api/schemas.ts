@@ -354,6 +354,20 @@ export const CertificateCheck = z
     issuedOn: IsoDate,
     validUntil: IsoDate,
     supersededBy: z.string().optional(),
+    statusText: z.string().describe('what the check says, e.g. `valid — under rectification order until 2026-05-01` (R15)'),
+    rectificationOrder: z
+      .object({ orderedOn: IsoDate, rectifyBy: IsoDate })
+      .strict()
+      .optional()
+      .describe('R15: the enterprise is ordered to stop producing and selling this product and rectify by `rectifyBy`; open until a re-inspection has a result'),
+    content: z
+      .string()
+      .describe('R05: the certificate\'s canonical content (JSON, keys sorted, no whitespace; the holder as `holderSha256`), exactly the text `contentSha256` is the SHA-256 of'),
+    contentSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional()
+      .describe('R05: SHA-256 of `content` as stored at issuance (or the last change); absent for a licence imported without one. Differs from a recomputed hash only if the record was altered'),
     checkedOn: IsoDate,
   })
   .strict();

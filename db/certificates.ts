@@ -1,6 +1,7 @@
 /** Certificates on record (L07, R05): who holds one, its status, what the public check shows, who waits for it. */
 import type { Pool, PoolClient } from 'pg';
 import type { NamedCertificate } from '../domain/approval/named-certificate';
+import { certificateCanonicalContent, type CertificateContent, certificateContentSha256 } from '../domain/licence/certificate';
 import type { LicenceStatus } from '../domain/licence/messages';
 import type { ProductId } from '../domain/policy';
 
@@ -49,6 +50,11 @@ export interface CertificatePublicRow {
   issuedOn: string;
   validUntil: string;
   supersededBy: string | null;
+  /** R05: the canonical content (holder as a digest) and its SHA-256 as stored at issuance; null for a licence imported without one. */
+  canonicalContent: string;
+  contentSha256: string | null;
+  /** R15: the open rectification order on this enterprise's product, if any. */
+  rectification: { orderedOn: string; rectifyBy: string } | null;
 }
 
 export async function findCertificateForCheck(db: Db, number: string): Promise<CertificatePublicRow | undefined> {
@@ -61,10 +67,20 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
     issued_on: string;
     valid_until: string;
     superseded_by: string | null;
+    enterprise_name: string;
+    enterprise_address: string;
+    production_addresses: CertificateContent['productionAddresses'];
+    content_sha256: string | null;
+    ordered_on: string | null;
+    rectify_by: string | null;
   }>(
-    `SELECT number, status, product, province, product_names, to_char(issued_on, 'YYYY-MM-DD') AS issued_on,
-            to_char(valid_until, 'YYYY-MM-DD') AS valid_until, superseded_by
-       FROM certificates WHERE number = $1`,
+    `SELECT c.number, c.status, c.product, c.province, c.product_names, to_char(c.issued_on, 'YYYY-MM-DD') AS issued_on,
+            to_char(c.valid_until, 'YYYY-MM-DD') AS valid_until, c.superseded_by, c.enterprise_name, c.enterprise_address,
+            c.production_addresses, c.content_sha256, to_char(o.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS ordered_on,
+            to_char(o.rectify_by, 'YYYY-MM-DD') AS rectify_by
+       FROM certificates c
+       LEFT JOIN LATERAL (${OPEN_RECTIFICATION_ORDER}) o ON true
+      WHERE c.number = $1`,
     [number],
   );
   const r = rows[0];
@@ -78,8 +94,63 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
       issuedOn: r.issued_on,
       validUntil: r.valid_until,
       supersededBy: r.superseded_by,
+      canonicalContent: certificateCanonicalContent(contentOf(r)),
+      contentSha256: r.content_sha256,
+      rectification: r.rectify_by && r.ordered_on ? { orderedOn: r.ordered_on, rectifyBy: r.rectify_by } : null,
     }
   );
+}
+
+/**
+ * R15: the newest rectification order (follow-up inspection `rectification-required`) on the
+ * enterprise and product of certificate `c`, while no re-inspection of that follow-up has a
+ * result yet. An order on a licence that has ended (its follow-up closes with it) no longer
+ * counts. A lateral subquery over alias `c`.
+ */
+const OPEN_RECTIFICATION_ORDER = `
+  SELECT f.occurred_at, f.rectify_by FROM follow_up_inspections f JOIN certificates fc ON fc.number = f.certificate_no
+   WHERE fc.uscc = c.uscc AND fc.product = c.product AND f.outcome = 'rectification-required' AND fc.status IN ('valid', 'deemed-renewed')
+     AND NOT EXISTS (SELECT 1 FROM follow_up_inspections r WHERE r.workflow_id = f.workflow_id AND r.round > f.round)
+   ORDER BY f.occurred_at DESC LIMIT 1`;
+
+function contentOf(r: {
+  number: string;
+  enterprise_name: string;
+  enterprise_address: string;
+  production_addresses: CertificateContent['productionAddresses'];
+  product: string;
+  product_names: string[];
+  issued_on: string;
+  valid_until: string;
+}): CertificateContent {
+  return {
+    number: r.number,
+    enterpriseName: r.enterprise_name,
+    enterpriseAddress: r.enterprise_address,
+    productionAddresses: r.production_addresses,
+    product: r.product,
+    productNames: r.product_names,
+    issuedOn: r.issued_on,
+    validUntil: r.valid_until,
+  };
+}
+
+/**
+ * R05: computes the SHA-256 of certificate `number`'s canonical content from the row as written
+ * and stores it with the certificate. Call it in the transaction that writes or changes what the
+ * certificate says (issuance, 变更, a new version); returns the hash.
+ */
+export async function stampCertificateContent(db: Db, number: string): Promise<string> {
+  const { rows } = await db.query<Parameters<typeof contentOf>[0]>(
+    `SELECT number, enterprise_name, enterprise_address, production_addresses, product, product_names,
+            to_char(issued_on, 'YYYY-MM-DD') AS issued_on, to_char(valid_until, 'YYYY-MM-DD') AS valid_until
+       FROM certificates WHERE number = $1`,
+    [number],
+  );
+  if (!rows[0]) throw new Error(`no certificate ${number}`);
+  const sha = certificateContentSha256(contentOf(rows[0]));
+  await db.query('UPDATE certificates SET content_sha256 = $2 WHERE number = $1', [number, sha]);
+  return sha;
 }
 
 /** R04: the current status of a certificate issued in this system, or null when unknown. */

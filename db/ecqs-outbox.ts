@@ -21,7 +21,12 @@ import type { AuditEntry } from './audit';
 
 /** A stable UUID (version 8, name-based on SHA-256) for the record an event key produces. */
 export function ecqsRecordId(eventKey: string): string {
-  const h = createHash('sha256').update(`ecqs:${eventKey}`).digest('hex');
+  return nameBasedUuid('ecqs', eventKey);
+}
+
+/** A stable UUID (version 8, name-based on SHA-256 of `namespace:key`); also used by the credit-publicity outbox. */
+export function nameBasedUuid(namespace: string, key: string): string {
+  const h = createHash('sha256').update(`${namespace}:${key}`).digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

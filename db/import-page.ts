@@ -9,7 +9,7 @@ import type { ImportEcqsMode, ImportPageResult } from '../domain/licence/import-
 import { certificateStatusOf, type ImportedFact, type ImportedLicence, type ImportRecord } from '../domain/licence/import-rows';
 import type { LifecycleInput } from '../domain/licence/messages';
 import { banFor } from '../domain/licence/revocation';
-import { CERTIFICATE_NUMBER } from '../domain/licence/certificate';
+import { CERTIFICATE_NUMBER, certificateContentSha256 } from '../domain/licence/certificate';
 import { PRODUCTS } from '../domain/policy';
 import { lifecycleWorkflowId } from '../domain/workflow-ids';
 import { enqueueCertificateEvent } from './ecqs-outbox';
@@ -102,15 +102,26 @@ async function applyLicences(c: PoolClient, input: PageInput, rows: PageRow[]): 
   if (!fresh.length) return out;
   const inserted = await c.query<{ number: string }>(
     `INSERT INTO certificates (number, application_id, province, uscc, enterprise_name, enterprise_address, production_addresses, product,
-                               product_names, issued_on, valid_until, status, status_changed_at, source, import_id, import_line, import_hash, issuing_authority)
+                               product_names, issued_on, valid_until, status, status_changed_at, source, import_id, import_line, import_hash, issuing_authority, content_sha256)
      SELECT x.number, NULL, x.province, x.uscc, x.enterprise_name, x.enterprise_address, x.production_addresses, x.product, x.product_names,
-            x.issued_on::date, x.valid_until::date, x.status, COALESCE((x.status_date || 'T00:00:00+08:00')::timestamptz, now()), 'import', $2, x.line, x.hash, x.issuing_authority
+            x.issued_on::date, x.valid_until::date, x.status, COALESCE((x.status_date || 'T00:00:00+08:00')::timestamptz, now()), 'import', $2, x.line, x.hash, x.issuing_authority, x.content_sha256
        FROM jsonb_to_recordset($1::jsonb) AS x(number text, province text, uscc text, enterprise_name text, enterprise_address text, production_addresses jsonb,
-            product text, product_names jsonb, issued_on text, valid_until text, status text, status_date text, line int, hash text, issuing_authority text)
+            product text, product_names jsonb, issued_on text, valid_until text, status text, status_date text, line int, hash text, issuing_authority text, content_sha256 text)
      ON CONFLICT (number) DO NOTHING RETURNING number`,
     [
       JSON.stringify(
         fresh.map(({ row, l }) => ({
+          // R05: the content hash of the certificate as imported, like one issued here.
+          content_sha256: certificateContentSha256({
+            number: l.certificateNumber,
+            enterpriseName: l.enterpriseName,
+            enterpriseAddress: l.registeredAddress,
+            productionAddresses: l.productionAddresses.map((address) => ({ province: l.province, address })),
+            product: l.product,
+            productNames: l.productNames,
+            issuedOn: l.issuedOn,
+            validUntil: l.validUntil,
+          }),
           number: l.certificateNumber,
           province: l.province,
           uscc: l.uscc,

@@ -47,6 +47,13 @@ export const ConfigSchema = z.object({
   ECQS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   ECQS_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   ECQS_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(300_000),
+  /** R12 sender of credit-publicity records to the national enterprise credit publicity system (runs beside the e-CQS sender when PUBLICITY_URL is set): see docs/credit-publicity.md. */
+  PUBLICITY_URL: z.string().url().optional(),
+  PUBLICITY_TOKEN: z.string().optional(),
+  PUBLICITY_SENDER: z.enum(['on', 'off']).default('on'),
+  PUBLICITY_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  PUBLICITY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  PUBLICITY_BACKOFF_MAX_MS: z.coerce.number().int().min(100).default(300_000),
   /**
    * Activity slots of one worker (maxConcurrentActivityTaskExecutions); its activity pool holds one
    * connection per slot plus one (infra/pg.ts workerPoolSizes).

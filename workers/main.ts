@@ -10,7 +10,7 @@ import { createPinoLogger, temporalLoggerFrom } from './logging';
 import { createPool, workerPoolSizes } from '../infra/pg';
 import { connectClient, temporalConnectionOptions } from '../infra/temporal';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
-import { createWorker, startEcqsSender } from './worker';
+import { createWorker, startEcqsSender, startPublicitySender } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -40,6 +40,9 @@ async function main(): Promise<void> {
     // R06: deliver the e-CQS outbox beside the worker; stopped after the worker drains.
     const sender = startEcqsSender(config, senderPool, (level, msg, fields) => console[level](`e-CQS: ${msg}`, fields ?? ''));
     if (!sender) console.warn('worker: ECQS_URL not set (or ECQS_SENDER=off): e-CQS records stay in the outbox');
+    // R12: deliver credit-publicity records the same way, from the same small pool.
+    const publicity = startPublicitySender(config, senderPool, (level, msg, fields) => console[level](`credit publicity: ${msg}`, fields ?? ''));
+    if (!publicity) console.warn('worker: PUBLICITY_URL not set (or PUBLICITY_SENDER=off): credit-publicity records stay unpublished');
     // R06: SAMR random checks; idempotent, so every worker may ensure it.
     const { client, connection: clientConnection } = await connectClient(config);
     await ensureSamrSamplingSchedule(client, {
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     try {
       await worker.run();
     } finally {
-      await sender?.stop();
+      await Promise.all([sender?.stop(), publicity?.stop()]);
     }
   } finally {
     await connection.close();

@@ -7,6 +7,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
 import { EcqsSender, type EcqsSenderOptions } from './ecqs-sender';
+import { PublicitySender } from './publicity-sender';
 import type { Config } from '../domain/config';
 
 export const DEFAULT_TASK_QUEUE = 'licence-applications';
@@ -55,6 +56,26 @@ export function startEcqsSender(config: Config, pool: Pool, log?: EcqsSenderOpti
     requestTimeoutMs: config.ECQS_TIMEOUT_MS,
     concurrency: config.ECQS_CONCURRENCY,
     backoff: { maxMs: config.ECQS_BACKOFF_MAX_MS },
+    log,
+  });
+  sender.start();
+  return sender;
+}
+
+/**
+ * R12: the credit-publicity sender of this worker process, beside the e-CQS sender (they share its
+ * small pool; each holds a connection only while claiming or settling). Undefined when
+ * PUBLICITY_URL is unset or PUBLICITY_SENDER=off: records then wait in `credit_publicity`.
+ */
+export function startPublicitySender(config: Config, pool: Pool, log?: EcqsSenderOptions['log']): PublicitySender | undefined {
+  if (!config.PUBLICITY_URL || config.PUBLICITY_SENDER === 'off') return undefined;
+  const sender = new PublicitySender({
+    pool,
+    url: config.PUBLICITY_URL,
+    token: config.PUBLICITY_TOKEN,
+    requestTimeoutMs: config.PUBLICITY_TIMEOUT_MS,
+    concurrency: config.PUBLICITY_CONCURRENCY,
+    backoff: { maxMs: config.PUBLICITY_BACKOFF_MAX_MS },
     log,
   });
   sender.start();

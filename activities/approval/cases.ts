@@ -10,7 +10,7 @@ import { certificateNumber, validUntil } from '../../domain/licence/certificate'
 import { PRODUCTS, policyById } from '../../domain/policy';
 import type { ProvinceCode } from '../../domain/provinces';
 import { type AuditEntry, appendAudit } from '../../db/audit';
-import { certificateStatus } from '../../db/certificates';
+import { certificateStatus, stampCertificateContent } from '../../db/certificates';
 import { enqueueCertificateEvent, enqueueTransitionRecord } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
 import { NotFoundError } from '../failures';
@@ -125,6 +125,8 @@ export function createCaseActivities(pool: Pool) {
           [number, app.applicationId, app.province, app.enterprise.uscc, app.enterprise.name, app.enterprise.registeredAddress,
            JSON.stringify(app.productionAddresses), app.product, JSON.stringify(app.productNames), input.issuedOn, until, supersedes ?? null],
         );
+        // R05: the hash of what the certificate says, computed from the row as written.
+        await stampCertificateContent(c, number);
         if (supersedes) {
           await c.query(
             `UPDATE certificates SET status = 'superseded', superseded_by = $1, status_changed_at = now() WHERE number = $2 AND status IN ('valid', 'deemed-renewed')`,

@@ -17,7 +17,7 @@ import type { Actor } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
 import { appendAudit } from '../../db/audit';
 import { findActiveBan } from '../../db/bans';
-import { findNamedCertificate, findWaitingTakeOvers } from '../../db/certificates';
+import { findNamedCertificate, findWaitingTakeOvers, stampCertificateContent } from '../../db/certificates';
 import { enqueueCertificateEvent } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
@@ -169,6 +169,8 @@ export function createLicenceActivities(pool: Pool) {
           `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address) WHERE number = $1`,
           [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null],
         );
+        // R05: the certificate now says something else, so its content hash changes with it.
+        await stampCertificateContent(c, input.certificateNumber);
         // R06: a change (变更) goes to e-CQS with the state change (outbox).
         await enqueueCertificateEvent(c, {
           eventKey: input.eventKey,

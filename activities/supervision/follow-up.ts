@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { Actor } from '../../domain/roles';
+import type { RectificationRecord } from '../../domain/licence/revocation';
 import type { InspectionOutcome } from '../../domain/supervision/follow-up';
 import { shanghaiDate } from '../../domain/time';
 import { appendAudit } from '../../db/audit';
@@ -98,6 +99,25 @@ export function createFollowUpActivities(pool: Pool) {
            JSON.stringify(input.verifierIds), input.findings ?? null, input.rectifyBy ?? null, input.inTime, input.actor.id, input.occurredAt],
         );
       });
+    },
+
+    /** R15, L08: the newest rectification order on a certificate and the failed re-check after it, if any. */
+    async rectificationRecord(input: { certificateNumber: string }): Promise<RectificationRecord> {
+      const r = await pool.query<{ ordered_at: Date; rectify_by: string | null; failed_at: Date | null }>(
+        `SELECT o.occurred_at AS ordered_at, to_char(o.rectify_by, 'YYYY-MM-DD') AS rectify_by,
+                (SELECT min(f.occurred_at) FROM follow_up_inspections f
+                  WHERE f.workflow_id = o.workflow_id AND f.round > o.round AND f.outcome = 'failed') AS failed_at
+           FROM follow_up_inspections o
+          WHERE o.certificate_no = $1 AND o.outcome = 'rectification-required'
+          ORDER BY o.occurred_at DESC LIMIT 1`,
+        [input.certificateNumber],
+      );
+      const row = r.rows[0];
+      if (!row) return {};
+      return {
+        order: { orderedAt: row.ordered_at.toISOString(), rectifyBy: row.rectify_by },
+        ...(row.failed_at ? { failedRecheck: { at: row.failed_at.toISOString() } } : {}),
+      };
     },
   };
 }

@@ -1,7 +1,7 @@
 /** Public routes, no token: the certificate check (R05, L05, L07) and the working-day calculator (L03). */
 import type { z } from 'zod';
 import { CalendarDataError, CalendarInputError, type Calendar } from '../../domain/calendar';
-import { CERTIFICATE_NUMBER } from '../../domain/licence/certificate';
+import { CERTIFICATE_NUMBER, certificateStatusText, isActive } from '../../domain/licence/certificate';
 import { PRODUCTS } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
 import { findCertificateForCheck } from '../../db/certificates';
@@ -18,8 +18,10 @@ const certificate = defineRoute({
   operationId: 'checkCertificate',
   tag: 'public',
   summary: 'Check a certificate',
-  description: 'Anyone may check a certificate number: its status, product and validity. No enterprise identity and no personal data.',
-  rules: ['R05', 'L05', 'L07'],
+  description:
+    'Anyone may check a certificate number: its status, product and validity, an open rectification order (R15), and the certificate\'s canonical content with its ' +
+    'SHA-256 stored at issuance (R05: sha256(content) = contentSha256). No enterprise identity (the holder is in the content only as a digest) and no personal data.',
+  rules: ['R05', 'L05', 'L07', 'R15'],
   roles: 'public',
   params: S.CertificateParams,
   responses: { 200: { description: 'the certificate', schema: S.CertificateCheck }, 404: { description: 'no certificate with this number' }, 422: E[422], 503: E[503] },
@@ -42,6 +44,10 @@ const certificate = defineRoute({
       issuedOn: row.issuedOn,
       validUntil: row.validUntil,
       ...(row.supersededBy ? { supersededBy: row.supersededBy } : {}),
+      statusText: certificateStatusText(status, row.rectification),
+      ...(row.rectification && isActive(status) ? { rectificationOrder: row.rectification } : {}),
+      content: row.canonicalContent,
+      ...(row.contentSha256 ? { contentSha256: row.contentSha256 } : {}),
       checkedOn: today,
     };
     return { status: 200, body };

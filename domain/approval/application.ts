@@ -56,11 +56,26 @@ export const ProductIdSchema = z.enum(PRODUCT_IDS, {
   error: (iss) => `unknown product '${String(iss.input)}'; known: ${PRODUCT_IDS.join(', ')}`,
 });
 
+export const DOCUMENT_TYPES = ['business-licence', 'inspection-report', 'quality-manual', 'investment-filing', 'commitment', 'process-description', 'other'] as const;
+
+/**
+ * R05: document types that exist only on paper (originals, stamped or notarised copies, items
+ * handed in at a counter or by post). The application is fully online, so these are refused with
+ * a reason rather than as an unknown type.
+ */
+export const PAPER_ONLY_DOCUMENT_TYPES: readonly string[] = ['paper', 'paper-original', 'paper-copy', 'original', 'stamped-copy', 'notarised-copy', 'notarized-copy', 'counter-submission', 'postal-submission'];
+
+/** R05: every document is an electronic file referenced by the SHA-256 of its content; no paper-only type. */
 export const DocumentRef = z
   .object({
     name: z.string().min(1).max(200),
-    type: z.enum(['business-licence', 'inspection-report', 'quality-manual', 'investment-filing', 'commitment', 'process-description', 'other']),
-    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256 of the document content'),
+    type: z.enum(DOCUMENT_TYPES, {
+      error: (iss) =>
+        typeof iss.input === 'string' && PAPER_ONLY_DOCUMENT_TYPES.includes(iss.input.toLowerCase())
+          ? `'${iss.input}' is a paper-only document type: applications are fully online, with no paper materials (R05); upload the document as a file and reference it by the SHA-256 of its content`
+          : `unknown document type '${String(iss.input)}'; known: ${DOCUMENT_TYPES.join(', ')}`,
+    }),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256 of the document content: every document is referenced by its hash (R05)'),
   })
   .strict();
 

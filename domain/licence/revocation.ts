@@ -49,3 +49,23 @@ export interface ActiveBan {
 export function describeBan(b: ActiveBan): string {
   return `enterprise ${b.uscc} may not apply for ${b.product} until ${b.endsOn} inclusive (${b.rule}: ${b.reason}${b.certificateNumber ? `; certificate ${b.certificateNumber} revoked on ${b.startsOn}` : ''})`;
 }
+
+/** R15, L08: what is on record for a certificate's rectification: the newest order and the failed re-check that followed it. */
+export interface RectificationRecord {
+  order?: { orderedAt: string; rectifyBy: string | null };
+  failedRecheck?: { at: string };
+}
+
+/**
+ * R15, L08: `failed-rectification` is a ground only when a rectification order and a failed
+ * re-check after it are on record; otherwise the reason the revocation is refused.
+ */
+export function failedRectificationProblem(certificateNumber: string, r: RectificationRecord): string | undefined {
+  if (!r.order) {
+    return `ground failed-rectification needs a rectification order and a failed re-check on record: certificate ${certificateNumber} has no rectification order (R15, L08); revoke on another ground`;
+  }
+  if (!r.failedRecheck) {
+    return `ground failed-rectification needs a failed re-check on record: certificate ${certificateNumber} was ordered to rectify on ${r.order.orderedAt.slice(0, 10)}${r.order.rectifyBy ? ` (by ${r.order.rectifyBy})` : ''} and no re-check has failed (R15, L08); record the re-inspection in the follow-up`;
+  }
+  return undefined;
+}

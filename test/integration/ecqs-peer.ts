@@ -3,6 +3,7 @@
  * 200, fail with 500 (or any status), hang (hold the request, never answer), or take the record
  * and then hang (the sender sees a timeout although e-CQS has the record: a duplicate follows).
  * It deduplicates by Idempotency-Key like a well-behaved receiver and checks per-case order.
+ * The credit-publicity tests (R12) use it too, with the enterprise as the ordering stream (`streamOf`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +35,10 @@ export interface EcqsPeer {
   close(): Promise<void>;
 }
 
-export async function startEcqsPeer(opts: { port?: number; mode?: PeerMode; keepHeaders?: boolean } = {}): Promise<EcqsPeer> {
+export async function startEcqsPeer(
+  opts: { port?: number; mode?: PeerMode; keepHeaders?: boolean; path?: string; streamOf?: (r: PeerRecord) => string } = {},
+): Promise<EcqsPeer> {
+  const streamOf = opts.streamOf ?? ((r: PeerRecord) => r.caseId);
   const seen = new Map<string, PeerRecord>();
   const lastSeq = new Map<string, number>();
   const hanging = new Set<ServerResponse>();
@@ -48,7 +52,7 @@ export async function startEcqsPeer(opts: { port?: number; mode?: PeerMode; keep
     headers: [],
     perCase() {
       const m = new Map<string, number[]>();
-      for (const r of peer.accepted) m.set(r.caseId, [...(m.get(r.caseId) ?? []), r.sequence]);
+      for (const r of peer.accepted) m.set(streamOf(r), [...(m.get(streamOf(r)) ?? []), r.sequence]);
       return m;
     },
     async close() {
@@ -65,9 +69,10 @@ export async function startEcqsPeer(opts: { port?: number; mode?: PeerMode; keep
       peer.duplicates++;
       return 200; // already have it: same answer as the first time
     }
-    const prev = lastSeq.get(record.caseId) ?? 0;
-    if (record.sequence !== prev + 1) peer.orderViolations.push(`${record.caseId}: got ${record.sequence} after ${prev}`);
-    lastSeq.set(record.caseId, Math.max(prev, record.sequence));
+    const stream = streamOf(record);
+    const prev = lastSeq.get(stream) ?? 0;
+    if (record.sequence !== prev + 1) peer.orderViolations.push(`${stream}: got ${record.sequence} after ${prev}`);
+    lastSeq.set(stream, Math.max(prev, record.sequence));
     seen.set(key, record);
     peer.accepted.push(record);
     return 201;
@@ -116,6 +121,6 @@ export async function startEcqsPeer(opts: { port?: number; mode?: PeerMode; keep
     });
   });
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
-  peer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ecqs/records`;
+  peer.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${opts.path ?? '/ecqs/records'}`;
   return peer;
 }

@@ -6,6 +6,7 @@
  * exactly the valid licences, the one expiring in 3 months is reminded at once, new issuance
  * continues after the imported serials, and imported licences take the existing routes.
  */
+import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -154,10 +155,13 @@ describe('import of existing licences', () => {
     expect(cert.number).toBe(`(京)XK08-001-${String(gen.maxCementSerial + 1).padStart(5, '0')}`);
   });
 
-  it('import: an imported licence is checked, changed and cancelled through the existing routes; e-CQS hears the cancellation', async () => {
+  it('import, R05: an imported licence is checked (with its content hash), changed and cancelled through the existing routes; e-CQS hears the cancellation', async () => {
     const number = gen.active[3]!;
     const url = `/certificates/${encodeURIComponent(number)}`;
-    expect((await request(app).get(url)).body).toMatchObject({ number, status: 'valid' });
+    const checked = (await request(app).get(url)).body as { content: string; contentSha256: string };
+    expect(checked).toMatchObject({ number, status: 'valid', contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // R05: an imported certificate carries the content hash too, verifiable from what the check shows.
+    expect(createHash('sha256').update(checked.content).digest('hex')).toBe(checked.contentSha256);
     const approver = await bearer({ role: 'approver', province: 'BJ' });
     const changed = await request(app).post(`${url}/change`).set(approver).send({ enterpriseAddress: '北京市房山区新址路8号' });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);

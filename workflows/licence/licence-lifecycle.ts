@@ -42,7 +42,7 @@ import { ACTIVE_STATUSES, cancelLicenceUpdate, changeLicenceUpdate, LIFECYCLE_CH
 import { followUpWorkflowId } from '../../domain/workflow-ids';
 import { licenceEndedSignal } from '../../domain/supervision/follow-up';
 import { renewalDueBy } from '../../domain/licence/certificate';
-import type { RevocationGround } from '../../domain/licence/revocation';
+import { failedRectificationProblem, type RevocationGround } from '../../domain/licence/revocation';
 import { addCalendarDays, endOfShanghaiDay, shanghaiDate } from '../../domain/time';
 
 const DAY = 86_400_000;
@@ -202,6 +202,11 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     revokeLicenceUpdate,
     ({ actor, ground, reason }) =>
       exclusive(async () => {
+        // R15, L08: the ground must match the record; the record is in PostgreSQL, so the handler asks (a validator cannot).
+        if (ground === 'failed-rectification' && patched('failed-rectification-on-record')) {
+          const problem = failedRectificationProblem(st.certificateNumber, await acts.rectificationRecord({ certificateNumber: st.certificateNumber }));
+          if (problem) throw messageRefused('invalid', problem);
+        }
         stillActive('the revocation');
         await revoke(ground, reason, actor);
         return st;

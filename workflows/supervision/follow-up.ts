@@ -225,7 +225,7 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
       }
     },
     {
-      validator: ({ actor, outcome, verifierIds, rectifyBy }) => {
+      validator: ({ actor, outcome, verifierIds, rectifyBy, ground }) => {
         requireStaff(actor, 'recordInspection', owner);
         requireOpen('recording an inspection');
         requireTeamShape(verifierIds);
@@ -234,6 +234,14 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
           if (verifierIds.length !== assigned.size || verifierIds.some((v: string) => !assigned.has(v))) {
             throw messageRefused('conflict', `the assigned team is ${d.team.verifierIds.join(', ')}; assign a new team first to inspect with others (L06)`);
           }
+        }
+        // R15, L08: failing a re-check after a rectification order is a ground only when both are on
+        // record. (Validators do not run on replay, so a stricter validator needs no patch.)
+        if (outcome === 'failed' && ground === 'failed-rectification' && !d.rectification) {
+          throw messageRefused(
+            'invalid',
+            `ground failed-rectification needs a rectification order and a failed re-check on record: certificate ${input.certificateNumber} has no rectification order (R15, L08); record rectification-required first, or give another ground`,
+          );
         }
         if (outcome === 'rectification-required' && d.round > 1) {
           throw messageRefused('conflict', 'a re-inspection after rectification either passes or fails: the licence is revoked when it fails again (R15, L08)');

@@ -25,6 +25,9 @@ export async function checkPage(main, [number]) {
         h('h2', {}, c.number, ' ', badge(name('certStatus', c.status), ok ? 'ok' : 'bad')),
         dl([
           [L('状态', 'Status'), name('certStatus', c.status)],
+          c.rectificationOrder
+            ? [L('责令整改', 'Rectification order'), L(`责令停产停售、限期整改至 ${c.rectificationOrder.rectifyBy}`, `under rectification order until ${c.rectificationOrder.rectifyBy}`)]
+            : null,
           [L('产品', 'Product'), `${productName(c.product)} · ${c.productName}`],
           [L('产品单元 / 规格', 'Units / specifications'), c.productNames.join('；')],
           [L('发证机关', 'Issued by'), provinceName(c.province)],
@@ -32,6 +35,7 @@ export async function checkPage(main, [number]) {
           [L('有效期至', 'Valid until'), c.validUntil],
           c.supersededBy ? [L('替代证书', 'Superseded by'), c.supersededBy] : null,
           [L('查询日期', 'Checked on'), c.checkedOn],
+          c.contentSha256 ? [L('证书内容 SHA-256', 'Certificate content SHA-256'), h('code', {}, c.contentSha256)] : null,
         ]),
         h('p', { class: 'hint' }, L('公开查询不显示企业身份和个人信息。', 'The public check shows no enterprise identity and no personal data.')),
       ),
