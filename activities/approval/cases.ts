@@ -11,6 +11,7 @@ import { PRODUCTS, policyById } from '../../domain/policy';
 import type { ProvinceCode } from '../../domain/provinces';
 import { type AuditEntry, appendAudit } from '../../db/audit';
 import { certificateStatus } from '../../db/certificates';
+import { teamProblems } from '../../db/registers';
 import { enqueueCertificateEvent, enqueueTransitionRecord } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
 import { NotFoundError } from '../failures';
@@ -145,6 +146,15 @@ export function createCaseActivities(pool: Pool) {
         await enqueueCertificateEvent(c, { eventKey: input.eventKey, event: 'certificate-issued', certificateNumber: number, occurredAt: input.issuedAt });
         return { number, issuedOn: input.issuedOn, validUntil: until, supersedes };
       });
+    },
+
+    /**
+     * R10, L06: why each verifier of an on-site verification team may not verify this enterprise
+     * on `on`; empty when the team is fine. The follow-up's own register check (db/registers.ts),
+     * read-only: the workflow records the verification only when this comes back empty.
+     */
+    async verificationTeamProblems(input: { verifierIds: string[]; uscc: string; on: string }): Promise<string[]> {
+      return teamProblems(pool, input.verifierIds, input.uscc, input.on);
     },
 
     /** R04: the current status of a certificate issued in this system, or null when unknown. */

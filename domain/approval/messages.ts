@@ -84,6 +84,19 @@ export interface Deadline {
   overdue: boolean;
 }
 
+/** The verify-then-issue path's own time limits besides the decision (R07): Art. 18 and Art. 24. */
+export type TimeLimitName = 'verification' | 'certificate';
+
+export interface TimeLimitStatus {
+  /** The rule and what it limits, e.g. `Art.18: on-site verification result within 30 working days of acceptance`. */
+  rule: string;
+  /** Absent until the clock has computed it. */
+  deadline?: Deadline;
+  breach?: { at: string; escalatedTo: string };
+  /** When the step it limits happened (or the case ended); the clock stops. */
+  metAt?: string;
+}
+
 export interface TimelineEntry {
   at: string;
   stage: Stage;
@@ -111,6 +124,8 @@ export interface CaseStatus {
   verification?: { result: 'pass' | 'fail'; verifierIds: string[]; at: string };
   decision?: { outcome: 'approved' | 'refused' | 'rejected-at-intake'; at: string; by: string; reasons?: string[]; withinDeadline?: boolean };
   breach?: { at: string; escalatedTo: string };
+  /** Verify-then-issue only: the Art. 18 verification and Art. 24 certificate limits, beside the decision's `deadline`. */
+  timeLimits?: Partial<Record<TimeLimitName, TimeLimitStatus>>;
   certificate?: { number: string; issuedOn: string; validUntil: string };
   followUpWorkflowId?: string;
   /** A step that failed for good and waits for ops to retry it (README "Failure policy"); the case shows LpWaitingOn = 'ops'. */

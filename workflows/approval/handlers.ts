@@ -18,13 +18,16 @@ import {
   statusQuery,
   supplementSignal,
   supplementUpdate,
+  type TimeLimitName,
 } from '../../domain/approval/messages';
 import { instantProblem } from '../../domain/approval/application';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
+import { teamShapeProblem } from '../../domain/supervision/verifiers';
 import { shanghaiDate } from '../../domain/time';
 import { acts } from '../shared/activities';
 import type { CaseContext } from './case-state';
+import { liveDeadline } from './limit-clock';
 
 export function installCaseHandlers(ctx: CaseContext): void {
   const { app, s, clock, flags, nowIso, key, setStage, record, clockSettled, requireCaseStaff, requireStage } = ctx;
@@ -152,6 +155,21 @@ export function installCaseHandlers(ctx: CaseContext): void {
   setHandler(
     recordVerificationUpdate,
     async ({ actor, result, verifierIds, findings }) => {
+      // R10, L06: the team is checked against the verifier register on the day, in the handler
+      // (a validator cannot read the database), so an Update sent straight to Temporal is checked
+      // too. A refused team fails this Update (422 naming the verifier) and records nothing.
+      // Patched: cases verified before this took any two ids.
+      if (patched('verification-register-check')) {
+        flags.verifying = true;
+        try {
+          const problems = await acts.verificationTeamProblems({ verifierIds, uscc: app.enterprise.uscc, on: shanghaiDate(Date.now()) });
+          if (problems.length) throw messageRefused('invalid', `on-site verification refused: ${problems.join('; ')}`);
+          // A refusal or another decision may have landed while the register was read.
+          requireStage(['awaiting-verification'], 'an on-site verification result');
+        } finally {
+          flags.verifying = false;
+        }
+      }
       s.verification = { result, verifierIds, at: nowIso() };
       setStage('under-review', `on-site-verification-${result}`, actor, findings);
       await record('on-site-verification', { actor, details: { result, verifierIds, findings } });
@@ -161,7 +179,10 @@ export function installCaseHandlers(ctx: CaseContext): void {
       validator: ({ actor, verifierIds }) => {
         requireCaseStaff(actor, 'recordVerification');
         requireStage(['awaiting-verification'], 'an on-site verification result');
-        if (new Set(verifierIds).size !== verifierIds.length) throw messageRefused('invalid', 'a verifier is listed twice (L06: 2-4 distinct verifiers)');
+        const shape = teamShapeProblem(verifierIds);
+        if (shape) throw messageRefused('invalid', shape);
+        // One result at a time: a second one would pass this check while the first reads the register.
+        if (flags.verifying) throw messageRefused('conflict', 'another on-site verification result is being checked against the verifier register; try again');
       },
     },
   );
@@ -242,17 +263,9 @@ export function installCaseHandlers(ctx: CaseContext): void {
 
   setHandler(statusQuery, () => {
     if (!s.deadline || !clock.sla) return s;
-    const today = shanghaiDate(Date.now());
-    const used = clock.sla.countedDays.filter((d) => d <= today).length;
-    // The limit plus any day left by a pause begun on the last day (L02).
-    const n = Math.max(s.deadline.limit.n, clock.sla.countedDays.length);
-    return {
-      ...s,
-      deadline: {
-        ...s.deadline,
-        workingDaysUsed: used,
-        workingDaysLeft: clock.sla.deadlineAt === null ? null : Math.max(0, n - used),
-      },
-    };
+    const limits = s.timeLimits && Object.fromEntries(
+      Object.entries(s.timeLimits).map(([name, l]) => [name, l.deadline && !l.metAt ? { ...l, deadline: liveDeadline(l.deadline, clock.limits[name as TimeLimitName]?.sla) } : l]),
+    );
+    return { ...s, deadline: liveDeadline(s.deadline, clock.sla), ...(limits ? { timeLimits: limits } : {}) };
   });
 }
