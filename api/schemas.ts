@@ -45,8 +45,8 @@ export const ListQuery = z
     stage: Stage.optional(),
     product: ProductIdSchema.optional(),
     path: ApprovalPath.optional(),
-    overdue: z.enum(['true', 'false']).optional().describe('true: decision deadline breached and no decision yet'),
-    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'ops', 'nobody']).optional(),
+    overdue: z.enum(['true', 'false']).optional().describe('true: a deadline still running was breached: the decision (R07), or on verify-then-issue the verification (Art. 18) or certificate (Art. 24)'),
+    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'issuance', 'ops', 'nobody']).optional(),
     before: IsoInstant.optional().describe("the next page: cases started before this instant (the previous page's nextBefore); cases started in the same millisecond as a page's last one may be skipped"),
     limit: z
       .string()
@@ -155,6 +155,15 @@ const DeadlineSchema = z
   })
   .strict();
 
+const TimeLimitSchema = z
+  .object({
+    rule: z.string(),
+    deadline: DeadlineSchema.optional(),
+    breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional().describe('passed without the step; the supervisor was told'),
+    metAt: z.string().optional().describe('the step happened (or the case ended): the clock stopped'),
+  })
+  .strict();
+
 export const CaseStatusResponse = z
   .object({
     applicationId: z.string(),
@@ -184,6 +193,11 @@ export const CaseStatusResponse = z
       .strict()
       .optional(),
     breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional(),
+    timeLimits: z
+      .object({ verification: TimeLimitSchema.optional(), certificate: TimeLimitSchema.optional() })
+      .strict()
+      .optional()
+      .describe('verify-then-issue only: the on-site verification result (Regulation Art. 18) and the certificate (Art. 24) limits, beside the decision deadline'),
     certificate: z.object({ number: z.string(), issuedOn: z.string(), validUntil: z.string() }).strict().optional(),
     followUpWorkflowId: z.string().optional(),
     opsHold: OpsHoldSchema.optional().describe("a step that failed for good (bad data, a constraint, not found) waits for ops to retry it; the case's waitingOn is 'ops'"),
@@ -194,6 +208,24 @@ export const CaseStatusResponse = z
   .strict();
 // Compile-time check that the schema describes what the workflow's query returns.
 const _caseStatusMatches: z.ZodType<CaseStatus> = CaseStatusResponse;
+
+/** L02: a written notice to the applicant (db/written_notices). */
+export const WrittenNoticeSchema = z
+  .object({
+    id: z.string(),
+    applicationId: z.string(),
+    kind: z.enum(['clock-paused', 'clock-resumed']),
+    pauseKind: z.string().describe('testing, expert-review or hearing'),
+    rule: z.string(),
+    what: z.string(),
+    why: z.string(),
+    expectedLength: Limit.optional().describe('how long the pause is expected to last (pause notices)'),
+    body: z.string().describe('the notice as sent, Chinese and English'),
+    issuedAt: z.string().describe('when it was issued: the instant the clock stopped or ran again'),
+    issuedBy: z.string(),
+  })
+  .strict();
+export const NoticeList = z.object({ applicationId: z.string(), items: z.array(WrittenNoticeSchema) }).strict();
 
 export const MessageResponse = z
   .object({

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { IsoInstant } from './application';
+import { ExpectedLength } from './notices';
 import type { ApplicationInput } from './application';
 import type { ApprovalPath } from '../policy';
 import type { OpsHold } from '../ops';
@@ -37,7 +38,14 @@ export const ApproveInput = z.object({ actor: Actor, note: z.string().max(1000).
 export const RefuseInput = z.object({ actor: Actor, reasons }).strict();
 export const PauseKind = z.enum(['testing', 'expert-review', 'hearing']);
 export const PauseInput = z
-  .object({ actor: Actor, kind: PauseKind, reason: z.string().min(3).max(1000), applicantNotifiedAt: IsoInstant })
+  .object({
+    actor: Actor,
+    kind: PauseKind,
+    reason: z.string().min(3).max(1000),
+    /** L02: the system now writes the notice itself (GET /applications/{id}/notices); kept for older clients, recorded when sent. */
+    applicantNotifiedAt: IsoInstant.optional(),
+    expectedLength: ExpectedLength.optional(),
+  })
   .strict();
 export const ResumeInput = z.object({ actor: Actor, note: z.string().max(1000).optional() }).strict();
 export const VerificationInput = z

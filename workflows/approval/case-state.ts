@@ -9,6 +9,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { SlaResult } from '../../activities/types';
 import type { ApplicationInput } from '../../domain/approval/application';
 import type { CaseStatus, LicenceApplicationInput, Stage, TimeLimitName } from '../../domain/approval/messages';
+import type { WrittenNotice } from '../../domain/approval/notices';
 import type { Action } from '../../domain/permissions';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
@@ -24,6 +25,8 @@ export interface RecordExtra {
   reason?: string;
   details?: Record<string, unknown>;
   set?: Record<string, unknown>;
+  /** L02: the written notice this transition owes the applicant, stored with its audit row. */
+  notice?: WrittenNotice;
 }
 
 export type CaseContext = ReturnType<typeof createCaseContext>;
@@ -142,6 +145,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
       details: extra.details,
       set: { stage: s.stage, stage_seq: stageSeq, ...extra.set },
       occurredAt: nowIso(),
+      ...(extra.notice ? { notice: extra.notice } : {}),
     };
     // An Update can arrive while the receipt is still being written: its row must exist first.
     // Patched: cases recorded before this could write in either order.

@@ -21,6 +21,7 @@ import {
   type TimeLimitName,
 } from '../../domain/approval/messages';
 import { instantProblem } from '../../domain/approval/application';
+import { ExpectedLength, pauseNotice, resumeNotice } from '../../domain/approval/notices';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
 import { teamShapeProblem } from '../../domain/supervision/verifiers';
@@ -28,6 +29,9 @@ import { shanghaiDate } from '../../domain/time';
 import { acts } from '../shared/activities';
 import type { CaseContext } from './case-state';
 import { liveDeadline } from './limit-clock';
+
+/** L02: pauses and resumptions write the applicant's notice. */
+const WRITTEN_NOTICE_PATCH = 'l02-written-notice';
 
 export function installCaseHandlers(ctx: CaseContext): void {
   const { app, s, clock, flags, nowIso, key, setStage, record, clockSettled, requireCaseStaff, requireStage } = ctx;
@@ -189,22 +193,33 @@ export function installCaseHandlers(ctx: CaseContext): void {
 
   setHandler(
     pauseClockUpdate,
-    async ({ actor, kind, reason, applicantNotifiedAt }) => {
+    async ({ actor, kind, reason, applicantNotifiedAt, expectedLength }) => {
       s.pauses.push({ kind, from: nowIso(), to: null, reason });
       s.paused = true;
       clock.epoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: `clock-paused:${kind}`, by: `${actor.role}:${actor.id}`, note: reason });
-      await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt } });
+      // L02: the applicant's written notice is generated here and stored with the pause's audit
+      // row, in one transaction. Patched: older cases took applicantNotifiedAt from staff.
+      if (patched(WRITTEN_NOTICE_PATCH)) {
+        const notice = pauseNotice({ applicationId: app.applicationId, kind, reason, at: nowIso(), expectedLength, issuedBy: `${actor.role}:${actor.id}` });
+        await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt, expectedLength: notice.expectedLength }, notice });
+        await notifyApplicant(notice.body);
+      } else {
+        await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt } });
+      }
       await clockSettled();
       return { paused: true as const, deadline: s.deadline };
     },
     {
-      validator: ({ actor, applicantNotifiedAt }) => {
+      validator: ({ actor, applicantNotifiedAt, expectedLength }) => {
         requireCaseStaff(actor, 'pauseClock');
         requireStage(['awaiting-verification', 'under-review'], 'pausing the clock');
         if (s.paused) throw messageRefused('conflict', 'the clock is already paused');
-        const badInstant = instantProblem(applicantNotifiedAt);
+        const badInstant = applicantNotifiedAt === undefined ? undefined : instantProblem(applicantNotifiedAt);
         if (badInstant) throw messageRefused('invalid', `applicantNotifiedAt: ${badInstant}`);
+        // The notice states it (L02): an Update sent straight to Temporal is not parsed by the API.
+        const length = expectedLength === undefined ? undefined : ExpectedLength.safeParse(expectedLength);
+        if (length && !length.success) throw messageRefused('invalid', `expectedLength: ${length.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`);
       },
     },
   );
@@ -217,7 +232,13 @@ export function installCaseHandlers(ctx: CaseContext): void {
       s.paused = false;
       clock.epoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: 'clock-resumed', by: `${actor.role}:${actor.id}`, note });
-      await record('clock-resumed', { actor, reason: note, details: { pause: open } });
+      if (patched(WRITTEN_NOTICE_PATCH)) {
+        const notice = resumeNotice({ applicationId: app.applicationId, kind: open.kind, from: open.from, to: open.to, note, issuedBy: `${actor.role}:${actor.id}` });
+        await record('clock-resumed', { actor, reason: note, details: { pause: open }, notice });
+        await notifyApplicant(notice.body);
+      } else {
+        await record('clock-resumed', { actor, reason: note, details: { pause: open } });
+      }
       await clockSettled();
       return { paused: false as const, deadline: s.deadline };
     },
@@ -229,6 +250,10 @@ export function installCaseHandlers(ctx: CaseContext): void {
       },
     },
   );
+
+  /** L02: the applicant hears of the notice at once; the notice itself is at GET /applications/{id}/notices. */
+  const notifyApplicant = (message: string) =>
+    acts.notify({ key: key('notify-written-notice'), applicationId: app.applicationId, province: app.province, recipientRole: 'applicant', kind: 'written-notice', message });
 
   const decide = async (outcome: 'approved' | 'refused', actor: Actor, reasons?: string[], note?: string) => {
     const at = nowIso();
