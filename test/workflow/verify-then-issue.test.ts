@@ -145,7 +145,7 @@ describe('the on-site verification before issuance (R10, L06)', () => {
 });
 
 describe('the verify-then-issue time limits (Regulation Art. 18, 24)', () => {
-  it('Art.18: no verification result within 30 working days of acceptance: the reviewer is reminded, the supervisor told once, the case shows overdue; the result stops the clock', async () => {
+  it('R07/Art.18: no verification result within 30 working days of acceptance: the reviewer is reminded, the supervisor told once, the case shows overdue; the result stops the clock', async () => {
     await withServer(async (ctx) => {
       const day = await nextWorkingDay(await ctx.now());
       const { app, h } = await acceptedVerifyThenIssue(ctx, day);
@@ -184,7 +184,7 @@ describe('the verify-then-issue time limits (Regulation Art. 18, 24)', () => {
     });
   });
 
-  it('Art.24: a certificate held up more than 10 working days after the decision is escalated and shows overdue; issuing it stops the clock', async () => {
+  it('R07/Art.24: a certificate held up more than 10 working days after the decision is escalated and shows overdue; issuing it stops the clock', async () => {
     await withServer(async (ctx) => {
       const day = await nextWorkingDay(await ctx.now());
       const { app, h } = await acceptedVerifyThenIssue(ctx, day, newApplicationId('CERTLATE'));
