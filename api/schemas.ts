@@ -156,13 +156,9 @@ const DeadlineSchema = z
   .strict();
 
 const TimeLimitSchema = z
-  .object({
-    rule: z.string(),
-    deadline: DeadlineSchema.optional(),
-    breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional().describe('passed without the step; the supervisor was told'),
-    metAt: z.string().optional().describe('the step happened (or the case ended): the clock stopped'),
-  })
-  .strict();
+  .object({ rule: z.string(), deadline: DeadlineSchema.optional(), breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional(), metAt: z.string().optional() })
+  .strict()
+  .describe('breach: passed without the step, the supervisor was told; metAt: the step happened (or the case ended), the clock stopped');
 
 export const CaseStatusResponse = z
   .object({
@@ -208,24 +204,6 @@ export const CaseStatusResponse = z
   .strict();
 // Compile-time check that the schema describes what the workflow's query returns.
 const _caseStatusMatches: z.ZodType<CaseStatus> = CaseStatusResponse;
-
-/** L02: a written notice to the applicant (db/written_notices). */
-export const WrittenNoticeSchema = z
-  .object({
-    id: z.string(),
-    applicationId: z.string(),
-    kind: z.enum(['clock-paused', 'clock-resumed']),
-    pauseKind: z.string().describe('testing, expert-review or hearing'),
-    rule: z.string(),
-    what: z.string(),
-    why: z.string(),
-    expectedLength: Limit.optional().describe('how long the pause is expected to last (pause notices)'),
-    body: z.string().describe('the notice as sent, Chinese and English'),
-    issuedAt: z.string().describe('when it was issued: the instant the clock stopped or ran again'),
-    issuedBy: z.string(),
-  })
-  .strict();
-export const NoticeList = z.object({ applicationId: z.string(), items: z.array(WrittenNoticeSchema) }).strict();
 
 export const MessageResponse = z
   .object({

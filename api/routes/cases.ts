@@ -22,6 +22,7 @@ import { listNotices as listNoticesOf } from '../../db/notices';
 import { actorOf, isStaff } from '../auth';
 import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute } from '../route';
+import { NoticeList } from '../notice-schemas';
 import * as S from '../schemas';
 import { findCase, type SubmissionMemo, withTemporal } from '../temporal';
 import { idempotencyKeyOf, sendUpdate } from '../updates';
@@ -225,7 +226,7 @@ const listNotices = defineRoute({
   scope: CASE_SCOPE,
   params: S.CaseParams,
   caseScope: 'read',
-  responses: { 200: { description: "the case's notices", schema: S.NoticeList }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
+  responses: { 200: { description: "the case's notices", schema: NoticeList }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
   async handler({ deps, params }) {
     const items = await fromDb('the notices', () => listNoticesOf(deps.pool, params.id));
     return { status: 200, body: { applicationId: params.id, items } };

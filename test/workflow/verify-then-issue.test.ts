@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { recordConflict, upsertVerifier } from '../../db/registers';
-import { acceptUpdate, approveUpdate, recordVerificationUpdate, statusQuery } from '../../domain/approval/messages';
+import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, resumeClockUpdate, statusQuery } from '../../domain/approval/messages';
 import { retryAfterOpsUpdate } from '../../domain/ops';
 import { SA } from '../../domain/search-attributes';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
@@ -181,6 +181,25 @@ describe('the verify-then-issue time limits (Regulation Art. 18, 24)', () => {
       expect(sa.get(SA.overdue)).toBe(false);
       expect(sa.get(SA.deadline)?.toISOString()).toBe(met.deadline?.deadlineAt);
       expect(await notifications(app.applicationId, 'verification-overdue')).toHaveLength(1);
+    });
+  });
+
+  it('L02/Art.18: a pause for testing stops the verification clock too; resumed, its deadline moves by the paused working days', async () => {
+    await withServer(async (ctx) => {
+      const day = await nextWorkingDay(await ctx.now());
+      const { h } = await acceptedVerifyThenIssue(ctx, day);
+      const due = addWorkingDays(day, 30).date;
+      const from = addWorkingDays(day, 2).date;
+      const to = addWorkingDays(day, 5).date;
+      await ctx.sleepUntil(at(from, '11:05:00'));
+      await h.executeUpdate(pauseClockUpdate, { args: [{ actor: staff('reviewer'), kind: 'testing', reason: '产品送检', expectedLength: { n: 3, unit: 'working-days' } }] });
+      const paused = await eventually(() => h.query(statusQuery), (s) => s.timeLimits?.verification?.deadline?.deadlineAt === null);
+      expect(paused.timeLimits?.verification?.deadline).toMatchObject({ deadlineAt: null, workingDaysLeft: null, overdue: false });
+      await ctx.sleepUntil(at(to, '11:05:00'));
+      await h.executeUpdate(resumeClockUpdate, { args: [{ actor: staff('reviewer'), note: '报告已到' }] });
+      // The day the pause began counts; the three working days after it, to the resumption, do not.
+      const resumed = await eventually(() => h.query(statusQuery), (s) => !!s.timeLimits?.verification?.deadline?.deadlineDate);
+      expect(resumed.timeLimits?.verification?.deadline?.deadlineDate).toBe(addWorkingDays(due, 3).date);
     });
   });
 
