@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { recordConflict, upsertVerifier } from '../../db/registers';
-import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, resumeClockUpdate, statusQuery } from '../../domain/approval/messages';
+import { acceptUpdate, approveUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, resumeClockUpdate, statusQuery } from '../../domain/approval/messages';
 import { retryAfterOpsUpdate } from '../../domain/ops';
 import { SA } from '../../domain/search-attributes';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
@@ -142,6 +142,39 @@ describe('the on-site verification before issuance (R10, L06)', () => {
       expect(await audit(app.applicationId, 'on-site-verification')).toBe(1);
     });
   });
+  it('R10: while the register is being read, a second result is refused and a refusal of the application wins; nothing of the verification is recorded', async () => {
+    await withServer(async (ctx) => {
+      const { app, h } = await acceptedVerifyThenIssue(ctx, await nextWorkingDay(await ctx.now()));
+      const today = shanghaiDate(await ctx.now());
+      const team = [await verifier(today), await verifier(today)] as [string, string];
+      // Hold the register: the first result's check waits inside its handler.
+      const lock = await suite.db.pool.connect();
+      try {
+        await lock.query('BEGIN');
+        await lock.query('LOCK TABLE verifiers IN ACCESS EXCLUSIVE MODE');
+        const first = h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: team }] });
+        first.catch(() => undefined); // read below, once the register is free
+        await eventually(
+          () => h.fetchHistory(),
+          (hist) => (hist.events ?? []).some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'verificationTeamProblems'),
+        );
+        const second = await refusal(h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('supervisor'), result: 'fail', verifierIds: team }] }));
+        expect(second).toMatchObject({ type: 'conflict', message: expect.stringMatching(/being checked against the verifier register/) });
+        expect((await h.executeUpdate(refuseUpdate, { args: [{ actor: staff('approver'), reasons: ['生产条件不符合要求'] }] })).stage).toBe('refused');
+        await lock.query('COMMIT');
+        expect(await refusal(first)).toMatchObject({
+          type: 'conflict',
+          message: expect.stringMatching(/already refused/),
+        });
+      } finally {
+        await lock.query('ROLLBACK').catch(() => undefined);
+        lock.release();
+      }
+      expect((await h.result()).outcome).toBe('refused');
+      expect(await audit(app.applicationId, 'on-site-verification')).toBe(0);
+      expect((await h.query(statusQuery)).verification).toBeUndefined();
+    });
+  });
 });
 
 describe('the verify-then-issue time limits (Regulation Art. 18, 24)', () => {
@@ -153,7 +186,9 @@ describe('the verify-then-issue time limits (Regulation Art. 18, 24)', () => {
       const s0 = await h.query(statusQuery);
       expect(s0.timeLimits?.verification).toMatchObject({ rule: expect.stringMatching(/^Art\.18: .*30 working days of acceptance/), deadline: { deadlineDate: due, overdue: false } });
       // The nearest deadline is the verification's (the decision has 60 working days).
-      expect((await h.describe()).typedSearchAttributes.get(SA.deadline)?.toISOString()).toBe(s0.timeLimits!.verification!.deadline!.deadlineAt);
+      const nearest = s0.timeLimits!.verification!.deadline!.deadlineAt;
+      const d0 = await eventually(() => h.describe(), (d) => d.typedSearchAttributes.get(SA.deadline)?.toISOString() === nearest);
+      expect(d0.typedSearchAttributes.get(SA.deadline)?.toISOString()).toBe(nearest);
 
       // The last day: the reviewer has been reminded; nobody escalated yet.
       await ctx.sleepUntil(at(due, '11:05:00'));
