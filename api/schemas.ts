@@ -4,7 +4,7 @@
  * these same objects (openapi.ts), so the documentation cannot drift from what is enforced.
  */
 import { z } from 'zod';
-import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode, Uscc } from '../domain/approval/application';
+import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode } from '../domain/approval/application';
 import { MAX_WORKING_DAYS } from '../domain/calendar';
 import { CERTIFICATE_NUMBER } from '../domain/licence/certificate';
 import { AcceptInput, ApproveInput, type CaseStatus, PauseInput, PredecessorCancelledInput, RefuseInput, RejectAtIntakeInput, ResumeInput, Stage, SupplementInput, SupplementRequestInput, VerificationInput } from '../domain/approval/messages';
@@ -14,6 +14,7 @@ import { AssignTeamInput, type FollowUpDetail, InspectionOutcome, RecordInspecti
 import { CancelLicenceInput, ChangeLicenceInput, type LicenceState, LicenceStatus, RevokeLicenceInput } from '../domain/licence/messages';
 import { RevocationGround } from '../domain/licence/revocation';
 import type { FollowUpStatus } from '../domain/supervision/follow-up';
+export * from './register-schemas';
 
 const ApprovalPath = z.enum(['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue']);
 const FollowUpKind = z.enum(['post-issuance-verification', 'commitment-check', 'supervision-inspection']);
@@ -32,12 +33,6 @@ export const CertificateNumberParams = z
       .describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)'),
   })
   .strict();
-/** R10: verifier ids as the registry and the teams use them. */
-export const VerifierId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, '1-64 characters: letters, digits, ., - and _')
-  .describe('verifier id, e.g. V-001');
-export const VerifierParams = z.object({ id: VerifierId }).strict();
 
 export const ListQuery = z
   .object({
@@ -45,8 +40,8 @@ export const ListQuery = z
     stage: Stage.optional(),
     product: ProductIdSchema.optional(),
     path: ApprovalPath.optional(),
-    overdue: z.enum(['true', 'false']).optional().describe('true: decision deadline breached and no decision yet'),
-    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'ops', 'nobody']).optional(),
+    overdue: z.enum(['true', 'false']).optional().describe('true: a deadline still running was breached: the decision (R07), or on verify-then-issue the verification (Art. 18) or certificate (Art. 24)'),
+    waitingOn: z.enum(['acceptance-officer', 'applicant', 'predecessor-cancellation', 'verification', 'decision', 'issuance', 'ops', 'nobody']).optional(),
     before: IsoInstant.optional().describe("the next page: cases started before this instant (the previous page's nextBefore); cases started in the same millisecond as a page's last one may be skipped"),
     limit: z
       .string()
@@ -115,24 +110,6 @@ export const ChangeLicenceBody = ChangeLicenceInput.omit({ actor: true }).superR
 /** 撤销 (L04, R12): the ground decides the re-application ban. */
 export const RevokeLicenceBody = RevokeLicenceInput.omit({ actor: true });
 
-/** R10: a province's certification of a verifier (training and assessment); valid in every province. */
-export const CertifyVerifierBody = z
-  .object({
-    id: VerifierId,
-    name: z.string().min(1).max(100),
-    certifiedBy: ProvinceCode.describe('the province that trained and assessed the verifier; a supervisor certifies for their own province'),
-    certifiedOn: IsoDate.optional().describe('first day of the certification (default: today, Asia/Shanghai)'),
-    certifiedUntil: IsoDate.describe('last day of the certification (inclusive)'),
-    suspended: z.boolean().optional(),
-  })
-  .strict()
-  .superRefine((b, ctx) => {
-    if (b.certifiedOn !== undefined && b.certifiedUntil < b.certifiedOn) {
-      ctx.addIssue({ code: 'custom', path: ['certifiedUntil'], message: `ends before certifiedOn (${b.certifiedOn})` });
-    }
-  });
-/** A verifier never inspects an enterprise he is recorded as conflicted with. */
-export const ConflictBody = z.object({ uscc: Uscc, reason: z.string().min(3).max(1000) }).strict();
 
 // ---- responses ---------------------------------------------------------------------------------
 export const SubmitResponse = z
@@ -156,6 +133,11 @@ const DeadlineSchema = z
     overdue: z.boolean(),
   })
   .strict();
+
+const TimeLimitSchema = z
+  .object({ rule: z.string(), deadline: DeadlineSchema.optional(), breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional(), metAt: z.string().optional() })
+  .strict()
+  .describe('breach: passed without the step, the supervisor was told; metAt: the step happened (or the case ended), the clock stopped');
 
 export const CaseStatusResponse = z
   .object({
@@ -186,6 +168,11 @@ export const CaseStatusResponse = z
       .strict()
       .optional(),
     breach: z.object({ at: z.string(), escalatedTo: z.string() }).strict().optional(),
+    timeLimits: z
+      .object({ verification: TimeLimitSchema.optional(), certificate: TimeLimitSchema.optional() })
+      .strict()
+      .optional()
+      .describe('verify-then-issue only: the on-site verification result (Regulation Art. 18) and the certificate (Art. 24) limits, beside the decision deadline'),
     certificate: z.object({ number: z.string(), issuedOn: z.string(), validUntil: z.string() }).strict().optional(),
     followUpWorkflowId: z.string().optional(),
     opsHold: OpsHoldSchema.optional().describe("a step that failed for good (bad data, a constraint, not found) waits for ops to retry it; the case's waitingOn is 'ops'"),
@@ -302,18 +289,6 @@ export const LicenceStateResponse = z
   .strict();
 const _licenceStateMatches: z.ZodType<LicenceState> = LicenceStateResponse;
 
-export const VerifierResponse = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    certifiedBy: z.string(),
-    certifiedOn: IsoDate,
-    certifiedUntil: IsoDate,
-    suspended: z.boolean(),
-    created: z.boolean().describe('false when an existing record was updated'),
-  })
-  .strict();
-export const ConflictResponse = z.object({ verifierId: z.string(), uscc: z.string(), reason: z.string() }).strict();
 
 export const CaseSummary = z
   .object({

@@ -10,8 +10,9 @@ const running = `ExecutionStatus = 'Running'`;
 const FOLLOW_UP_WAITS = `'team-assignment', 'inspection', 'rectification'`;
 
 export const OPS_QUERIES = {
+  /** A decision (R07), an on-site verification result (Art. 18) or a certificate (Art. 24) past its deadline. */
   overdueDecisionsIn: (province: string) =>
-    `${SA.overdue.name} = true AND ${SA.province.name} = '${province}' AND ${SA.waitingOn.name} IN ('decision', 'verification') AND ${running}`,
+    `${SA.overdue.name} = true AND ${SA.province.name} = '${province}' AND ${SA.waitingOn.name} IN ('decision', 'verification', 'issuance') AND ${running}`,
   waitingOnApplicant: `${SA.waitingOn.name} = 'applicant' AND ${running}`,
   followUpsPastWindow: `${SA.overdue.name} = true AND ${SA.waitingOn.name} IN (${FOLLOW_UP_WAITS}) AND ${running}`,
   waitingForPredecessor: `${SA.waitingOn.name} = 'predecessor-cancellation' AND ${running}`,

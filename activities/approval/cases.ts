@@ -6,12 +6,15 @@
 import type { Pool } from 'pg';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApplicationInput } from '../../domain/approval/application';
+import type { WrittenNotice } from '../../domain/approval/notices';
 import { certificateNumber, validUntil } from '../../domain/licence/certificate';
 import { PRODUCTS, policyById } from '../../domain/policy';
 import type { ProvinceCode } from '../../domain/provinces';
 import { type AuditEntry, appendAudit } from '../../db/audit';
 import { certificateStatus, stampCertificateContent } from '../../db/certificates';
+import { teamProblems } from '../../db/registers';
 import { enqueueCertificateEvent, enqueueTransitionRecord } from '../../db/ecqs-outbox';
+import { insertNotice } from '../../db/notices';
 import { inTransaction } from '../../db/tx';
 import { NotFoundError } from '../failures';
 
@@ -62,8 +65,11 @@ export function createCaseActivities(pool: Pool) {
       });
     },
 
-    /** A state change and its audit row, in one transaction. */
-    async recordTransition(input: AuditEntry & { set?: CaseFields }): Promise<void> {
+    /**
+     * A state change and its audit row, in one transaction; with `notice`, the written notice it
+     * owes the applicant (L02) too, so the one is never on record without the other.
+     */
+    async recordTransition(input: AuditEntry & { set?: CaseFields; notice?: WrittenNotice }): Promise<void> {
       await inTransaction(pool, async (c) => {
         const fresh = await appendAudit(c, input);
         if (!fresh) return;
@@ -83,6 +89,8 @@ export function createCaseActivities(pool: Pool) {
           // grace attempts it is a case for ops (NotFound, activities/failures.ts).
           if (r.rowCount === 0) throw new NotFoundError(`application ${input.applicationId} is not recorded; ${input.action} cannot be written`);
         }
+        // After the case row is known to exist (the notice refers to it).
+        if (input.notice) await insertNotice(c, input.eventKey, input.applicationId, input.occurredAt, input.notice);
         // R06: acceptances and decisions go to e-CQS, in this transaction (outbox).
         await enqueueTransitionRecord(c, input);
       });
@@ -147,6 +155,15 @@ export function createCaseActivities(pool: Pool) {
         await enqueueCertificateEvent(c, { eventKey: input.eventKey, event: 'certificate-issued', certificateNumber: number, occurredAt: input.issuedAt });
         return { number, issuedOn: input.issuedOn, validUntil: until, supersedes };
       });
+    },
+
+    /**
+     * R10, L06: why each verifier of an on-site verification team may not verify this enterprise
+     * on `on`; empty when the team is fine. The follow-up's own register check (db/registers.ts),
+     * read-only: the workflow records the verification only when this comes back empty.
+     */
+    async verificationTeamProblems(input: { verifierIds: string[]; uscc: string; on: string }): Promise<string[]> {
+      return teamProblems(pool, input.verifierIds, input.uscc, input.on);
     },
 
     /** R04: the current status of a certificate issued in this system, or null when unknown. */

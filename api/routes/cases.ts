@@ -18,9 +18,11 @@ import { shanghaiDate } from '../../domain/time';
 import { CASE_WORKFLOW_TYPE } from '../../domain/workflow-ids';
 import { findActiveBan } from '../../db/bans';
 import { findNamedCertificate } from '../../db/certificates';
+import { listNotices as listNoticesOf } from '../../db/notices';
 import { actorOf, isStaff } from '../auth';
 import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute } from '../route';
+import { NoticeList } from '../notice-schemas';
 import * as S from '../schemas';
 import { findCase, type SubmissionMemo, withTemporal } from '../temporal';
 import { idempotencyKeyOf, sendUpdate } from '../updates';
@@ -211,6 +213,27 @@ const getCase = defineRoute({
   },
 });
 
+const listNotices = defineRoute({
+  method: 'get',
+  path: '/applications/:id/notices',
+  operationId: 'listWrittenNotices',
+  tag: 'cases',
+  summary: "Read a case's written notices",
+  description:
+    "L02: the written notices (书面告知) the case sent its applicant: one when the time limit stopped for testing, expert review or a hearing " +
+    '(what, why, expected length, rule, when issued), one when it ran again. Generated and stored by the case with the pause itself; oldest first.',
+  rules: ['L02', 'R01'],
+  roles: ALL_ROLES,
+  scope: CASE_SCOPE,
+  params: S.CaseParams,
+  caseScope: 'read',
+  responses: { 200: { description: "the case's notices", schema: NoticeList }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
+  async handler({ deps, params }) {
+    const items = await fromDb('the notices', () => listNoticesOf(deps.pool, params.id));
+    return { status: 200, body: { applicationId: params.id, items } };
+  },
+});
+
 const listCases = defineRoute({
   method: 'get',
   path: '/applications',
@@ -297,4 +320,4 @@ const supplement = defineRoute({
   },
 });
 
-export const caseRoutes: AnyRoute[] = [submit, listCases, getCase, supplement];
+export const caseRoutes: AnyRoute[] = [submit, listCases, getCase, listNotices, supplement];

@@ -6,6 +6,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { IsoInstant } from './application';
+import { ExpectedLength } from './notices';
 import type { ApplicationInput } from './application';
 import type { ApprovalPath } from '../policy';
 import type { OpsHold } from '../ops';
@@ -37,7 +38,14 @@ export const ApproveInput = z.object({ actor: Actor, note: z.string().max(1000).
 export const RefuseInput = z.object({ actor: Actor, reasons }).strict();
 export const PauseKind = z.enum(['testing', 'expert-review', 'hearing']);
 export const PauseInput = z
-  .object({ actor: Actor, kind: PauseKind, reason: z.string().min(3).max(1000), applicantNotifiedAt: IsoInstant })
+  .object({
+    actor: Actor,
+    kind: PauseKind,
+    reason: z.string().min(3).max(1000),
+    /** L02: the system now writes the notice itself (GET /applications/{id}/notices); kept for older clients, recorded when sent. */
+    applicantNotifiedAt: IsoInstant.optional(),
+    expectedLength: ExpectedLength.optional(),
+  })
   .strict();
 export const ResumeInput = z.object({ actor: Actor, note: z.string().max(1000).optional() }).strict();
 export const VerificationInput = z
@@ -84,6 +92,19 @@ export interface Deadline {
   overdue: boolean;
 }
 
+/** The verify-then-issue path's own time limits besides the decision (R07): Art. 18 and Art. 24. */
+export type TimeLimitName = 'verification' | 'certificate';
+
+export interface TimeLimitStatus {
+  /** The rule and what it limits, e.g. `Art.18: on-site verification result within 30 working days of acceptance`. */
+  rule: string;
+  /** Absent until the clock has computed it. */
+  deadline?: Deadline;
+  breach?: { at: string; escalatedTo: string };
+  /** When the step it limits happened (or the case ended); the clock stops. */
+  metAt?: string;
+}
+
 export interface TimelineEntry {
   at: string;
   stage: Stage;
@@ -111,6 +132,8 @@ export interface CaseStatus {
   verification?: { result: 'pass' | 'fail'; verifierIds: string[]; at: string };
   decision?: { outcome: 'approved' | 'refused' | 'rejected-at-intake'; at: string; by: string; reasons?: string[]; withinDeadline?: boolean };
   breach?: { at: string; escalatedTo: string };
+  /** Verify-then-issue only: the Art. 18 verification and Art. 24 certificate limits, beside the decision's `deadline`. */
+  timeLimits?: Partial<Record<TimeLimitName, TimeLimitStatus>>;
   certificate?: { number: string; issuedOn: string; validUntil: string };
   followUpWorkflowId?: string;
   /** A step that failed for good and waits for ops to retry it (README "Failure policy"); the case shows LpWaitingOn = 'ops'. */

@@ -130,6 +130,8 @@ const ROUTE_CASES: RouteCase[] = [
   // Applicants always list their own enterprise's cases, so "other enterprise" is allowed too (and sees nothing).
   { method: 'get', path: '/applications', allowed: ALL, ok: 200, scoped: 'staff', call: (p) => ({ url: '/applications', query: p.role === 'applicant' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
   { method: 'get', path: '/applications/:id', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: caseUrl() }) },
+  // L02: the applicant's written notices (none yet): its enterprise, its province's staff, samr and ops.
+  { method: 'get', path: '/applications/:id/notices', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: caseUrl('/notices') }) },
   { method: 'post', path: '/applications/:id/supplement', allowed: ['applicant'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/supplement'), body: INVALID }) },
   { method: 'post', path: '/applications/:id/accept', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/accept'), body: INVALID }) },
   { method: 'post', path: '/applications/:id/supplement-request', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/supplement-request'), body: INVALID }) },
@@ -269,7 +271,7 @@ describe("the workflow validators accept the same roles as the API's table", () 
     { route: 'verification', role: 'reviewer', target: () => received.id, body: () => ({ result: 'pass', verifierIds: ['V1', 'V2'] }) },
     { route: 'verification', role: 'supervisor', target: () => received.id, body: () => ({ result: 'pass', verifierIds: ['V1', 'V2'] }) },
     { route: 'pause', role: 'reviewer', target: () => received.id, body: () => ({ kind: 'testing', reason: 'sample testing', applicantNotifiedAt: now() }) },
-    { route: 'pause', role: 'approver', target: () => received.id, body: () => ({ kind: 'testing', reason: 'sample testing', applicantNotifiedAt: now() }) },
+    { route: 'pause', role: 'approver', target: () => received.id, body: () => ({ kind: 'testing', reason: 'sample testing', expectedLength: { n: 15, unit: 'working-days' } }) },
     { route: 'resume', role: 'reviewer', target: () => accepted, body: () => ({}) },
     { route: 'resume', role: 'approver', target: () => accepted, body: () => ({}) },
     { route: 'approve', role: 'approver', target: () => received.id, body: () => ({}) },

@@ -352,6 +352,53 @@ describe('error classes: RFC 9457 problems, bad input never a 500', () => {
   });
 });
 
+describe('the written notice of a pause (L02)', () => {
+  it('L02: a pause and its resumption each write the applicant a notice (what, why, expected length, rule, when) that it and its province read; others get 404', async () => {
+    const body = application();
+    const id = body.applicationId as string;
+    expect((await submit(body)).status).toBe(201);
+    expect((await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({})).status).toBe(200);
+    await eventually(async () => ((await api(h).get(`/applications/${id}`).set(await approverBJ())).body.path ? true : undefined));
+    const badLength = await api(h).post(`/applications/${id}/pause`).set(await approverBJ()).send({ kind: 'testing', reason: '产品送检', expectedLength: { n: 0, unit: 'working-days' } });
+    expectProblem(badLength, 422);
+    expect(badLength.body.errors).toContainEqual(expect.objectContaining({ path: 'expectedLength.n' }));
+
+    // No applicantNotifiedAt from staff any more: the case writes the notice itself, before it answers.
+    const paused = await api(h).post(`/applications/${id}/pause`).set(await approverBJ()).send({ kind: 'testing', reason: '抽样送国家质检中心检验', expectedLength: { n: 15, unit: 'working-days' } });
+    expect(paused.status).toBe(200);
+    const read = async (auth: Record<string, string>) => api(h).get(`/applications/${id}/notices`).set(auth);
+    const first = await read(await applicantA());
+    expect(first.status).toBe(200);
+    const status = CaseStatusResponse.parse((await api(h).get(`/applications/${id}`).set(await approverBJ())).body);
+    expect(first.body.items).toEqual([
+      expect.objectContaining({
+        kind: 'clock-paused',
+        pauseKind: 'testing',
+        why: '抽样送国家质检中心检验',
+        expectedLength: { n: 15, unit: 'working-days' },
+        rule: expect.stringMatching(/^L02/),
+        issuedAt: new Date(status.pauses[0]!.from).toISOString(),
+        issuedBy: 'approver:approver-bj',
+      }),
+    ]);
+    expect(first.body.items[0].what).toMatch(/stops .* for product testing/);
+    expect(first.body.items[0].body).toMatch(/产品检验.*预计需要15个工作日/);
+
+    const resumed = await api(h).post(`/applications/${id}/resume`).set(await approverBJ()).send({ note: '检验报告已收到' });
+    expect(resumed.status).toBe(200);
+    const after = CaseStatusResponse.parse((await api(h).get(`/applications/${id}`).set(await approverBJ())).body);
+    const both = await read(await bearer({ role: 'reviewer', province: 'BJ' }));
+    expect(both.status).toBe(200);
+    expect(both.body.items.map((n: { kind: string }) => n.kind)).toEqual(['clock-paused', 'clock-resumed']);
+    expect(both.body.items[1]).toMatchObject({ why: '检验报告已收到', issuedAt: new Date(after.pauses[0]!.to!).toISOString() });
+    expect(both.body.items[1].expectedLength).toBeUndefined();
+
+    // R01: another enterprise and another province see no such case.
+    expectProblem(await read(await bearer({ role: 'applicant', uscc: USCC_B })), 404);
+    expectProblem(await read(await bearer({ role: 'reviewer', province: 'SH' })), 404);
+  });
+});
+
 describe('public helpers', () => {
   it('L03: working-day deadline calculator: date and provisional flag', async () => {
     const r = await api(h).get('/calendar/deadline').query({ from: '2026-09-30', n: '5' });

@@ -82,7 +82,10 @@ const scenarios: Record<string, Scenario> = {
     const h = await start(makeApplication({ applicationId: id('verify-then-issue'), enterprise: held.enterprise, type: 'renewal', currentCertificateNumber: held.number, conditionsUnchanged: false }));
     await waitFor(h, (s) => s.stage !== 'intake');
     await h.executeUpdate(acceptUpdate, { args: [officer] });
-    await h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: ['V-1', 'V-2'] }] });
+    // R10: the verification is checked against the register, so the team must be in it.
+    const team = ['HIST-VTI-1', 'HIST-VTI-2'];
+    for (const v of team) await upsertVerifier(pool(), { id: v, name: v, certifiedBy: 'SH', certifiedOn: '2020-01-01', certifiedUntil: '2099-12-31' });
+    await h.executeUpdate(recordVerificationUpdate, { args: [{ actor: staff('reviewer'), result: 'pass', verifierIds: team }] });
     await h.executeUpdate(approveUpdate, { args: [approver] });
     await h.result();
     return [h];

@@ -8,7 +8,8 @@ import { condition, patched, upsertSearchAttributes, workflowInfo } from '@tempo
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { SlaResult } from '../../activities/types';
 import type { ApplicationInput } from '../../domain/approval/application';
-import type { CaseStatus, LicenceApplicationInput, Stage } from '../../domain/approval/messages';
+import type { CaseStatus, LicenceApplicationInput, Stage, TimeLimitName } from '../../domain/approval/messages';
+import type { WrittenNotice } from '../../domain/approval/notices';
 import type { Action } from '../../domain/permissions';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
@@ -17,13 +18,15 @@ import { acts } from '../shared/activities';
 import { requireStaff } from '../shared/guards';
 import { installOpsHold } from '../shared/ops-hold';
 
-type WaitingOn = 'acceptance-officer' | 'applicant' | 'predecessor-cancellation' | 'verification' | 'decision' | 'ops' | 'nobody';
+type WaitingOn = 'acceptance-officer' | 'applicant' | 'predecessor-cancellation' | 'verification' | 'decision' | 'issuance' | 'ops' | 'nobody';
 
 export interface RecordExtra {
   actor?: Actor;
   reason?: string;
   details?: Record<string, unknown>;
   set?: Record<string, unknown>;
+  /** L02: the written notice this transition owes the applicant, stored with its audit row. */
+  notice?: WrittenNotice;
 }
 
 export type CaseContext = ReturnType<typeof createCaseContext>;
@@ -52,8 +55,11 @@ export function createCaseContext(input: LicenceApplicationInput) {
     epoch: 0,
     computedEpoch: -1,
     sla: undefined as SlaResult | undefined,
+    /** The Art. 18 / Art. 24 clocks of the verify-then-issue path (time-limits.ts), by name. */
+    limits: {} as Partial<Record<TimeLimitName, { computedEpoch: number; sla?: SlaResult }>>,
   };
-  const flags = { receiptRecorded: input.carried !== undefined, predecessorGone: false };
+  /** `verifying`: an on-site verification's team is being checked against the register (R10). */
+  const flags = { receiptRecorded: input.carried !== undefined, predecessorGone: false, verifying: false };
 
   const keyCounts = new Map<string, number>(Object.entries(input.carried?.keyCounts ?? {}));
   /**
@@ -82,23 +88,30 @@ export function createCaseContext(input: LicenceApplicationInput) {
         return 'verification';
       case 'under-review':
         return 'decision';
+      case 'issuing':
+        // Only cases whose certificate runs against a time limit (Art. 24); older ones said nobody.
+        return s.timeLimits?.certificate ? 'issuance' : 'nobody';
       default:
         return 'nobody';
     }
   };
 
   const publishSearchAttributes = () => {
+    /** Time limits still running (verify-then-issue, Art. 18 and 24); none on older cases. */
+    const open = Object.values(s.timeLimits ?? {}).filter((l) => l.metAt === undefined);
     const pairs: SearchAttributeUpdatePair[] = [
       { key: SA.stage, value: s.stage },
       { key: SA.province, value: app.province },
       { key: SA.product, value: app.product },
       { key: SA.uscc, value: app.enterprise.uscc },
       { key: SA.waitingOn, value: waitingOn() },
-      { key: SA.overdue, value: s.breach !== undefined && !s.decision },
+      { key: SA.overdue, value: (s.breach !== undefined && !s.decision) || open.some((l) => l.breach !== undefined) },
     ];
     if (s.path) pairs.push({ key: SA.path, value: s.path });
     if (s.policyVersion) pairs.push({ key: SA.policyVersion, value: s.policyVersion });
-    pairs.push({ key: SA.deadline, value: s.deadline?.deadlineAt && !s.decision ? new Date(s.deadline.deadlineAt) : null });
+    // The nearest deadline still running: the decision's, or an Art. 18 / Art. 24 one before it.
+    const deadlines = [s.deadline?.deadlineAt && !s.decision ? s.deadline.deadlineAt : null, ...open.map((l) => l.deadline?.deadlineAt ?? null)].filter((d): d is string => !!d);
+    pairs.push({ key: SA.deadline, value: deadlines.length ? new Date(Math.min(...deadlines.map((d) => Date.parse(d)))) : null });
     upsertSearchAttributes(pairs);
   };
 
@@ -132,6 +145,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
       details: extra.details,
       set: { stage: s.stage, stage_seq: stageSeq, ...extra.set },
       occurredAt: nowIso(),
+      ...(extra.notice ? { notice: extra.notice } : {}),
     };
     // An Update can arrive while the receipt is still being written: its row must exist first.
     // Patched: cases recorded before this could write in either order.

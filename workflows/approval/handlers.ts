@@ -18,13 +18,20 @@ import {
   statusQuery,
   supplementSignal,
   supplementUpdate,
+  type TimeLimitName,
 } from '../../domain/approval/messages';
 import { instantProblem } from '../../domain/approval/application';
+import { ExpectedLength, pauseNotice, resumeNotice } from '../../domain/approval/notices';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
+import { teamShapeProblem } from '../../domain/supervision/verifiers';
 import { shanghaiDate } from '../../domain/time';
 import { acts } from '../shared/activities';
 import type { CaseContext } from './case-state';
+import { liveDeadline } from './limit-clock';
+
+/** L02: pauses and resumptions write the applicant's notice. */
+const WRITTEN_NOTICE_PATCH = 'l02-written-notice';
 
 export function installCaseHandlers(ctx: CaseContext): void {
   const { app, s, clock, flags, nowIso, key, setStage, record, clockSettled, requireCaseStaff, requireStage } = ctx;
@@ -152,6 +159,21 @@ export function installCaseHandlers(ctx: CaseContext): void {
   setHandler(
     recordVerificationUpdate,
     async ({ actor, result, verifierIds, findings }) => {
+      // R10, L06: the team is checked against the verifier register on the day, in the handler
+      // (a validator cannot read the database), so an Update sent straight to Temporal is checked
+      // too. A refused team fails this Update (422 naming the verifier) and records nothing.
+      // Patched: cases verified before this took any two ids.
+      if (patched('verification-register-check')) {
+        flags.verifying = true;
+        try {
+          const problems = await acts.verificationTeamProblems({ verifierIds, uscc: app.enterprise.uscc, on: shanghaiDate(Date.now()) });
+          if (problems.length) throw messageRefused('invalid', `on-site verification refused: ${problems.join('; ')}`);
+          // A refusal or another decision may have landed while the register was read.
+          requireStage(['awaiting-verification'], 'an on-site verification result');
+        } finally {
+          flags.verifying = false;
+        }
+      }
       s.verification = { result, verifierIds, at: nowIso() };
       setStage('under-review', `on-site-verification-${result}`, actor, findings);
       await record('on-site-verification', { actor, details: { result, verifierIds, findings } });
@@ -161,29 +183,43 @@ export function installCaseHandlers(ctx: CaseContext): void {
       validator: ({ actor, verifierIds }) => {
         requireCaseStaff(actor, 'recordVerification');
         requireStage(['awaiting-verification'], 'an on-site verification result');
-        if (new Set(verifierIds).size !== verifierIds.length) throw messageRefused('invalid', 'a verifier is listed twice (L06: 2-4 distinct verifiers)');
+        const shape = teamShapeProblem(verifierIds);
+        if (shape) throw messageRefused('invalid', shape);
+        // One result at a time: a second one would pass this check while the first reads the register.
+        if (flags.verifying) throw messageRefused('conflict', 'another on-site verification result is being checked against the verifier register; try again');
       },
     },
   );
 
   setHandler(
     pauseClockUpdate,
-    async ({ actor, kind, reason, applicantNotifiedAt }) => {
+    async ({ actor, kind, reason, applicantNotifiedAt, expectedLength }) => {
       s.pauses.push({ kind, from: nowIso(), to: null, reason });
       s.paused = true;
       clock.epoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: `clock-paused:${kind}`, by: `${actor.role}:${actor.id}`, note: reason });
-      await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt } });
+      // L02: the applicant's written notice is generated here and stored with the pause's audit
+      // row, in one transaction. Patched: older cases took applicantNotifiedAt from staff.
+      if (patched(WRITTEN_NOTICE_PATCH)) {
+        const notice = pauseNotice({ applicationId: app.applicationId, kind, reason, at: nowIso(), expectedLength, issuedBy: `${actor.role}:${actor.id}` });
+        await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt, expectedLength: notice.expectedLength }, notice });
+        await notifyApplicant(notice.body);
+      } else {
+        await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt } });
+      }
       await clockSettled();
       return { paused: true as const, deadline: s.deadline };
     },
     {
-      validator: ({ actor, applicantNotifiedAt }) => {
+      validator: ({ actor, applicantNotifiedAt, expectedLength }) => {
         requireCaseStaff(actor, 'pauseClock');
         requireStage(['awaiting-verification', 'under-review'], 'pausing the clock');
         if (s.paused) throw messageRefused('conflict', 'the clock is already paused');
-        const badInstant = instantProblem(applicantNotifiedAt);
+        const badInstant = applicantNotifiedAt === undefined ? undefined : instantProblem(applicantNotifiedAt);
         if (badInstant) throw messageRefused('invalid', `applicantNotifiedAt: ${badInstant}`);
+        // The notice states it (L02): an Update sent straight to Temporal is not parsed by the API.
+        const length = expectedLength === undefined ? undefined : ExpectedLength.safeParse(expectedLength);
+        if (length && !length.success) throw messageRefused('invalid', `expectedLength: ${length.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`);
       },
     },
   );
@@ -196,7 +232,13 @@ export function installCaseHandlers(ctx: CaseContext): void {
       s.paused = false;
       clock.epoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: 'clock-resumed', by: `${actor.role}:${actor.id}`, note });
-      await record('clock-resumed', { actor, reason: note, details: { pause: open } });
+      if (patched(WRITTEN_NOTICE_PATCH)) {
+        const notice = resumeNotice({ applicationId: app.applicationId, kind: open.kind, from: open.from, to: open.to, note, issuedBy: `${actor.role}:${actor.id}` });
+        await record('clock-resumed', { actor, reason: note, details: { pause: open }, notice });
+        await notifyApplicant(notice.body);
+      } else {
+        await record('clock-resumed', { actor, reason: note, details: { pause: open } });
+      }
       await clockSettled();
       return { paused: false as const, deadline: s.deadline };
     },
@@ -208,6 +250,10 @@ export function installCaseHandlers(ctx: CaseContext): void {
       },
     },
   );
+
+  /** L02: the applicant hears of the notice at once; the notice itself is at GET /applications/{id}/notices. */
+  const notifyApplicant = (message: string) =>
+    acts.notify({ key: key('notify-written-notice'), applicationId: app.applicationId, province: app.province, recipientRole: 'applicant', kind: 'written-notice', message });
 
   const decide = async (outcome: 'approved' | 'refused', actor: Actor, reasons?: string[], note?: string) => {
     const at = nowIso();
@@ -242,17 +288,9 @@ export function installCaseHandlers(ctx: CaseContext): void {
 
   setHandler(statusQuery, () => {
     if (!s.deadline || !clock.sla) return s;
-    const today = shanghaiDate(Date.now());
-    const used = clock.sla.countedDays.filter((d) => d <= today).length;
-    // The limit plus any day left by a pause begun on the last day (L02).
-    const n = Math.max(s.deadline.limit.n, clock.sla.countedDays.length);
-    return {
-      ...s,
-      deadline: {
-        ...s.deadline,
-        workingDaysUsed: used,
-        workingDaysLeft: clock.sla.deadlineAt === null ? null : Math.max(0, n - used),
-      },
-    };
+    const limits = s.timeLimits && Object.fromEntries(
+      Object.entries(s.timeLimits).map(([name, l]) => [name, l.deadline && !l.metAt ? { ...l, deadline: liveDeadline(l.deadline, clock.limits[name as TimeLimitName]?.sla) } : l]),
+    );
+    return { ...s, deadline: liveDeadline(s.deadline, clock.sla), ...(limits ? { timeLimits: limits } : {}) };
   });
 }

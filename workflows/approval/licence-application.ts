@@ -22,8 +22,12 @@ import { awaitAcceptance } from './acceptance-clock';
 import { limitInput, runDecisionClock } from './decision-clock';
 import { installCaseHandlers } from './handlers';
 import { issueAndHandOff } from './issuance';
+import { runTimeLimit } from './time-limits';
 import { PREDECESSOR_ENDED, waitForPredecessor } from './predecessor-wait';
 
+
+/** Art. 18 / Art. 24 clocks on the verify-then-issue path. */
+const TIME_LIMITS_PATCH = 'verify-then-issue-time-limits';
 
 export async function licenceApplication(input: LicenceApplicationInput): Promise<LicenceApplicationResult> {
   const ctx = createCaseContext(input);
@@ -134,16 +138,30 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   // The decision clock runs from acceptance, beside whatever the case waits for.
   const decided = () => s.decision !== undefined;
   const clock = runDecisionClock(ctx, decisionLimit(policy, route.path), policy.limits.reminderLeadWorkingDays, decided);
+  // Art. 18: on the standard path the on-site verification result is due within its own limit
+  // of acceptance. Patched: cases routed before this had no such clock.
+  const timeLimits = route.path === 'verify-then-issue' && patched(TIME_LIMITS_PATCH);
+  const verificationClock = timeLimits
+    ? runTimeLimit(ctx, 'verification', policy.limits.standardVerification, policy.limits.reminderLeadWorkingDays, s.acceptedAt!, () => s.verification !== undefined || decided())
+    : undefined;
 
   await condition(decided);
   await clock;
+  await verificationClock;
   if (s.decision!.outcome !== 'approved') return finish();
   // The decision's own audit write comes first, then the certificate. Patched: cases decided
   // before this scheduled the certificate while the decision's write was still running.
   if (patched('decision-recorded-before-issuance')) await condition(allHandlersFinished);
 
+  // Art. 24: the certificate is due within its limit of the decision; a certificate held up
+  // (e.g. a step waiting on ops) is escalated. Patched: cases decided before this had no clock.
+  const certificateClock =
+    route.path === 'verify-then-issue' && patched(TIME_LIMITS_PATCH)
+      ? runTimeLimit(ctx, 'certificate', policy.limits.certificateAfterDecision, policy.limits.reminderLeadWorkingDays, s.decision!.at, () => s.certificate !== undefined)
+      : undefined;
   // L07, R05: the electronic certificate, then the follow-up and lifecycle children.
   await issueAndHandOff(ctx, policy, route.path);
+  await certificateClock;
   return finish();
 
   async function finish(): Promise<LicenceApplicationResult> {

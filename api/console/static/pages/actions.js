@@ -22,8 +22,8 @@ const CASE_ACTIONS = [
   ]],
   ['pauseClock', 'pause', 'PauseBody', (c) => OPEN.includes(c.stage) && !c.paused, () => L('暂停计时（书面告知）', 'Pause the clock (written notice)'), () => [
     { key: 'kind', label: L('原因类别', 'Kind'), kind: 'select', options: options('pause') },
-    { key: 'reason', label: L('书面告知内容', 'Written notice') },
-    { key: 'applicantNotifiedAt', label: L('告知申请人时间', 'Applicant notified at'), kind: 'datetime' },
+    // L02: the case writes the notice itself (GET /applications/{id}/notices) from the kind and this reason.
+    { key: 'reason', label: L('理由（载入书面告知）', 'Reason (stated in the written notice)') },
   ]],
   ['resumeClock', 'resume', 'ResumeBody', (c) => OPEN.includes(c.stage) && c.paused, () => L('恢复计时', 'Resume the clock'), () => [note()]],
   ['approve', 'approve', 'ApproveBody', (c) => c.stage === 'under-review' && Boolean(c.path) && c.verification?.result !== 'fail', () => L('准予许可', 'Approve'), () => [note()]],
