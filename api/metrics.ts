@@ -10,6 +10,7 @@ import type { Calendar } from '../domain/calendar';
 import { currentCalendar } from '../infra/calendar';
 import { OPS_QUERIES } from '../domain/ops-queries';
 import { publicityBacklog } from '../db/credit-publicity';
+import { ecqsBacklog } from '../db/ecqs-outbox';
 import { shanghaiDate } from '../domain/time';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -35,6 +36,12 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
   const overdueCases = new Gauge({ name: 'lp_decisions_overdue', help: 'Open cases past their decision deadline', labelNames: ['province'], registers: [registry] });
   const followUpsOverdue = new Gauge({ name: 'lp_followups_overdue', help: 'Follow-up inspections past their window (R08)', registers: [registry] });
   const outbox = new Gauge({ name: 'lp_ecqs_outbox_depth', help: 'e-CQS records not yet acknowledged (R06)', registers: [registry] });
+  const outboxOldest = new Gauge({
+    name: 'lp_ecqs_oldest_unacked_seconds',
+    help: 'Age of the oldest e-CQS record not yet acknowledged (R06); 0 when none. Rises through an e-CQS outage (deploy/prometheus/alerts.yml)',
+    registers: [registry],
+  });
+  const outboxParked = new Gauge({ name: 'lp_ecqs_parked', help: 'e-CQS records refused as invalid (4xx), holding their case until ops requeue them', registers: [registry] });
   const publicity = new Gauge({
     name: 'lp_credit_publicity_unpublished',
     help: 'Credit-publicity records not yet acknowledged by the national system (R12); parked = refused as invalid, needs a person',
@@ -86,8 +93,10 @@ export async function renderMetrics(deps: { pool: Pool; client: Client; calendar
   // The outbox table arrives with the e-CQS migration; a database without it reports nothing.
   const hasOutbox = await deps.pool.query<{ t: string | null }>("SELECT to_regclass('ecqs_outbox')::text AS t");
   if (hasOutbox.rows[0]?.t) {
-    const depth = await deps.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM ecqs_outbox WHERE acked_at IS NULL');
-    outbox.set(depth.rows[0]?.n ?? 0);
+    const b = await ecqsBacklog(deps.pool);
+    outbox.set(b.pending + b.parked);
+    outboxParked.set(b.parked);
+    outboxOldest.set(b.oldestPendingAt ? Math.max(0, (Date.now() - Date.parse(b.oldestPendingAt)) / 1000) : 0);
   }
   // R12: the credit-publicity outbox (0009_publicity_outbox.sql); reported once the migration has run.
   const hasPublicity = await deps.pool.query<{ t: string | null }>("SELECT to_regclass('credit_publicity_streams')::text AS t");
