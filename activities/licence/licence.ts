@@ -17,7 +17,7 @@ import type { Actor } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
 import { appendAudit } from '../../db/audit';
 import { findActiveBan } from '../../db/bans';
-import { findNamedCertificate, findWaitingTakeOvers } from '../../db/certificates';
+import { findHeldCertificate, findNamedCertificate, findWaitingTakeOvers } from '../../db/certificates';
 import { enqueueCertificateEvent } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
@@ -214,6 +214,11 @@ export function createLicenceActivities(pool: Pool) {
     /** R08, L05, L07 for intake: the certificate a renewal or change names, or null when none is on record. */
     async namedCertificate(input: { number: string }): Promise<NamedCertificate | null> {
       return (await findNamedCertificate(pool, input.number)) ?? null;
+    },
+
+    /** L07 for intake: the certificate in force the enterprise holds for this product in this province, or null. */
+    async heldCertificate(input: { uscc: string; province: string; product: ProductId }): Promise<NamedCertificate | null> {
+      return (await findHeldCertificate(pool, input.uscc, input.province, input.product)) ?? null;
     },
 
     /** L04, L08 for intake: the ban in force for (enterprise, product) on a civil date, or null. */
