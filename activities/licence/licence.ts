@@ -147,7 +147,7 @@ export function createLicenceActivities(pool: Pool) {
       });
     },
 
-    /** 变更: a new enterprise name or address on the certificate, old and new values in the audit trail. */
+    /** 变更: a new enterprise name or address on the certificate (a new electronic version, L07), old and new values in the audit trail. */
     async changeCertificateParticulars(input: LicenceEventInput & { enterpriseName?: string; enterpriseAddress?: string }): Promise<void> {
       await inTransaction(pool, async (c) => {
         const before = await c.query<{ enterprise_name: string; enterprise_address: string }>(
@@ -165,9 +165,11 @@ export function createLicenceActivities(pool: Pool) {
           },
         }, input.certificateNumber);
         if (!fresh) return;
-        await c.query(
-          `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address) WHERE number = $1`,
-          [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null],
+        // L07: what the certificate shows changed, so a new electronic version is issued (same number).
+        const v = await c.query<{ version: number }>(
+          `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address),
+                  version = version + 1, version_issued_on = $4 WHERE number = $1 RETURNING version`,
+          [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null, shanghaiDate(input.occurredAt)],
         );
         // R06: a change (变更) goes to e-CQS with the state change (outbox).
         await enqueueCertificateEvent(c, {
@@ -176,7 +178,7 @@ export function createLicenceActivities(pool: Pool) {
           certificateNumber: input.certificateNumber,
           occurredAt: input.occurredAt,
           actor: input.actor,
-          changes: { enterpriseName: input.enterpriseName, enterpriseAddress: input.enterpriseAddress },
+          changes: { enterpriseName: input.enterpriseName, enterpriseAddress: input.enterpriseAddress, version: v.rows[0]!.version },
         });
       });
     },
