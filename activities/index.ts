@@ -1,8 +1,10 @@
 /** Every activity the worker registers, by capability; the names are the workflows' contract. */
 import type { Pool } from 'pg';
 import { createCaseActivities } from './approval/cases';
+import { createWarningActivities } from './approval/warning';
 import { createCalendarActivities } from './calendar';
 import { cancellablePool, withFailurePolicy } from './failures';
+import { createAmendmentActivities } from './licence/amendment';
 import { createLicenceActivities } from './licence/licence';
 import { createNotificationActivities } from './notifications';
 import { createSamplingActivities } from './samr/sampling';
@@ -24,8 +26,10 @@ export function createActivities(deps: ActivityDeps): Activities {
   const pool = cancellablePool(deps.pool);
   return withFailurePolicy({
     ...createCaseActivities(pool),
+    ...createWarningActivities(pool),
     ...createNotificationActivities(pool),
     ...createLicenceActivities(pool),
+    ...createAmendmentActivities(pool),
     ...createFollowUpActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),

@@ -1,6 +1,8 @@
 /** Activity signatures as workflows see them (type-only: workflows never import activity code). */
 import type { CaseActivities } from './approval/cases';
+import type { WarningActivities } from './approval/warning';
 import type { CalendarActivities } from './calendar';
+import type { AmendmentActivities } from './licence/amendment';
 import type { LicenceActivities } from './licence/licence';
 import type { NotificationActivities } from './notifications';
 import type { SamplingActivities } from './samr/sampling';
@@ -12,10 +14,12 @@ export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
 export type { SamplingActivities };
 
 export type Activities = CaseActivities &
+  WarningActivities &
   NotificationActivities &
   CalendarActivities &
   SamplingActivities &
   SamrFindingActivities &
   LicenceActivities &
+  AmendmentActivities &
   FollowUpActivities &
   ImportActivities;

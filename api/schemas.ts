@@ -11,6 +11,7 @@ import { AcceptInput, ApproveInput, type CaseStatus, PauseInput, PredecessorCanc
 import { OpsHoldSchema, RetryAfterOpsInput } from '../domain/ops';
 import { ROLES } from '../domain/roles';
 import { AssignTeamInput, type FollowUpDetail, InspectionOutcome, RecordInspectionInput } from '../domain/supervision/follow-up';
+import { RefusalGround } from '../domain/approval/refusal-grounds';
 import { CancelLicenceInput, ChangeLicenceInput, type LicenceState, LicenceStatus, RevokeLicenceInput } from '../domain/licence/messages';
 import { RevocationGround } from '../domain/licence/revocation';
 import type { FollowUpStatus } from '../domain/supervision/follow-up';
@@ -164,6 +165,9 @@ export const CaseStatusResponse = z
         by: z.string(),
         reasons: z.array(z.string()).optional(),
         withinDeadline: z.boolean().optional(),
+        ground: RefusalGround.optional().describe('L04: the ground staff gave for a refusal, from a closed list'),
+        rule: z.string().optional().describe('the rule the ground rests on'),
+        ban: z.object({ endsOn: z.string(), rule: z.string() }).strict().optional().describe('L04: false materials or concealment: warning and no new application for this product until endsOn'),
       })
       .strict()
       .optional(),
@@ -173,7 +177,7 @@ export const CaseStatusResponse = z
       .strict()
       .optional()
       .describe('verify-then-issue only: the on-site verification result (Regulation Art. 18) and the certificate (Art. 24) limits, beside the decision deadline'),
-    certificate: z.object({ number: z.string(), issuedOn: z.string(), validUntil: z.string() }).strict().optional(),
+    certificate: z.object({ number: z.string(), issuedOn: z.string(), validUntil: z.string(), version: z.number().int().optional().describe('L07: electronic version; a change (增项) keeps the number and adds one') }).strict().optional(),
     followUpWorkflowId: z.string().optional(),
     opsHold: OpsHoldSchema.optional().describe("a step that failed for good (bad data, a constraint, not found) waits for ops to retry it; the case's waitingOn is 'ops'"),
     timeline: z.array(
@@ -344,6 +348,25 @@ export const CertificateCheck = z
       .optional()
       .describe('R05: SHA-256 of `content` as stored at issuance (or the last change); absent for a licence imported without one. Differs from a recomputed hash only if the record was altered'),
     checkedOn: IsoDate,
+  })
+  .strict();
+
+/** L07: the electronic certificate as its holder and the authorities read it. */
+export const CertificateDocument = z
+  .object({
+    number: z.string().describe('(省简称)XK××-×××-××××× (L07)'),
+    status: CertificateStatus,
+    province: ProvinceCode,
+    product: ProductIdSchema,
+    productName: z.string(),
+    enterpriseName: z.string(),
+    enterpriseAddress: z.string(),
+    productionAddresses: z.array(z.object({ province: z.string(), address: z.string() }).strict()),
+    productNames: z.array(z.string()).describe('product units / specifications; a change (增项) extends them'),
+    issuedOn: IsoDate,
+    validUntil: IsoDate,
+    version: z.number().int().min(1).describe('electronic version: 1 at issuance, one more per change (same number)'),
+    versionIssuedOn: IsoDate.describe('the day this version was issued'),
   })
   .strict();
 

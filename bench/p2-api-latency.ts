@@ -53,6 +53,11 @@ async function main(): Promise<void> {
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = await mintToken(SECRET, { sub: 'bench', role: 'applicant', uscc: USCC });
+  // The token's enterprise: the fixtures give each application an enterprise of its own (L07).
+  const benchApplication = (applicationId: string) => {
+    const a = makeApplication({ applicationId });
+    return { ...a, enterprise: { ...a.enterprise, uscc: USCC } };
+  };
   const run = Date.now().toString(36);
   let started = 0;
   /** Waits until the worker has written the receipt of every case started so far, so one phase's backlog never lands on the next. */
@@ -66,7 +71,7 @@ async function main(): Promise<void> {
   try {
     // Warm both paths: the first requests pay for module loading, the OpenAPI build, the bundle.
     for (let i = 0; i < 3; i++) {
-      const application = makeApplication({ applicationId: `P2-warm-${run}-${i}` });
+      const application = benchApplication(`P2-warm-${run}-${i}`);
       const res = await fetch(`${base}/applications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(application) });
       await res.arrayBuffer();
       started++;
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
     await drain();
     for (const rate of RATES) {
       const bare = await openLoop(rate, SECONDS, async (i) => {
-        const application = makeApplication({ applicationId: `P2-bare-${run}-${rate}-${i}` });
+        const application = benchApplication(`P2-bare-${run}-${rate}-${i}`);
         const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
         await env.client.workflow.start(CASE_WORKFLOW_TYPE, {
           taskQueue: world.taskQueue,
@@ -90,7 +95,7 @@ async function main(): Promise<void> {
       started += bare.latencies.length;
       await drain();
       const ours = await openLoop(rate, SECONDS, async (i) => {
-        const application = makeApplication({ applicationId: `P2-api-${run}-${rate}-${i}` });
+        const application = benchApplication(`P2-api-${run}-${rate}-${i}`);
         const res = await fetch(`${base}/applications`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

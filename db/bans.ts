@@ -1,5 +1,6 @@
 /** L04, L08: the re-application bans on record. Read by intake (workflow activity) and the API's submission check. */
 import type { Pool, PoolClient } from 'pg';
+import type { RefusalGround } from '../domain/approval/refusal-grounds';
 import type { ActiveBan, RevocationGround } from '../domain/licence/revocation';
 import type { ProductId } from '../domain/policy';
 
@@ -9,14 +10,15 @@ export async function findActiveBan(pool: Pool | PoolClient, uscc: string, produ
     id: string;
     uscc: string;
     product: ProductId;
-    ground: RevocationGround;
+    ground: RevocationGround | RefusalGround;
     rule: string;
     starts_on: string;
     ends_on: string;
     certificate_no: string | null;
+    application_id: string | null;
     reason: string;
   }>(
-    `SELECT id, uscc, product, ground, rule, reason, certificate_no,
+    `SELECT id, uscc, product, ground, rule, reason, certificate_no, application_id,
             to_char(starts_on, 'YYYY-MM-DD') AS starts_on, to_char(ends_on, 'YYYY-MM-DD') AS ends_on
        FROM bans WHERE uscc = $1 AND product = $2 AND starts_on <= $3::date AND ends_on >= $3::date
       ORDER BY ends_on DESC LIMIT 1`,
@@ -33,6 +35,7 @@ export async function findActiveBan(pool: Pool | PoolClient, uscc: string, produ
     startsOn: b.starts_on,
     endsOn: b.ends_on,
     certificateNumber: b.certificate_no,
+    applicationId: b.application_id,
     reason: b.reason,
   };
 }

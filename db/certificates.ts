@@ -40,6 +40,16 @@ export async function findNamedCertificate(db: Db, number: string): Promise<Name
   );
 }
 
+/** L07: the certificate in force (valid or deemed-renewed) an enterprise holds for a product in a province, if any. */
+export async function findHeldCertificate(db: Db, uscc: string, province: string, product: ProductId): Promise<NamedCertificate | undefined> {
+  const { rows } = await db.query<{ number: string }>(
+    `SELECT number FROM certificates WHERE uscc = $1 AND province = $2 AND product = $3 AND status IN ('valid', 'deemed-renewed')
+      ORDER BY issued_on DESC, number DESC LIMIT 1`,
+    [uscc, province, product],
+  );
+  return rows[0] ? findNamedCertificate(db, rows[0].number) : undefined;
+}
+
 /** What the public check reads: no enterprise identity, no personal data. */
 export interface CertificatePublicRow {
   number: string;
@@ -151,6 +161,62 @@ export async function stampCertificateContent(db: Db, number: string): Promise<s
   const sha = certificateContentSha256(contentOf(rows[0]));
   await db.query('UPDATE certificates SET content_sha256 = $2 WHERE number = $1', [number, sha]);
   return sha;
+}
+
+/** L07: everything the electronic certificate shows, in its current version. */
+export interface CertificateDocumentRow {
+  number: string;
+  status: LicenceStatus;
+  province: string;
+  product: ProductId;
+  enterpriseName: string;
+  enterpriseAddress: string;
+  productionAddresses: { province: string; address: string }[];
+  productNames: string[];
+  issuedOn: string;
+  validUntil: string;
+  version: number;
+  versionIssuedOn: string;
+}
+
+export async function findCertificateDocument(db: Db, number: string): Promise<CertificateDocumentRow | undefined> {
+  const { rows } = await db.query<{
+    number: string;
+    status: LicenceStatus;
+    province: string;
+    product: ProductId;
+    enterprise_name: string;
+    enterprise_address: string;
+    production_addresses: { province: string; address: string }[];
+    product_names: string[];
+    issued_on: string;
+    valid_until: string;
+    version: number;
+    version_issued_on: string;
+  }>(
+    `SELECT number, status, province, product, enterprise_name, enterprise_address, production_addresses, product_names,
+            to_char(issued_on, 'YYYY-MM-DD') AS issued_on, to_char(valid_until, 'YYYY-MM-DD') AS valid_until, version,
+            to_char(COALESCE(version_issued_on, issued_on), 'YYYY-MM-DD') AS version_issued_on
+       FROM certificates WHERE number = $1`,
+    [number],
+  );
+  const r = rows[0];
+  return (
+    r && {
+      number: r.number,
+      status: r.status,
+      province: r.province,
+      product: r.product,
+      enterpriseName: r.enterprise_name,
+      enterpriseAddress: r.enterprise_address,
+      productionAddresses: r.production_addresses,
+      productNames: r.product_names,
+      issuedOn: r.issued_on,
+      validUntil: r.valid_until,
+      version: r.version,
+      versionIssuedOn: r.version_issued_on,
+    }
+  );
 }
 
 /** R04: the current status of a certificate issued in this system, or null when unknown. */

@@ -17,15 +17,18 @@ export interface Product {
   /** XK industry code and product code printed in the certificate number (L07). *configurable* */
   industryCode: string;
   productCode: string;
-  /** Safety-related products carry a 1-year re-application ban for false materials (L04). */
+  /**
+   * Every product under production-licence management is safety-related (Regulation 440 Art. 2;
+   * clarification of L04), so the L04 bans apply to all of them.
+   */
   safetyRelated: boolean;
 }
 
 export const PRODUCTS: Record<ProductId, Product> = {
   'steel-bar': { id: 'steel-bar', nameZh: '建筑用钢筋', nameEn: 'construction steel bars', industryCode: '05', productCode: '001', safetyRelated: true },
   cement: { id: 'cement', nameZh: '水泥', nameEn: 'cement', industryCode: '08', productCode: '001', safetyRelated: true },
-  'broadcast-equipment': { id: 'broadcast-equipment', nameZh: '广播电视传输设备', nameEn: 'broadcast & TV transmission equipment', industryCode: '09', productCode: '001', safetyRelated: false },
-  'banknote-discriminator': { id: 'banknote-discriminator', nameZh: '人民币鉴别仪', nameEn: 'RMB banknote discriminators', industryCode: '21', productCode: '001', safetyRelated: false },
+  'broadcast-equipment': { id: 'broadcast-equipment', nameZh: '广播电视传输设备', nameEn: 'broadcast & TV transmission equipment', industryCode: '09', productCode: '001', safetyRelated: true },
+  'banknote-discriminator': { id: 'banknote-discriminator', nameZh: '人民币鉴别仪', nameEn: 'RMB banknote discriminators', industryCode: '21', productCode: '001', safetyRelated: true },
   'railway-beam': { id: 'railway-beam', nameZh: '预应力混凝土铁路桥简支梁', nameEn: 'prestressed concrete railway-bridge simply supported beams', industryCode: '16', productCode: '001', safetyRelated: true },
   fertiliser: { id: 'fertiliser', nameZh: '化肥', nameEn: 'fertiliser (compound and phosphate)', industryCode: '13', productCode: '001', safetyRelated: true },
 };

@@ -17,7 +17,7 @@ import type { Actor } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
 import { appendAudit } from '../../db/audit';
 import { findActiveBan } from '../../db/bans';
-import { findNamedCertificate, findWaitingTakeOvers, stampCertificateContent } from '../../db/certificates';
+import { findHeldCertificate, findNamedCertificate, findWaitingTakeOvers, stampCertificateContent } from '../../db/certificates';
 import { enqueueCertificateEvent } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
@@ -147,7 +147,7 @@ export function createLicenceActivities(pool: Pool) {
       });
     },
 
-    /** 变更: a new enterprise name or address on the certificate, old and new values in the audit trail. */
+    /** 变更: a new enterprise name or address on the certificate (a new electronic version, L07), old and new values in the audit trail. */
     async changeCertificateParticulars(input: LicenceEventInput & { enterpriseName?: string; enterpriseAddress?: string }): Promise<void> {
       await inTransaction(pool, async (c) => {
         const before = await c.query<{ enterprise_name: string; enterprise_address: string }>(
@@ -165,9 +165,11 @@ export function createLicenceActivities(pool: Pool) {
           },
         }, input.certificateNumber);
         if (!fresh) return;
-        await c.query(
-          `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address) WHERE number = $1`,
-          [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null],
+        // L07: what the certificate shows changed, so a new electronic version is issued (same number).
+        const v = await c.query<{ version: number }>(
+          `UPDATE certificates SET enterprise_name = COALESCE($2, enterprise_name), enterprise_address = COALESCE($3, enterprise_address),
+                  version = version + 1, version_issued_on = $4 WHERE number = $1 RETURNING version`,
+          [input.certificateNumber, input.enterpriseName ?? null, input.enterpriseAddress ?? null, shanghaiDate(input.occurredAt)],
         );
         // R05: the certificate now says something else, so its content hash changes with it.
         await stampCertificateContent(c, input.certificateNumber);
@@ -178,7 +180,7 @@ export function createLicenceActivities(pool: Pool) {
           certificateNumber: input.certificateNumber,
           occurredAt: input.occurredAt,
           actor: input.actor,
-          changes: { enterpriseName: input.enterpriseName, enterpriseAddress: input.enterpriseAddress },
+          changes: { enterpriseName: input.enterpriseName, enterpriseAddress: input.enterpriseAddress, version: v.rows[0]!.version },
         });
       });
     },
@@ -216,6 +218,11 @@ export function createLicenceActivities(pool: Pool) {
     /** R08, L05, L07 for intake: the certificate a renewal or change names, or null when none is on record. */
     async namedCertificate(input: { number: string }): Promise<NamedCertificate | null> {
       return (await findNamedCertificate(pool, input.number)) ?? null;
+    },
+
+    /** L07 for intake: the certificate in force the enterprise holds for this product in this province, or null. */
+    async heldCertificate(input: { uscc: string; province: string; product: ProductId }): Promise<NamedCertificate | null> {
+      return (await findHeldCertificate(pool, input.uscc, input.province, input.product)) ?? null;
     },
 
     /** L04, L08 for intake: the ban in force for (enterprise, product) on a civil date, or null. */

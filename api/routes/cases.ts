@@ -9,7 +9,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { z } from 'zod';
 import { type ApplicationInput, ApplicationId, validateApplication } from '../../domain/approval/application';
 import { type LicenceApplicationInput, statusQuery, supplementUpdate } from '../../domain/approval/messages';
-import { namedCertificateRefusals } from '../../domain/approval/named-certificate';
+import { namedCertificateRefusals, oneCertificatePerProductRefusals } from '../../domain/approval/named-certificate';
 import { describeBan } from '../../domain/licence/revocation';
 import { rolesFor } from '../../domain/permissions';
 import { policyInForce } from '../../domain/policy';
@@ -17,7 +17,7 @@ import { SA } from '../../domain/search-attributes';
 import { shanghaiDate } from '../../domain/time';
 import { CASE_WORKFLOW_TYPE } from '../../domain/workflow-ids';
 import { findActiveBan } from '../../db/bans';
-import { findNamedCertificate } from '../../db/certificates';
+import { findHeldCertificate, findNamedCertificate } from '../../db/certificates';
 import { listNotices as listNoticesOf } from '../../db/notices';
 import { actorOf, isStaff } from '../auth';
 import { fromDb, HttpProblem } from '../problem';
@@ -64,7 +64,9 @@ const submit = defineRoute({
     'Without an application id and without an Idempotency-Key it is a 422: a retry could not find its case again. ' +
     'An enterprise under a re-application ban for the product (L04, L08) is refused with 403 naming the ban and its last day, and no case is started. ' +
     'A renewal or change must name a certificate the enterprise holds in that province for that product, valid or deemed renewed, and a renewal ' +
-    'is taken from 6 months before expiry (R08, L05, L07): otherwise 422 on currentCertificateNumber, and no case is started.',
+    'is taken from 6 months before expiry (R08, L05, L07): otherwise 422 on currentCertificateNumber, and no case is started. ' +
+    'An enterprise holds one certificate per product per province (L07): a `new` application for a product it already holds there (valid or deemed renewed) ' +
+    'is a 422 on `type` naming that certificate and the change route (a `change` naming it adds product units or specifications), and no case is started.',
   rules: ['R01', 'R05', 'R08', 'R09', 'L01', 'L04', 'L05', 'L07', 'L08'],
   roles: rolesFor('submit'),
   rateLimit: 'submission',
@@ -138,7 +140,13 @@ const submit = defineRoute({
     // and "another enterprise's" get the same answer. A repeat of an earlier submission still returns its case.
     const number = app.type === 'new' ? undefined : app.currentCertificateNumber;
     const named = number === undefined ? undefined : await fromDb('the certificate register', () => findNamedCertificate(deps.pool, number));
-    const refused = namedCertificateRefusals(app, named, shanghaiDate(receivedAt), policyInForce(shanghaiDate(receivedAt)));
+    const refused = namedCertificateRefusals(app, named, shanghaiDate(receivedAt), policyInForce(shanghaiDate(receivedAt))).map((r) => ({ ...r, path: 'currentCertificateNumber' }));
+    // L07: a `new` application for a product the enterprise already holds here is refused, naming
+    // the certificate and the change route.
+    if (app.type === 'new') {
+      const held = await fromDb('the certificate register', () => findHeldCertificate(deps.pool, app.enterprise.uscc, app.province, app.product));
+      refused.push(...oneCertificatePerProductRefusals(app, held).map((r) => ({ ...r, path: 'type' })));
+    }
     if (refused.length) {
       const earlier = await findCase(deps.client, applicationId).catch((err: unknown) => {
         if (err instanceof HttpProblem && err.kind === 'not-found') return undefined;
@@ -150,7 +158,7 @@ const submit = defineRoute({
       throw new HttpProblem(
         'validation',
         `the application is refused (不予受理): ${refused.map((r) => `${r.rule}: ${r.reason}`).join('; ')}`,
-        refused.map((r) => ({ path: 'currentCertificateNumber', message: `${r.rule}: ${r.reason}` })),
+        refused.map((r) => ({ path: r.path, message: `${r.rule}: ${r.reason}` })),
       );
     }
     const memo: SubmissionMemo = { nonce: randomUUID(), sha256, receivedAt, province: app.province, uscc: app.enterprise.uscc };

@@ -109,8 +109,11 @@ export const decisionRoutes: AnyRoute[] = [
     segment: 'reject',
     operationId: 'rejectAtIntake',
     summary: 'Refuse to accept the application',
-    description: 'Not accepted (不予受理), with reasons.',
-    rules: ['L01', 'R03', 'R04'],
+    description:
+      'Not accepted (不予受理), with reasons and optionally a `ground` from a closed list (false-materials, concealment, conditions-not-met, verification-failed, ' +
+      'industrial-policy, predecessor-in-force, materials-incomplete); the decision names the ground and its rule. L04: false materials or concealment (隐瞒有关情况或者提供虚假材料) ' +
+      'also record a warning, a credit-publicity record and a 1-year ban on applying for the product (submissions for it are refused until the ban ends).',
+    rules: ['L01', 'R03', 'R04', 'L04'],
     roles: rolesFor('rejectAtIntake'),
     body: S.RejectAtIntakeBody,
     update: rejectAtIntakeUpdate,
@@ -171,7 +174,9 @@ export const decisionRoutes: AnyRoute[] = [
     segment: 'refuse',
     operationId: 'refuseApplication',
     summary: 'Refuse the application',
-    description: 'The decision, negative, with reasons.',
+    description:
+      'The decision, negative, with reasons and optionally a `ground` from a closed list (as for /reject); the decision names the ground and its rule. ' +
+      'L04: false materials or concealment also record a warning, a credit-publicity record and a 1-year ban on applying for the product.',
     rules: ['R07', 'L04'],
     roles: rolesFor('refuse'),
     body: S.RefuseBody,

@@ -6,10 +6,12 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { cancelLicenceUpdate, changeLicenceUpdate, type LicenceState, lifecycleQuery, revokeLicenceUpdate } from '../../domain/licence/messages';
 import { rolesFor } from '../../domain/permissions';
+import { PRODUCTS } from '../../domain/policy';
+import { findCertificateDocument } from '../../db/certificates';
 import type { Role } from '../../domain/roles';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 import { actorOf } from '../auth';
-import { HttpProblem } from '../problem';
+import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, type Ctx, defineRoute, type Reply } from '../route';
 import * as S from '../schemas';
 import { withTemporal } from '../temporal';
@@ -45,6 +47,35 @@ const licence = defineRoute({
       deps.client.workflow.getHandle(lifecycleWorkflowId(params.number)).query(lifecycleQuery),
     );
     return { status: 200, body: state };
+  },
+});
+
+const document = defineRoute({
+  method: 'get',
+  path: '/certificates/:number/document',
+  operationId: 'getCertificateDocument',
+  tag: 'cases',
+  summary: 'Read the electronic certificate',
+  description:
+    'Everything the electronic certificate shows (L07): number, enterprise name and address, production addresses, product units and specifications, ' +
+    'issue date and validity, and its version: a change (变更, 增项) keeps the number, extends the products and addresses, and issues a new version. ' +
+    'The public check (GET /certificates/{number}) shows no enterprise identity.',
+  rules: ['L07', 'R05'],
+  roles: ALL_ROLES,
+  scope: CERTIFICATE_SCOPE,
+  params: S.CertificateNumberParams,
+  certificateScope: 'read',
+  responses: { 200: { description: 'the certificate', schema: S.CertificateDocument }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
+  async handler({ deps, params }) {
+    const row = await fromDb('the certificate register', () => findCertificateDocument(deps.pool, params.number));
+    if (!row) throw new HttpProblem('not-found', `no certificate ${params.number}`);
+    const p = PRODUCTS[row.product];
+    const body: z.infer<typeof S.CertificateDocument> = {
+      ...row,
+      province: row.province as z.infer<typeof S.CertificateDocument>['province'],
+      productName: p ? `${p.nameZh} (${p.nameEn})` : row.product,
+    };
+    return { status: 200, body };
   },
 });
 
@@ -136,8 +167,8 @@ const licenceUpdates: AnyRoute[] = [
     operationId: 'revokeLicence',
     summary: 'Revoke a licence (撤销)',
     description:
-      'Revocation for fraud, a false commitment, false materials, a failed rectification or conditions not met: the certificate is revoked, the ban its ground carries ' +
-      '(L04: 3 years for fraud or a false commitment, 1 year for false materials on a safety-related product; L08: 3 years after a failed rectification) is recorded, ' +
+      'Revocation for fraud, bribery, a false commitment, false materials, a failed rectification or conditions not met: the certificate is revoked, the ban its ground carries ' +
+      '(L04: 3 years for fraud, bribery or a false commitment, 1 year for false materials, on every product since all are safety-related; L08: 3 years after a failed rectification) is recorded, ' +
       'and a credit-publicity record is queued (R12). Submissions by the enterprise for the product are refused until the ban ends.',
     rules: ['L04', 'L08', 'R12'],
     roles: rolesFor('revokeLicence'),
@@ -147,4 +178,4 @@ const licenceUpdates: AnyRoute[] = [
   }),
 ];
 
-export const licenceRoutes: AnyRoute[] = [licence, ...licenceUpdates];
+export const licenceRoutes: AnyRoute[] = [licence, document, ...licenceUpdates];

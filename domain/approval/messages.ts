@@ -11,6 +11,7 @@ import type { ApplicationInput } from './application';
 import type { ApprovalPath } from '../policy';
 import type { OpsHold } from '../ops';
 import { Actor } from '../roles';
+import { RefusalGround } from './refusal-grounds';
 
 export const Stage = z.enum([
   /** Receipt, ban and predecessor checks (R03, L04, R04) still running: no staff action yet. */
@@ -33,9 +34,10 @@ export const AcceptInput = z.object({ actor: Actor, note: z.string().max(1000).o
 export const SupplementRequestInput = z
   .object({ actor: Actor, items: z.array(z.string().min(2).max(500)).min(1).max(100) })
   .strict();
-export const RejectAtIntakeInput = z.object({ actor: Actor, reasons }).strict();
+/** L04: `ground`, from a closed list, names why and on which rule; false materials or concealment also warn and ban. */
+export const RejectAtIntakeInput = z.object({ actor: Actor, reasons, ground: RefusalGround.optional() }).strict();
 export const ApproveInput = z.object({ actor: Actor, note: z.string().max(1000).optional() }).strict();
-export const RefuseInput = z.object({ actor: Actor, reasons }).strict();
+export const RefuseInput = z.object({ actor: Actor, reasons, ground: RefusalGround.optional() }).strict();
 export const PauseKind = z.enum(['testing', 'expert-review', 'hearing']);
 export const PauseInput = z
   .object({
@@ -130,11 +132,23 @@ export interface CaseStatus {
   pauses: { kind: string; from: string; to: string | null; reason: string }[];
   supplement?: { requestedAt: string; items: string[]; suppliedAt?: string };
   verification?: { result: 'pass' | 'fail'; verifierIds: string[]; at: string };
-  decision?: { outcome: 'approved' | 'refused' | 'rejected-at-intake'; at: string; by: string; reasons?: string[]; withinDeadline?: boolean };
+  decision?: {
+    outcome: 'approved' | 'refused' | 'rejected-at-intake';
+    at: string;
+    by: string;
+    reasons?: string[];
+    withinDeadline?: boolean;
+    /** L04: the ground staff gave (closed list) and its rule. */
+    ground?: RefusalGround;
+    rule?: string;
+    /** L04: the warning and ban a ground of false materials or concealment carries. */
+    ban?: { endsOn: string; rule: string };
+  };
   breach?: { at: string; escalatedTo: string };
   /** Verify-then-issue only: the Art. 18 verification and Art. 24 certificate limits, beside the decision's `deadline`. */
   timeLimits?: Partial<Record<TimeLimitName, TimeLimitStatus>>;
-  certificate?: { number: string; issuedOn: string; validUntil: string };
+  /** L07: `version` counts the electronic versions of the certificate (a change adds one, same number). */
+  certificate?: { number: string; issuedOn: string; validUntil: string; version?: number };
   followUpWorkflowId?: string;
   /** A step that failed for good and waits for ops to retry it (README "Failure policy"); the case shows LpWaitingOn = 'ops'. */
   opsHold?: OpsHold;

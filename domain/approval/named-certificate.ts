@@ -100,3 +100,25 @@ export function commitmentRefusals(app: ApplicationInput, policy: PolicyVersion)
   if (route.path !== 'commitment' || app.notificationCommitment) return [];
   return [{ rule: 'R09', reason: `${PRODUCTS[app.product].nameEn} under policy ${policy.id} is approved by notification and commitment (告知承诺): the signed commitment is missing` }];
 }
+
+/**
+ * L07: one certificate per enterprise per product per province (the number carries the product
+ * code). A `new` application for a product the enterprise already holds here, in force, is
+ * refused, naming that certificate and the change route (增项) that adds product units or
+ * specifications to it. A take-over naming that very certificate as its predecessor (R04) is
+ * not a second certificate: the predecessor is cancelled before acceptance.
+ */
+export function oneCertificatePerProductRefusals(app: ApplicationInput, held: NamedCertificate | null | undefined): IntakeRefusal[] {
+  if (app.type !== 'new' || !held) return [];
+  if (held.uscc !== app.enterprise.uscc || held.province !== app.province || held.product !== app.product) return [];
+  if (!ACTIVE_STATUSES.includes(held.status)) return [];
+  if (app.predecessor?.certificateNumber === held.number) return [];
+  return [
+    {
+      rule: 'L07',
+      reason:
+        `enterprise ${app.enterprise.uscc} already holds certificate ${held.number} for ${PRODUCTS[app.product].nameEn} in ${app.province} (${held.status} through ${termEnd(held)}): ` +
+        `an enterprise holds one certificate per product; add product units or specifications to it by a change (变更, type 'change' naming ${held.number}), not a new application`,
+    },
+  ];
+}

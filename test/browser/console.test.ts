@@ -7,6 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplicationInput } from '../../domain/approval/application';
 import { CASE_WORKFLOW_TYPE } from '../../domain/workflow-ids';
+import { freshUscc } from '../helpers/fixtures';
 import { application, bearer, eventually, USCC_A } from '../integration/api-helpers';
 import { type Console, caseShows, expectAccessible, open, queueRow, shot, signIn, startConsole } from './browser-helpers';
 
@@ -24,6 +25,8 @@ afterAll(async () => {
 });
 
 const applicant = { role: 'applicant', uscc: USCC_A, sub: '北京示范水泥' };
+/** The enterprise whose case ends in a certificate: one of its own, so A's later cement cases are not refused (L07). */
+const issuer = { role: 'applicant', uscc: freshUscc(), sub: '北京示范水泥二' };
 const officer = { role: 'acceptance-officer', province: 'BJ', sub: '王受理' };
 const approver = { role: 'approver', province: 'BJ', sub: '李审批' };
 const file = (name: string, text: string) => ({ name, mimeType: 'application/pdf', buffer: Buffer.from(text) });
@@ -45,7 +48,7 @@ let issued: { id: string; certificate: string };
 describe('console', { timeout: 120_000 }, () => {
   it('R07, L07, R05: an enterprise submits a cement application, an officer accepts it, an approver approves it from the work queue, the enterprise sees the certificate and the public page shows it valid', async () => {
     // The enterprise fills in the form.
-    const ent = await signIn(c, applicant);
+    const ent = await signIn(c, issuer);
     await expectAccessible(ent, 'sign-in landing (my applications)');
     await open(ent, c, '#/apply');
     const form = ent.locator('#apply-form');

@@ -33,14 +33,19 @@ export const cementIndustrialPolicy = {
   capacity: { declared: { value: 800_000, unit: 't/year' as const }, addsCapacity: false },
 };
 
-/** A complete, valid new-licence application for cement in Beijing unless overridden. */
+/**
+ * A complete, valid new-licence application for cement in Beijing unless overridden, by an
+ * enterprise of its own (a fresh USCC): an enterprise holds one certificate per product (L07),
+ * so two applications that should meet (a renewal, a ban, a second product) name the same
+ * `enterprise`.
+ */
 export function makeApplication(overrides: Partial<ApplicationInput> = {}): ApplicationInput {
   const province: ProvinceCode = overrides.province ?? 'BJ';
   return {
     applicationId: newApplicationId(),
     province,
     type: 'new',
-    enterprise: { uscc: USCC, name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
+    enterprise: { uscc: freshUscc(), name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
     productionAddresses: [{ province, address: '北京市房山区示范路1号厂区' }],
     product: 'cement',
     productNames: ['通用硅酸盐水泥'],

@@ -150,6 +150,8 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'post', path: '/applications/:id/predecessor-confirmation', allowed: ['acceptance-officer'], ok: 422, scoped: 'all', call: () => ({ url: caseUrl('/predecessor-confirmation'), body: INVALID }) },
   // The licence of an issued certificate: its holder, its province's staff, samr and ops read it; the Updates by the lifecycle validators' roles.
   { method: 'get', path: '/certificates/:number/licence', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: certUrl('/licence') }) },
+  // L07: the electronic certificate, read by the same people as its licence.
+  { method: 'get', path: '/certificates/:number/document', allowed: ALL, ok: 200, scoped: 'all', call: () => ({ url: certUrl('/document') }) },
   { method: 'post', path: '/certificates/:number/cancel', allowed: ['applicant', 'approver', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/cancel'), body: INVALID }) },
   { method: 'post', path: '/certificates/:number/change', allowed: ['approver', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/change'), body: INVALID }) },
   { method: 'post', path: '/certificates/:number/revoke', allowed: ['approver', 'supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/revoke'), body: INVALID }) },

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStatusResponse, FollowUpStatusResponse } from '../../api/schemas';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
+import { freshUscc } from '../helpers/fixtures';
 import { api, application, bearer, eventually, type Harness, startHarness, USCC_A } from './api-helpers';
 
 let h: Harness;
@@ -31,9 +32,12 @@ async function caseStatus(id: string) {
 
 /** Submitted and accepted over HTTP; returns once the case is routed. */
 async function accepted(): Promise<string> {
-  const body = application();
+  // An enterprise of its own per case: an enterprise holds one certificate per product (L07).
+  const uscc = freshUscc();
+  const base = application();
+  const body: Record<string, unknown> = { ...base, enterprise: { ...(base.enterprise as object), uscc } };
   const id = body.applicationId as string;
-  expect((await api(h).post('/applications').set(await holder()).send(body)).status).toBe(201);
+  expect((await api(h).post('/applications').set(await bearer({ role: 'applicant', uscc, sub: 'holder' })).send(body)).status).toBe(201);
   await eventually(async () => {
     const r = await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({});
     return r.status === 200 ? true : undefined; // 409 while the intake gates run

@@ -79,6 +79,8 @@ export const newId = (prefix = 'API'): string => `${prefix}-${randomBytes(6).toS
 export function application(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const province = (overrides.province as ProvinceCode | undefined) ?? 'BJ';
   const base = makeApplication({ applicationId: newId(), province, productNames: ['通用硅酸盐水泥 P·O 42.5'] });
+  // Enterprise A unless overridden: the tokens of these tests are minted for it.
+  base.enterprise = { ...base.enterprise, uscc: USCC_A };
   return { ...base, documents: [...base.documents, { name: '项目备案', type: 'investment-filing', sha256: sha('filing') }], ...overrides };
 }
 

@@ -7,6 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalProblem } from '../../api/temporal';
+import { freshUscc } from '../helpers/fixtures';
 import { api, application, bearer, eventually, type Harness, newId, startHarness, USCC_A } from './api-helpers';
 
 let h: Harness;
@@ -23,9 +24,12 @@ const approver = () => bearer({ role: 'approver', province: 'BJ' });
 const ops = () => bearer({ role: 'ops' });
 const status = async (id: string) => (await api(h).get(`/applications/${id}`).set(await ops())).body;
 
+/** A case of an enterprise of its own: an enterprise holds one certificate per product (L07). */
 async function newCase(): Promise<string> {
-  const body = application();
-  expect((await api(h).post('/applications').set(await applicant()).send(body)).status).toBe(201);
+  const uscc = freshUscc();
+  const base = application();
+  const body: Record<string, unknown> = { ...base, enterprise: { ...(base.enterprise as object), uscc } };
+  expect((await api(h).post('/applications').set(await bearer({ role: 'applicant', uscc })).send(body)).status).toBe(201);
   const id = body.applicationId as string;
   await eventually(async () => ((await status(id)).stage === 'received' ? true : undefined), 20_000, 'received');
   return id;

@@ -9,6 +9,7 @@ import { CaseStatusResponse, CertificateCheck, FollowUpDetailResponse, FollowUpS
 import { validUntil } from '../../domain/licence/certificate';
 import { shanghaiDate } from '../../domain/time';
 import { withUsccCheck } from '../../domain/uscc';
+import { freshUscc } from '../helpers/fixtures';
 import { api, application, bearer, eventually, type Harness, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
@@ -241,9 +242,11 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
   });
 
   it('变更: the province changes the enterprise name on a licence; nothing-to-change and other provinces are refused', async () => {
-    const { number } = await issue(USCC_A);
+    // An enterprise of its own: A already holds a cement certificate from the first test (L07: one per product).
+    const uscc = freshUscc();
+    const { number } = await issue(uscc);
     const change = (auth: Promise<{ Authorization: string }>, body: object) => auth.then((a) => api(h).post(certPath(number, '/change')).set(a).send(body));
-    expect((await change(holder(USCC_A), { enterpriseName: '北京新名水泥有限公司' })).status).toBe(403);
+    expect((await change(holder(uscc), { enterpriseName: '北京新名水泥有限公司' })).status).toBe(403);
     expect((await change(bearer({ role: 'approver', province: 'SH' }), { enterpriseName: '北京新名水泥有限公司' })).status).toBe(404);
     const empty = await change(approverBJ(), { note: 'nothing' });
     expect(empty.status).toBe(422);

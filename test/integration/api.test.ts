@@ -17,6 +17,7 @@ import { CERTIFICATE_NUMBER } from '../../domain/licence/certificate';
 import { upsertVerifier } from '../../db/registers';
 import { policyInForce } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
+import { freshUscc } from '../helpers/fixtures';
 import { api, application, bearer, eventually, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
@@ -28,6 +29,8 @@ afterAll(async () => {
 });
 
 const applicantA = () => bearer({ role: 'applicant', uscc: USCC_A, sub: 'acme' });
+const USCC_ISSUED = freshUscc();
+const holder = () => bearer({ role: 'applicant', uscc: USCC_ISSUED, sub: 'holder' });
 const officerBJ = () => bearer({ role: 'acceptance-officer', province: 'BJ', sub: 'officer-bj' });
 const approverBJ = () => bearer({ role: 'approver', province: 'BJ', sub: 'approver-bj' });
 
@@ -39,20 +42,22 @@ function expectProblem(res: { status: number; headers: Record<string, string>; b
   expect(ProblemKind[kind].status).toBe(status);
 }
 
-async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}) {
+async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}, as = applicantA) {
   return api(h)
     .post('/applications')
-    .set(await applicantA())
+    .set(await as())
     .set(headers)
     .send(body);
 }
 
 describe('one case through HTTP only', () => {
   it('R07, L07, R05: submit → accept → approve → certificate issued and publicly valid; follow-up inspection recorded', async () => {
-    const body = application();
+    // An enterprise of its own: the cement certificate it gets would refuse A's later applications (L07).
+    const base = application();
+    const body = { ...base, enterprise: { ...(base.enterprise as object), uscc: USCC_ISSUED } } as Record<string, unknown>;
     const id = body.applicationId as string;
 
-    const created = await submit(body);
+    const created = await submit(body, {}, holder);
     expect(created.status).toBe(201);
     expect(SubmitResponse.parse(created.body)).toMatchObject({ applicationId: id, created: true });
     expect(created.headers.location).toBe(`/applications/${id}`);
@@ -77,7 +82,7 @@ describe('one case through HTTP only', () => {
     expect(approved.body).toMatchObject({ applicationId: id, stage: 'issuing' });
 
     const issued = await eventually(async () => {
-      const r = await api(h).get(`/applications/${id}`).set(await applicantA());
+      const r = await api(h).get(`/applications/${id}`).set(await holder());
       return r.body.stage === 'issued' ? CaseStatusResponse.parse(r.body) : undefined;
     }, 20_000, 'issuance');
     expect(issued.decision).toMatchObject({ outcome: 'approved', by: 'approver-bj', withinDeadline: true });
@@ -88,7 +93,7 @@ describe('one case through HTTP only', () => {
     const check = await api(h).get(`/certificates/${encodeURIComponent(number)}`);
     expect(check.status).toBe(200);
     expect(CertificateCheck.parse(check.body)).toMatchObject({ number, status: 'valid', product: 'cement', province: 'BJ', issuedOn: issued.certificate!.issuedOn });
-    expect(JSON.stringify(check.body)).not.toContain(USCC_A);
+    expect(JSON.stringify(check.body)).not.toContain(USCC_ISSUED);
     expect(JSON.stringify(check.body)).not.toContain('北京示范水泥有限公司');
 
     // After issuance: the follow-up child, and its inspection recorded by the province's supervisor.
@@ -131,7 +136,7 @@ describe('one case through HTTP only', () => {
     expect(overdue.body.items.map((i: { applicationId: string }) => i.applicationId)).not.toContain(id);
 
     // Resubmitting a closed case returns it; it is never started again.
-    const repeat = await submit(body);
+    const repeat = await submit(body, {}, holder);
     expect(repeat.status).toBe(200);
     expect(repeat.body).toMatchObject({ applicationId: id, created: false, receivedAt: created.body.receivedAt });
   });

@@ -178,7 +178,7 @@ describe('e-CQS outbox', () => {
     expect(rows.map((r) => [r.seq, r.event])).toEqual([[1, 'accepted'], [2, 'approved'], [3, 'certificate-issued']]);
     expect(rows.map((r) => r.record_id)).toEqual([accept.eventKey, approve.eventKey, issue.eventKey].map(ecqsRecordId));
     const [accepted, approved, issued] = rows.map((r) => r.payload as Record<string, unknown>);
-    expect(accepted).toMatchObject({ event: 'accepted', province: 'SH', product: 'cement', enterprise: { uscc: USCC }, acceptedAt: expect.any(String), actor: { role: 'acceptance-officer' } });
+    expect(accepted).toMatchObject({ event: 'accepted', province: 'SH', product: 'cement', enterprise: { uscc: app.enterprise.uscc }, acceptedAt: expect.any(String), actor: { role: 'acceptance-officer' } });
     expect(approved).toMatchObject({ event: 'approved', withinDeadline: true, policyVersion: '2020-09-29', path: 'post-verification' });
     expect(issued).toMatchObject({ event: 'certificate-issued', certificate: { number: expect.stringMatching(/^\(沪\)XK08-001-\d{5}$/), issuedOn: '2026-01-06' } });
   });

@@ -91,9 +91,10 @@ const scenarios: Record<string, Scenario> = {
     return [h];
   },
   async 'supplement-deemed-refused'(start, sleep) {
-    const h = await start(makeApplication({ applicationId: id('supplement-deemed-refused') }));
+    const app = makeApplication({ applicationId: id('supplement-deemed-refused') });
+    const h = await start(app);
     await h.executeUpdate(requestSupplementUpdate, { args: [{ ...officer, items: ['检验报告缺页'] }] });
-    await h.signal(supplementSignal, { actor: applicant(), documents: [{ name: '检验报告', type: 'inspection-report', sha256: 'b'.repeat(64) }] });
+    await h.signal(supplementSignal, { actor: applicant(app.enterprise.uscc), documents: [{ name: '检验报告', type: 'inspection-report', sha256: 'b'.repeat(64) }] });
     await sleep(10 * DAY);
     await waitFor(h, (s) => s.acceptance === 'deemed');
     await h.executeUpdate(refuseUpdate, { args: [{ ...approver, reasons: ['生产条件不符合要求'] }] });
@@ -177,7 +178,7 @@ const scenarios: Record<string, Scenario> = {
     await acts.recordReceipt({ application: renewal, receivedAt: new Date(await ctx.now()).toISOString(), eventKey: `${renewal.applicationId}:received:1` });
     await ctx.sleepUntil(Date.parse(`${addCalendarDays(cert.validUntil, 1)}T09:00:00+08:00`));
     for (let i = 0; i < 200 && (await h.query(lifecycleQuery)).status !== 'deemed-renewed'; i++) await new Promise((r) => setTimeout(r, 50));
-    await h.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(), reason: 'production-ceased' }] });
+    await h.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(app.enterprise.uscc), reason: 'production-ceased' }] });
     await h.result();
     return [h];
   },

@@ -106,7 +106,7 @@ describe('licenceApplication', () => {
       expect(second.type).toBe('conflict');
       expect(second.message).toMatch(/one/);
 
-      await h.signal(supplementSignal, { actor: applicant(), documents: [{ name: '抽样单', type: 'other', sha256: 'a'.repeat(64) }] });
+      await h.signal(supplementSignal, { actor: applicant(app.enterprise.uscc), documents: [{ name: '抽样单', type: 'other', sha256: 'a'.repeat(64) }] });
       // Still only one notice possible after the supplement.
       const third = await refusal(h.executeUpdate(requestSupplementUpdate, { args: [{ actor: staff('acceptance-officer'), items: ['再一项'] }] }));
       expect(third.type).toBe('conflict');

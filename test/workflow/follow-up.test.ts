@@ -262,10 +262,11 @@ describe('followUpInspection', () => {
     });
   });
 
-  it('L04: ban lengths — 3 years for fraud, 1 year for false materials only on safety-related products, none for missing conditions', () => {
+  it('L04: ban lengths — 3 years for fraud or bribery, 1 year for false materials on every product (all are safety-related), none for missing conditions', () => {
     expect(banFor('fraud', 'broadcast-equipment')).toMatchObject({ years: 3, rule: 'L04' });
+    expect(banFor('bribery', 'cement')).toMatchObject({ years: 3, rule: 'L04' });
     expect(banFor('false-materials', 'cement')).toMatchObject({ years: 1, rule: 'L04' });
-    expect(banFor('false-materials', 'banknote-discriminator')).toBeUndefined();
+    expect(banFor('false-materials', 'banknote-discriminator')).toMatchObject({ years: 1, rule: 'L04' });
     expect(banFor('failed-rectification', 'railway-beam')).toMatchObject({ years: 3, rule: 'L08' });
     expect(banFor('conditions-not-met', 'cement')).toBeUndefined();
     expect(DAY).toBe(86_400_000);

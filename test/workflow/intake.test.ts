@@ -9,7 +9,7 @@ import { validateApplication, type ApplicationInput } from '../../domain/approva
 import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, predecessorCancelledSignal, statusQuery } from '../../domain/approval/messages';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 import { revokeLicenceUpdate } from '../../domain/licence/messages';
-import { cementIndustrialPolicy, freshUscc, makeApplication, staff, USCC } from '../helpers/fixtures';
+import { cementIndustrialPolicy, freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { workflowSuite } from '../helpers/workflow-suite';
 import { eventually, type TimeSkippingCtx } from '../helpers/time-skipping';
 
@@ -119,18 +119,19 @@ describe('intake gates', () => {
 
   it('L04: an enterprise banned after a revocation is refused at receipt, naming the ban and its end date; other products are not', async () => {
     await withServer(async ({ start }) => {
-      const old = await issuedCertificate(start);
+      const enterprise = makeApplication().enterprise;
+      const old = await issuedCertificate(start, { enterprise });
       const sup = createLicenceActivities(suite.db.pool);
       const revoked = await sup.revokeCertificate({ certificateNumber: old, ground: 'fraud', reason: '以欺骗手段取得许可', source: 'test', occurredAt: new Date().toISOString() });
       expect(revoked.ban?.endsOn).toBeDefined();
 
-      const h = await start(makeApplication());
+      const h = await start(makeApplication({ enterprise }));
       const result = await h.result();
       expect(result.outcome).toBe('rejected-at-intake');
       const reasons = (await h.query(statusQuery)).decision?.reasons ?? [];
-      expect(reasons.join()).toContain(`L04: enterprise ${USCC} may not apply for cement until ${revoked.ban!.endsOn}`);
+      expect(reasons.join()).toContain(`L04: enterprise ${enterprise.uscc} may not apply for cement until ${revoked.ban!.endsOn}`);
 
-      const other = await start(makeApplication({ product: 'banknote-discriminator', productNames: ['人民币鉴别仪A型'] }));
+      const other = await start(makeApplication({ enterprise, product: 'banknote-discriminator', productNames: ['人民币鉴别仪A型'] }));
       const s = await eventually(() => other.query(statusQuery), (x) => x.stage !== undefined);
       expect(s.stage).toBe('received');
     });

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import { findActiveBan } from '../../db/bans';
+import { findCertificateDocument } from '../../db/certificates';
 import type { ApplicationInput } from '../../domain/approval/application';
 import { validUntil } from '../../domain/licence/certificate';
 import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
@@ -156,12 +157,14 @@ describe('licenceLifecycle', () => {
     });
   });
 
-  it('R04, L04, 变更: change of name, cancellation for a merger and revocation for fraud, each in the audit trail; wrong actors and ended licences refused', async () => {
+  it('R04, L04, L07, 变更: change of name (a new certificate version, same number), cancellation for a merger and revocation for fraud, each in the audit trail; wrong actors and ended licences refused', async () => {
     await withServer(async (ctx) => {
       const one = await issuedWithLifecycle(ctx);
       const changed = await one.h.executeUpdate(changeLicenceUpdate, { args: [{ actor: staff('approver'), enterpriseName: '北京新名称广电设备有限公司', note: '名称变更' }] });
       expect(changed.enterpriseName).toBe('北京新名称广电设备有限公司');
       expect((await status(one.cert.number)).enterprise_name).toBe('北京新名称广电设备有限公司');
+      // L07: the certificate shows the new name in a new electronic version, same number.
+      expect((await findCertificateDocument(suite.db.pool, one.cert.number))).toMatchObject({ number: one.cert.number, enterpriseName: '北京新名称广电设备有限公司', version: 2 });
       const changeRow = await suite.db.pool.query("SELECT details FROM audit_events WHERE certificate_no = $1 AND action = 'licence-changed'", [one.cert.number]);
       expect(changeRow.rows[0].details).toMatchObject({ before: { enterpriseName: '北京示范广电设备有限公司' }, after: { enterpriseName: '北京新名称广电设备有限公司' } });
       expect((await refusal(one.h.executeUpdate(changeLicenceUpdate, { args: [{ actor: staff('approver', 'SH'), enterpriseAddress: '上海市某路1号' }] }))).type).toBe('forbidden');

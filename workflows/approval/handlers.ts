@@ -22,6 +22,7 @@ import {
 } from '../../domain/approval/messages';
 import { instantProblem } from '../../domain/approval/application';
 import { ExpectedLength, pauseNotice, resumeNotice } from '../../domain/approval/notices';
+import { groundedReasons, REFUSAL_GROUNDS, type RefusalGround } from '../../domain/approval/refusal-grounds';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
 import { teamShapeProblem } from '../../domain/supervision/verifiers';
@@ -35,6 +36,19 @@ const WRITTEN_NOTICE_PATCH = 'l02-written-notice';
 
 export function installCaseHandlers(ctx: CaseContext): void {
   const { app, s, clock, flags, nowIso, key, setStage, record, clockSettled, requireCaseStaff, requireStage } = ctx;
+
+  const groundOf = (ground?: RefusalGround) => (ground ? { ground, rule: REFUSAL_GROUNDS[ground].rule } : {});
+  /**
+   * L04: false materials or concealment → a warning, a 1-year ban on this product and a
+   * credit-publicity record, after the refusal's own record (one activity, keyed by the case).
+   */
+  const warnIfGrounded = async (decision: 'refused' | 'rejected-at-intake', actor: Actor, ground: RefusalGround | undefined, reasons: string[]) => {
+    if (!ground || !REFUSAL_GROUNDS[ground].ban) return;
+    const ban = await acts.recordApplicationWarning({ eventKey: key('warning-issued'), applicationId: app.applicationId, ground, decision, reasons, actor: { id: actor.id, role: actor.role }, occurredAt: nowIso() });
+    if (!ban || !s.decision) return;
+    s.decision.ban = { endsOn: ban.endsOn, rule: ban.rule };
+    s.timeline.push({ at: nowIso(), stage: s.stage, event: 'warning-issued', by: `${actor.role}:${actor.id}`, note: `${ban.rule}: warning; no new application for ${app.product} until ${ban.endsOn}` });
+  };
 
   // ---- acceptance (L01) ------------------------------------------------------------------
   setHandler(
@@ -121,10 +135,19 @@ export function installCaseHandlers(ctx: CaseContext): void {
 
   setHandler(
     rejectAtIntakeUpdate,
-    async ({ actor, reasons }) => {
-      s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: actor.id, reasons };
+    async ({ actor, reasons: given, ground: asked }) => {
+      // L04: a ground names its rule; old histories never carry one. Patched: older cases had no grounds.
+      const ground = asked && patched('l04-refusal-ground') ? asked : undefined;
+      const reasons = groundedReasons(ground, given);
+      s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: actor.id, reasons, ...groundOf(ground) };
       setStage('rejected-at-intake', 'rejected-at-intake', actor, reasons.join('; '));
-      await record('rejected-at-intake', { actor, reason: reasons.join('; '), set: { decision: 'rejected-at-intake', decided_at: s.decision.at } });
+      await record('rejected-at-intake', {
+        actor,
+        reason: reasons.join('; '),
+        details: ground ? { ground, rule: REFUSAL_GROUNDS[ground].rule } : undefined,
+        set: { decision: 'rejected-at-intake', decided_at: s.decision.at },
+      });
+      await warnIfGrounded('rejected-at-intake', actor, ground, given);
       return { stage: s.stage };
     },
     {
@@ -255,18 +278,20 @@ export function installCaseHandlers(ctx: CaseContext): void {
   const notifyApplicant = (message: string) =>
     acts.notify({ key: key('notify-written-notice'), applicationId: app.applicationId, province: app.province, recipientRole: 'applicant', kind: 'written-notice', message });
 
-  const decide = async (outcome: 'approved' | 'refused', actor: Actor, reasons?: string[], note?: string) => {
+  const decide = async (outcome: 'approved' | 'refused', actor: Actor, given?: string[], note?: string, ground?: RefusalGround) => {
     const at = nowIso();
     const deadlineAt = s.deadline?.deadlineAt;
     const withinDeadline = deadlineAt === null || deadlineAt === undefined || Date.parse(at) <= Date.parse(deadlineAt);
-    s.decision = { outcome, at, by: actor.id, reasons, withinDeadline };
+    const reasons = given && groundedReasons(ground, given);
+    s.decision = { outcome, at, by: actor.id, reasons, withinDeadline, ...groundOf(ground) };
     setStage(outcome === 'approved' ? 'issuing' : 'refused', outcome, actor, reasons?.join('; ') ?? note);
     await record(outcome, {
       actor,
       reason: reasons?.join('; ') ?? note,
-      details: { withinDeadline, deadlineAt },
+      details: { withinDeadline, deadlineAt, ...(ground ? { ground, rule: REFUSAL_GROUNDS[ground].rule } : {}) },
       set: { decision: outcome, decided_at: at },
     });
+    if (outcome === 'refused') await warnIfGrounded('refused', actor, ground, given ?? []);
     return { stage: s.stage };
   };
 
@@ -279,7 +304,8 @@ export function installCaseHandlers(ctx: CaseContext): void {
     },
   });
 
-  setHandler(refuseUpdate, ({ actor, reasons }) => decide('refused', actor, reasons), {
+  // L04: a ground names its rule; old histories never carry one. Patched: older cases had no grounds.
+  setHandler(refuseUpdate, ({ actor, reasons, ground }) => decide('refused', actor, reasons, undefined, ground && patched('l04-refusal-ground') ? ground : undefined), {
     validator: ({ actor }) => {
       requireCaseStaff(actor, 'refuse');
       requireStage(['awaiting-verification', 'under-review'], 'refusal');

@@ -14,7 +14,23 @@ import { followUpInspection } from '../supervision/follow-up';
 import type { CaseContext } from './case-state';
 
 export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, path: ApprovalPath): Promise<void> {
-  const { app, id, s, nowIso, key, setStage } = ctx;
+  const { app, s, nowIso, key, setStage } = ctx;
+  // L07: a change adds to the certificate the enterprise holds (增项): same number, a new
+  // electronic version; its lifecycle runs on. Patched: older changes got a new number.
+  if (app.type === 'change' && patched('change-amends-certificate')) {
+    const issuedAt = nowIso();
+    const cert = await acts.amendCertificate({
+      applicationId: app.applicationId,
+      eventKey: key('certificate-amended'),
+      issuedAt,
+      issuedOn: shanghaiDate(issuedAt),
+      stageSeq: ctx.stageSeq() + 1,
+    });
+    s.certificate = { number: cert.number, issuedOn: cert.issuedOn, validUntil: cert.validUntil, version: cert.version };
+    setStage('issued', 'certificate-amended', undefined, `${cert.number} version ${cert.version}: ${cert.productNames.join(', ')}`);
+    await startFollowUp(ctx, policy, path, cert.number, issuedAt);
+    return;
+  }
   // Exactly one certificate per case, even under retries.
   const issuedAt = nowIso();
   const cert = await acts.issueCertificate({
@@ -28,29 +44,7 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
   s.certificate = { number: cert.number, issuedOn: cert.issuedOn, validUntil: cert.validUntil };
   setStage('issued', 'certificate-issued', undefined, cert.number);
 
-  // Hand-off to after-issuance work: a child with its own id, outliving this workflow.
-  const followUp = followUpFor(policyById(policy.id), path);
-  if (followUp) {
-    const childId = followUpWorkflowId(id);
-    const childInput: FollowUpInput = {
-      applicationId: app.applicationId,
-      certificateNumber: cert.number,
-      province: app.province,
-      product: app.product,
-      uscc: app.enterprise.uscc,
-      kind: followUp.kind,
-      window: followUp.window,
-      issuedAt,
-      policyVersion: policy.id,
-    };
-    await startChild(followUpInspection, {
-      workflowId: childId,
-      args: [childInput],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-    s.followUpWorkflowId = childId;
-    s.timeline.push({ at: nowIso(), stage: s.stage, event: `follow-up-started:${followUp.kind}`, note: childId });
-  }
+  await startFollowUp(ctx, policy, path, cert.number, issuedAt);
   // The licence's own life (L05): one lifecycle per certificate, outliving this case; a renewal
   // tells the old certificate's lifecycle to hand over. Patched: cases issued before this ran without.
   if (patched('licence-lifecycle')) {
@@ -71,4 +65,30 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
       }
     }
   }
+}
+
+/** Hand-off to after-issuance work: a child with its own id, outliving this workflow. */
+async function startFollowUp(ctx: CaseContext, policy: PolicyVersion, path: ApprovalPath, certificateNumber: string, issuedAt: string): Promise<void> {
+  const { app, id, s, nowIso } = ctx;
+  const followUp = followUpFor(policyById(policy.id), path);
+  if (!followUp) return;
+  const childId = followUpWorkflowId(id);
+  const childInput: FollowUpInput = {
+    applicationId: app.applicationId,
+    certificateNumber,
+    province: app.province,
+    product: app.product,
+    uscc: app.enterprise.uscc,
+    kind: followUp.kind,
+    window: followUp.window,
+    issuedAt,
+    policyVersion: policy.id,
+  };
+  await startChild(followUpInspection, {
+    workflowId: childId,
+    args: [childInput],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
+  s.followUpWorkflowId = childId;
+  s.timeline.push({ at: nowIso(), stage: s.stage, event: `follow-up-started:${followUp.kind}`, note: childId });
 }

@@ -12,7 +12,7 @@
 import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import type { LicenceApplicationInput, LicenceApplicationResult } from '../../domain/approval/messages';
 import { industrialPolicyRefusals } from '../../domain/approval/intake';
-import { commitmentRefusals, namedCertificateRefusals } from '../../domain/approval/named-certificate';
+import { commitmentRefusals, namedCertificateRefusals, oneCertificatePerProductRefusals } from '../../domain/approval/named-certificate';
 import { describeBan } from '../../domain/licence/revocation';
 import { decisionLimit, policyInForce, routeApplication } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
@@ -56,6 +56,12 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     const received = shanghaiDate(input.receivedAt);
     const named = app.type !== 'new' && app.currentCertificateNumber ? await acts.namedCertificate({ number: app.currentCertificateNumber }) : null;
     refusals.push(...namedCertificateRefusals(app, named, received, policyInForce(received)), ...commitmentRefusals(app, policyInForce(received)));
+  }
+  // L07: one certificate per enterprise per product here; a second `new` one is refused, pointing
+  // to the change route. Patched: older cases went on without.
+  if (!carried && app.type === 'new' && patched('intake-one-certificate-per-product')) {
+    const held = await acts.heldCertificate({ uscc: app.enterprise.uscc, province: app.province, product: app.product });
+    refusals.push(...oneCertificatePerProductRefusals(app, held));
   }
   if (refusals.length) {
     const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
