@@ -7,6 +7,7 @@ import { createLicenceActivities } from './licence/licence';
 import { createNotificationActivities } from './notifications';
 import { createSamplingActivities } from './samr/sampling';
 import { createFollowUpActivities } from './supervision/follow-up';
+import { createRiskGradeActivities } from './supervision/risk-grades';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createNotificationActivities(pool),
     ...createLicenceActivities(pool),
     ...createFollowUpActivities(pool),
+    ...createRiskGradeActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
     ...createImportActivities(pool),

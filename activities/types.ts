@@ -5,6 +5,7 @@ import type { LicenceActivities } from './licence/licence';
 import type { NotificationActivities } from './notifications';
 import type { SamplingActivities } from './samr/sampling';
 import type { FollowUpActivities } from './supervision/follow-up';
+import type { RiskGradeActivities } from './supervision/risk-grades';
 import type { ImportActivities } from './import/import';
 
 export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
@@ -16,4 +17,5 @@ export type Activities = CaseActivities &
   SamplingActivities &
   LicenceActivities &
   FollowUpActivities &
+  RiskGradeActivities &
   ImportActivities;

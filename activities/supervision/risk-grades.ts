@@ -1,0 +1,67 @@
+/**
+ * R17: computing and storing risk grades. A grade is recomputed whenever a fact is recorded
+ * through `recordSupervisionFact` and nightly for the whole province (`recomputeProvinceGrades`);
+ * a changed grade is audited with its reasons.
+ */
+import type { Pool } from 'pg';
+import { computeRiskGrade, type RiskGradeResult } from '../../domain/supervision/risk-grade';
+import { riskPolicyInForce } from '../../domain/supervision/risk-policy';
+import { findRiskGrade, gatherRiskFacts, inspecteesOf, insertSupervisionFact, type NewSupervisionFact, storeRiskGrade } from '../../db/risk-grades';
+import { appendSupervisionAudit } from '../../db/supervision-audit';
+import { inTransaction } from '../../db/tx';
+
+export interface GradeChange {
+  uscc: string;
+  province: string;
+  previous?: string;
+  grade: RiskGradeResult;
+}
+
+/** Gathers, computes and stores one enterprise's grade, in one transaction. */
+export async function recomputeGrade(pool: Pool, uscc: string, province: string, asOf: string, cause: string): Promise<GradeChange> {
+  return inTransaction(pool, async (c) => {
+    // One recomputation per enterprise at a time: two facts recorded together must not store the older view last.
+    await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`risk-grade|${province}|${uscc}`]);
+    const previous = await findRiskGrade(c, uscc, province);
+    const grade = computeRiskGrade(await gatherRiskFacts(c, uscc, province, asOf), riskPolicyInForce(asOf));
+    await storeRiskGrade(c, uscc, province, grade);
+    if (previous?.grade !== grade.grade) {
+      await appendSupervisionAudit(c, {
+        eventKey: `risk-grade|${province}|${uscc}|${asOf}|${cause}|${grade.grade}`,
+        action: 'risk-grade-changed',
+        reason: cause,
+        details: { uscc, province, from: previous?.grade ?? null, to: grade.grade, reasons: grade.reasons },
+        occurredAt: new Date().toISOString(),
+      });
+    }
+    return { uscc, province, previous: previous?.grade, grade };
+  });
+}
+
+export function createRiskGradeActivities(pool: Pool) {
+  return {
+    /** R17: one enterprise's grade, recomputed now from what is on record. */
+    async recomputeRiskGrade(input: { uscc: string; province: string; asOf: string; cause: string }): Promise<GradeChange> {
+      return recomputeGrade(pool, input.uscc, input.province, input.asOf, input.cause);
+    },
+
+    /** R17: records a fact (keyed, so a retry records it once) and recomputes the enterprise's grade. */
+    async recordSupervisionFact(input: NewSupervisionFact & { asOf: string }): Promise<GradeChange> {
+      await insertSupervisionFact(pool, input);
+      return recomputeGrade(pool, input.uscc, input.province, input.asOf, `${input.kind}: ${input.ref}`);
+    },
+
+    /** R17: the nightly pass over every licensee of a province; returns how many grades changed. */
+    async recomputeProvinceGrades(input: { province: string; asOf: string }): Promise<{ graded: number; changed: number }> {
+      const population = await inspecteesOf(pool, input.province, input.asOf);
+      let changed = 0;
+      for (const uscc of population) {
+        const r = await recomputeGrade(pool, uscc, input.province, input.asOf, 'nightly recomputation');
+        if (r.previous !== r.grade.grade) changed++;
+      }
+      return { graded: population.length, changed };
+    },
+  };
+}
+
+export type RiskGradeActivities = ReturnType<typeof createRiskGradeActivities>;
