@@ -24,6 +24,9 @@ export const MAY = {
   revokeLicence: ['supervisor', 'approver'],
   certifyVerifier: ['supervisor', 'ops'],
   recordConflict: ['supervisor', 'ops'],
+  /** R11: the province's inspector register; a supervisor keeps his own province's. */
+  manageInspectors: ['supervisor', 'ops'],
+  listInspectors: ['supervisor', 'ops'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

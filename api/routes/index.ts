@@ -9,6 +9,7 @@ import { caseRoutes } from './cases';
 import { decisionRoutes } from './decisions';
 import { followUpRoutes } from './follow-up';
 import { importRoutes } from './imports';
+import { inspectorRoutes } from './inspectors';
 import { licenceRoutes } from './licences';
 import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
@@ -20,6 +21,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...followUpRoutes,
   ...licenceRoutes,
   ...registerRoutes,
+  ...inspectorRoutes,
   ...publicRoutes,
   ...opsRoutes,
   ...importRoutes,

@@ -25,6 +25,8 @@ let accepted: string;
 let certificate: string;
 /** A verifier in the registry (R10), for the conflict-of-interest route. */
 const VERIFIER = 'V-AUTHZ-REG';
+/** An inspector of Beijing (R11), for the inspector register's routes. */
+const INSPECTOR = 'I-AUTHZ-REG';
 
 /** Staff act once the intake checks are done (stage `received`). */
 const receivedStage = (id: string) =>
@@ -58,6 +60,7 @@ beforeAll(async () => {
   await eventually(async () => ((await api(h).get(certUrl('/licence')).set(await bearer({ role: 'ops' }))).status === 200 ? true : undefined), 20_000, 'lifecycle');
   const reg = await api(h).post('/verifiers').set(await bearer({ role: 'ops' })).send({ id: VERIFIER, name: '登记检查员', certifiedBy: 'BJ', certifiedUntil: '2099-12-31' });
   expect(reg.status).toBe(201);
+  expect((await api(h).post('/inspectors').set(await bearer({ role: 'ops' })).send({ id: INSPECTOR, name: '登记执法人员', province: 'BJ' })).status).toBe(201);
 });
 afterAll(async () => {
   await h?.stop();
@@ -76,7 +79,7 @@ const PRINCIPALS: Principal[] = [
   { name: 'anonymous', own: false },
   { name: 'applicant (own enterprise)', role: 'applicant', uscc: USCC_A, own: true },
   { name: 'applicant (other enterprise)', role: 'applicant', uscc: USCC_B, own: false },
-  ...(['acceptance-officer', 'reviewer', 'approver', 'supervisor'] as const).flatMap((role) => [
+  ...(['acceptance-officer', 'reviewer', 'approver', 'supervisor', 'inspector'] as const).flatMap((role) => [
     { name: `${role} BJ (own province)`, role, province: 'BJ', own: true },
     { name: `${role} SH (other province)`, role, province: 'SH', own: false },
   ]),
@@ -143,6 +146,13 @@ const ROUTE_CASES: RouteCase[] = [
   },
   // Conflicts of interest: any province's supervisor (verifiers inspect everywhere, R10), ops.
   { method: 'post', path: '/verifiers/:id/conflicts', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: `/verifiers/${VERIFIER}/conflicts`, body: INVALID }) },
+  // R11: the inspector register. A supervisor keeps his own province's: another province's inspector is a 404 (R01),
+  // listing another province a 403; adding one of another province is a 422 naming `province` (supervision-api.test.ts).
+  { method: 'post', path: '/inspectors', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: '/inspectors', body: INVALID }) },
+  // The inspector's province is checked after the body, so these send valid, repeatable bodies (reinstating, the same conflict).
+  { method: 'post', path: '/inspectors/:id/suspension', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/inspectors/${INSPECTOR}/suspension`, body: { suspended: false, reason: 'matrix check' } }) },
+  { method: 'post', path: '/inspectors/:id/conflicts', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/inspectors/${INSPECTOR}/conflicts`, body: { uscc: USCC_B, reason: 'matrix check' } }) },
+  { method: 'get', path: '/inspectors', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/inspectors', query: p.role === 'ops' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
   // Issue 19: importing existing licences is ops-only. A JSON body is refused as not a file (415) after every access check; an unknown import is 404.
   { method: 'post', path: '/imports', allowed: ['ops'], ok: 415, scoped: 'none', call: () => ({ url: '/imports', body: INVALID }) },
   { method: 'get', path: '/imports/:id', allowed: ['ops'], ok: 404, scoped: 'none', call: () => ({ url: '/imports/no-such-import' }) },
@@ -159,7 +169,7 @@ const ROUTE_CASES: RouteCase[] = [
 ];
 
 /** Routes on one case or certificate: outside its scope, the caller gets the 404 of a case that does not exist. */
-const hidesExistence = (rc: RouteCase) => rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/');
+const hidesExistence = (rc: RouteCase) => rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/inspectors/:id/');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {
