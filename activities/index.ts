@@ -8,6 +8,8 @@ import { createNotificationActivities } from './notifications';
 import { createSamplingActivities } from './samr/sampling';
 import { createFollowUpActivities } from './supervision/follow-up';
 import { createRiskGradeActivities } from './supervision/risk-grades';
+import { createBatchActivities } from './supervision/batches';
+import { createInspectionTaskActivities } from './supervision/inspection-tasks';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -28,6 +30,8 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createLicenceActivities(pool),
     ...createFollowUpActivities(pool),
     ...createRiskGradeActivities(pool),
+    ...createBatchActivities(pool),
+    ...createInspectionTaskActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
     ...createImportActivities(pool),

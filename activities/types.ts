@@ -6,6 +6,8 @@ import type { NotificationActivities } from './notifications';
 import type { SamplingActivities } from './samr/sampling';
 import type { FollowUpActivities } from './supervision/follow-up';
 import type { RiskGradeActivities } from './supervision/risk-grades';
+import type { BatchActivities } from './supervision/batches';
+import type { InspectionTaskActivities } from './supervision/inspection-tasks';
 import type { ImportActivities } from './import/import';
 
 export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
@@ -18,4 +20,6 @@ export type Activities = CaseActivities &
   LicenceActivities &
   FollowUpActivities &
   RiskGradeActivities &
+  BatchActivities &
+  InspectionTaskActivities &
   ImportActivities;

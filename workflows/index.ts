@@ -4,3 +4,5 @@ export { followUpInspection } from './supervision/follow-up';
 export { samrSampling } from './samr/samr-sampling';
 export { licenceLifecycle } from './licence/licence-lifecycle';
 export { licenceImport } from './import/licence-import';
+export { inspectionBatch } from './supervision/inspection-batch';
+export { inspectionTask } from './supervision/inspection-task';

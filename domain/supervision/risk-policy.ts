@@ -42,6 +42,8 @@ export interface RiskPolicy {
   dAtLeastOncePerYear: boolean;
   /** R11: inspectors per inspectee (Administrative Penalty Law Art. 42: at least 2). */
   teamSize: number;
+  /** R11: results are published within this many working days of the inspection's end (国办发〔2015〕58号). */
+  publicationWorkingDays: number;
 }
 
 const V2022: RiskPolicy = {
@@ -71,6 +73,7 @@ const V2022: RiskPolicy = {
   drawRates: { A: 0.03, B: 0.05, C: 0.15, D: 0.5 },
   dAtLeastOncePerYear: true,
   teamSize: 2,
+  publicationWorkingDays: 20,
 };
 
 export const RISK_POLICY_VERSIONS: readonly RiskPolicy[] = [V2022].map((v) => Object.freeze(v));
