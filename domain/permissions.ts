@@ -27,6 +27,16 @@ export const MAY = {
   /** R11: the province's inspector register; a supervisor keeps his own province's. */
   manageInspectors: ['supervisor', 'ops'],
   listInspectors: ['supervisor', 'ops'],
+  /** R11: the yearly plan of batches, and a new staffing pass when a draw could not be staffed. */
+  recordPlan: ['supervisor'],
+  readPlans: ['supervisor', 'ops'],
+  restaffBatch: ['supervisor'],
+  /** R11: an inspector sees the tasks he is drawn for; a supervisor his province's. */
+  readInspectionTasks: ['supervisor', 'inspector', 'ops'],
+  recordInspectionTaskResult: ['inspector'],
+  /** R17: grades with their reasons; a supervisor may override one, with a written reason. */
+  readGrades: ['supervisor', 'ops'],
+  overrideGrade: ['supervisor'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

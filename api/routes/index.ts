@@ -10,6 +10,9 @@ import { decisionRoutes } from './decisions';
 import { followUpRoutes } from './follow-up';
 import { importRoutes } from './imports';
 import { inspectorRoutes } from './inspectors';
+import { planRoutes } from './plans';
+import { inspectionTaskRoutes } from './inspection-tasks';
+import { gradeRoutes } from './grades';
 import { licenceRoutes } from './licences';
 import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
@@ -22,6 +25,9 @@ export const ROUTES: readonly AnyRoute[] = [
   ...licenceRoutes,
   ...registerRoutes,
   ...inspectorRoutes,
+  ...planRoutes,
+  ...inspectionTaskRoutes,
+  ...gradeRoutes,
   ...publicRoutes,
   ...opsRoutes,
   ...importRoutes,
