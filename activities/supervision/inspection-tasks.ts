@@ -6,6 +6,8 @@
  */
 import type { Pool } from 'pg';
 import { type InspectionTaskOutcome, isFailing } from '../../domain/supervision/inspection-task';
+import { policyInForce, type ProductId } from '../../domain/policy';
+import { endOfShanghaiDay } from '../../domain/time';
 import { insertSupervisionFact } from '../../db/risk-grades';
 import { appendSupervisionAudit } from '../../db/supervision-audit';
 import { inTransaction } from '../../db/tx';
@@ -69,6 +71,29 @@ export function createInspectionTaskActivities(pool: Pool) {
       });
       if (!isFailing(input.outcome)) return { recordKey };
       return { recordKey, grade: await recomputeGrade(pool, input.uscc, input.province, input.inspectedOn, `failed-inspection: inspection ${input.taskId}`) };
+    },
+
+    /**
+     * R11, R15: the licences a failing routine inspection puts under rectification: every licence
+     * the enterprise holds in the province, with what a follow-up needs to supervise it. `on`: the inspection day.
+     */
+    async rectificationTargets(input: { uscc: string; province: string; on: string }): Promise<
+      { certificateNumber: string; applicationId: string | null; product: ProductId; issuedAt: string; policyVersion: string }[]
+    > {
+      const { rows } = await pool.query<{ number: string; application_id: string | null; product: ProductId; issued_on: string; policy_version: string | null }>(
+        `SELECT k.number, k.application_id, k.product, to_char(k.issued_on, 'YYYY-MM-DD') AS issued_on, a.policy_version
+           FROM certificates k LEFT JOIN applications a ON a.id = k.application_id
+          WHERE k.uscc = $1 AND k.province = $2 AND k.status IN ('valid', 'deemed-renewed') ORDER BY k.number`,
+        [input.uscc, input.province],
+      );
+      return rows.map((r) => ({
+        certificateNumber: r.number,
+        applicationId: r.application_id,
+        product: r.product,
+        issuedAt: endOfShanghaiDay(r.issued_on),
+        // An imported licence has no case version (and may predate the first): the rules in force at the rectification.
+        policyVersion: r.policy_version ?? policyInForce(input.on).id,
+      }));
     },
 
     /** R11: when the publicity record went out (the sender sets published_at), or null while it waits. */

@@ -70,6 +70,8 @@ export interface InspectionTaskStatus {
   result?: { outcome: InspectionTaskOutcome; findings?: string; by: string; at: string; inspectedOn: string };
   publication?: { recordKey: string; dueAt: string; publishedAt?: string; overdue: boolean };
   escalations: { kind: string; at: string }[];
+  /** R15: the follow-ups a failing result opened, one per licence, at their rectification stage. */
+  rectifications?: { certificateNumber: string; workflowId: string; rectifyBy: string; alreadyOpen?: boolean }[];
 }
 
 export const recordTaskResultUpdate = defineUpdate<InspectionTaskStatus, [RecordTaskResultInput]>('recordTaskResult');

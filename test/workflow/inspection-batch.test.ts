@@ -8,7 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { insertPlan, findDraw, listTasks } from '../../db/inspection-batches';
 import { recordInspectorConflict, setInspectorSuspended, upsertInspector } from '../../db/inspectors';
+import { upsertVerifier } from '../../db/registers';
 import { findRiskGrade } from '../../db/risk-grades';
+import { assignTeamUpdate, followUpDetailQuery, recordInspectionUpdate } from '../../domain/supervision/follow-up';
 import { SA } from '../../domain/search-attributes';
 import { drawInspectees } from '../../domain/supervision/draw';
 import {
@@ -25,6 +27,8 @@ import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { currentCalendar } from '../../infra/calendar';
 import { inspectionBatch } from '../../workflows/supervision/inspection-batch';
 import { inspectionTask } from '../../workflows/supervision/inspection-task';
+import type { followUpInspection } from '../../workflows/supervision/follow-up';
+import { freshUscc } from '../helpers/fixtures';
 import { seedLicences } from '../helpers/licensees';
 import { poller, refusal } from '../helpers/time-skipping';
 import { workflowSuite } from '../helpers/workflow-suite';
@@ -126,11 +130,12 @@ describe('double-random batches (R11)', () => {
 });
 
 describe('inspection tasks (R11, R17)', () => {
-  it("R11: only the drawn team records the result, once; publication is due 20 working days after the inspection across New Year's Day, and a late publication is escalated; R17: the failing result raises the grade", async () => {
+  it("R11: only the drawn team records the result, once; publication is due 20 working days after the inspection across New Year's Day, and a late publication is escalated; R17: the failing result raises the grade and opens R15 rectification in the follow-up workflow", async () => {
     await withServer(async ({ env, now, sleepUntil }) => {
       const province = 'SX';
-      const uscc = `U-SX-${hex()}`;
-      await seedLicences(suite.db.pool, [{ number: `SX-${hex()}`, uscc, province }]);
+      const uscc = freshUscc();
+      const certificate = `SX-${hex()}`;
+      await seedLicences(suite.db.pool, [{ number: certificate, uscc, province }]);
       const today = shanghaiDate(await now());
       const id = await batch({ province, startsOn: today, endsOn: '2026-12-31', rates: { A: 1, B: 1, C: 1, D: 1 } });
       await suite.db.pool.query(`INSERT INTO inspection_tasks (id, batch_id, province, uscc, grade, team, due_on) VALUES ($1, $2, $3, $4, 'A', '["I-1","I-2"]', '2026-12-31')`, [
@@ -166,6 +171,24 @@ describe('inspection tasks (R11, R17)', () => {
       const grade = (await findRiskGrade(suite.db.pool, uscc, province))!;
       expect(grade.grade).toBe('C');
       expect(grade.reasons.join('\n')).toMatch(new RegExp(`failed inspection on 2026-12-10 \\(inspection ${taskId}`));
+      // R15: the licence is under rectification, run by the follow-up workflow, its re-check next.
+      const opened = await eventually(() => h.query(inspectionTaskStatusQuery), (x) => (x.rectifications?.length ?? 0) > 0);
+      const fu = env.client.workflow.getHandle<typeof followUpInspection>(opened.rectifications![0]!.workflowId);
+      const detail = await eventually(() => fu.query(followUpDetailQuery), (x) => x.stage === 'rectifying');
+      expect(detail).toMatchObject({ certificateNumber: certificate, stage: 'rectifying', round: 2, rectification: { rectifyBy: '2027-01-09' } });
+      const ordered = await eventually(
+        () => suite.db.pool.query(`SELECT recipient_role, message FROM notifications WHERE kind = 'rectification-ordered' AND application_id = $1`, [inspectionTaskWorkflowId(taskId)]),
+        (r) => r.rows.length === 1,
+      );
+      expect(ordered.rows[0].message).toMatch(/no incoming-inspection records.*rectify by 2027-01-09/);
+      // R15, L08: the re-check fails: the follow-up revokes the licence, as after issuance.
+      const team = [`V-${hex()}`, `V-${hex()}`];
+      for (const v of team) await upsertVerifier(suite.db.pool, { id: v, name: v, certifiedBy: province, certifiedOn: '2020-01-01', certifiedUntil: '2099-12-31' });
+      const sup = { id: 'sup-sx', role: 'supervisor' as const, province: 'SX' as const };
+      await fu.executeUpdate(assignTeamUpdate, { args: [{ actor: sup, verifierIds: team }] });
+      await fu.executeUpdate(recordInspectionUpdate, { args: [{ actor: sup, outcome: 'failed', verifierIds: team, findings: 'still no records' }] });
+      expect((await fu.query(followUpDetailQuery)).outcome).toBe('revoked');
+      expect((await suite.db.pool.query('SELECT status FROM certificates WHERE number = $1', [certificate])).rows[0].status).toBe('revoked');
       const row = await suite.db.pool.query(`SELECT kind, rule, ground, published_at FROM credit_publicity WHERE record_key = $1`, [`inspection-result|${taskId}`]);
       expect(row.rows).toEqual([{ kind: 'inspection-result', rule: 'R11', ground: 'problems-found', published_at: null }]);
       // Nobody publishes it: past the deadline the supervisor is told and the task shows overdue.
@@ -173,7 +196,7 @@ describe('inspection tasks (R11, R17)', () => {
       const late = await eventually(() => h.query(inspectionTaskStatusQuery), (s) => s.publication?.overdue === true);
       expect(late.escalations.map((e) => e.kind)).toEqual(['publication-reminder', 'publication-overdue']);
       expect((await h.describe()).typedSearchAttributes.get(SA.overdue)).toBe(true);
-      const notes = await suite.db.pool.query(`SELECT kind, recipient_role FROM notifications WHERE application_id = $1 ORDER BY id`, [inspectionTaskWorkflowId(taskId)]);
+      const notes = await suite.db.pool.query(`SELECT kind, recipient_role FROM notifications WHERE application_id = $1 AND kind LIKE 'publication-%' ORDER BY id`, [inspectionTaskWorkflowId(taskId)]);
       expect(notes.rows).toEqual([
         { kind: 'publication-reminder', recipient_role: 'supervisor' },
         { kind: 'publication-overdue', recipient_role: 'supervisor' },
