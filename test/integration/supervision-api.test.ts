@@ -1,5 +1,6 @@
 /** R11, R17 over HTTP: the inspector register and grades, on the real API, worker, Temporal and PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPS_QUERIES } from '../../domain/ops-queries';
 import { shanghaiDate } from '../../domain/time';
 import { freshUscc } from '../helpers/fixtures';
 import { seedLicences } from '../helpers/licensees';
@@ -118,6 +119,29 @@ describe('plans and batches (R11)', () => {
     expect([repeat.status, repeat.body.result]).toEqual([200, first.body.result]);
     const second = await api(h).post(url).set(asMember).set('Idempotency-Key', 'result-key-2').send({ outcome: 'refused' });
     expect(second.status).toBe(409);
+  });
+});
+
+describe('finding stuck batches (R11)', () => {
+  it('R11: a batch that cannot be staffed is found by the documented Temporal UI query, and a staffing request goes to it', async () => {
+    const province = 'GZ';
+    const sup = await bearer({ role: 'supervisor', province, sub: 'sup-gz' });
+    await seedLicences(h.db.pool, [{ number: `GZ-${Date.now()}`, uscc: freshUscc(), province }]);
+    const y = Number(shanghaiDate(Date.now()).slice(0, 4));
+    const plan = await api(h).post('/plans').set(sup).send({ id: 'PLAN-GZ', year: y, batches: [{ startsOn: shanghaiDate(Date.now()), endsOn: shanghaiDate(Date.now()), scope: 'all', rates: { A: 1 } }] });
+    expect(plan.status).toBe(201);
+    const batch = plan.body.batches[0];
+    await h.env.client.schedule.getHandle(batch.scheduleId).trigger();
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of h.env.client.workflow.list({ query: `${OPS_QUERIES.batchesNotFullyStaffed} AND LpProvince = '${province}'` })) ids.push(wf.workflowId);
+      return ids.length ? ids : undefined;
+    }, 30_000, 'the unstaffed batch in visibility');
+    expect(found[0]).toMatch(new RegExp(`^batch/${batch.id}`));
+    const read = (await api(h).get(`/batches/${batch.id}`).set(sup)).body;
+    expect(read.workflow.stage).toBe('waiting-for-staff');
+    expect(read.tasks.unstaffed[0].problem).toMatch(/0 eligible inspector\(s\)/);
+    expect((await api(h).post(`/batches/${batch.id}/staffing`).set(sup).send({})).status).toBe(202);
   });
 });
 
