@@ -6,3 +6,4 @@ export { licenceLifecycle } from './licence/licence-lifecycle';
 export { licenceImport } from './import/licence-import';
 export { inspectionBatch } from './supervision/inspection-batch';
 export { inspectionTask } from './supervision/inspection-task';
+export { riskGradesNightly } from './supervision/risk-grades-nightly';

@@ -51,15 +51,20 @@ export function createRiskGradeActivities(pool: Pool) {
       return recomputeGrade(pool, input.uscc, input.province, input.asOf, `${input.kind}: ${input.ref}`);
     },
 
-    /** R17: the nightly pass over every licensee of a province; returns how many grades changed. */
-    async recomputeProvinceGrades(input: { province: string; asOf: string }): Promise<{ graded: number; changed: number }> {
-      const population = await inspecteesOf(pool, input.province, input.asOf);
+    /**
+     * R17: the nightly pass over the licensees of a province, `limit` enterprises after `after`
+     * (USCC order) at a time so each call stays short; `last` is where the next page starts, null when done.
+     */
+    async recomputeProvinceGrades(input: { province: string; asOf: string; after?: string; limit?: number }): Promise<{ graded: number; changed: number; last: string | null }> {
+      const all = await inspecteesOf(pool, input.province, input.asOf);
+      const rest = input.after === undefined ? all : all.filter((u) => u > input.after!);
+      const page = input.limit === undefined ? rest : rest.slice(0, input.limit);
       let changed = 0;
-      for (const uscc of population) {
+      for (const uscc of page) {
         const r = await recomputeGrade(pool, uscc, input.province, input.asOf, 'nightly recomputation');
         if (r.previous !== r.grade.grade) changed++;
       }
-      return { graded: population.length, changed };
+      return { graded: page.length, changed, last: page.length < rest.length ? page.at(-1)! : null };
     },
   };
 }

@@ -57,7 +57,11 @@ describe('risk grades on record (R17)', () => {
 
   it("R17: the nightly pass grades every licensee of the province and no other province's", async () => {
     const r = await acts.recomputeProvinceGrades({ province: 'BJ', asOf: AS_OF });
-    expect(r.graded).toBe(4); // U-CLEAN, U-FACT, U-REVOKED (still holds RG-4), U-NEW
+    expect(r).toMatchObject({ graded: 4, last: null }); // U-CLEAN, U-FACT, U-REVOKED (still holds RG-4), U-NEW
     expect(await findRiskGrade(db.pool, 'U-SH', 'BJ')).toBeUndefined();
+    // In pages, for the nightly workflow: each page starts after the last one's last enterprise.
+    const first = await acts.recomputeProvinceGrades({ province: 'BJ', asOf: AS_OF, limit: 3 });
+    expect(first).toMatchObject({ graded: 3, last: 'U-NEW' });
+    expect(await acts.recomputeProvinceGrades({ province: 'BJ', asOf: AS_OF, limit: 3, after: first.last! })).toMatchObject({ graded: 1, last: null });
   });
 });

@@ -1,6 +1,7 @@
 /** R11, R17 over HTTP: the inspector register and grades, on the real API, worker, Temporal and PostgreSQL. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS_QUERIES } from '../../domain/ops-queries';
+import { ensureRiskGradeSchedule } from '../../workers/grade-schedule';
 import { shanghaiDate } from '../../domain/time';
 import { freshUscc } from '../helpers/fixtures';
 import { seedLicences } from '../helpers/licensees';
@@ -146,6 +147,16 @@ describe('finding stuck batches (R11)', () => {
 });
 
 describe('grades (R17)', () => {
+  it('R17: the nightly recomputation is a Temporal Schedule, ensured idempotently', async () => {
+    const scheduleId = `grades-${Date.now()}`;
+    expect((await ensureRiskGradeSchedule(h.env.client, { taskQueue: h.taskQueue, scheduleId, paused: true })).created).toBe(true);
+    expect((await ensureRiskGradeSchedule(h.env.client, { taskQueue: h.taskQueue, scheduleId, paused: true })).created).toBe(false);
+    const d = await h.env.client.schedule.getHandle(scheduleId).describe();
+    expect(d.action).toMatchObject({ workflowType: 'riskGradesNightly' });
+    expect(d.spec.timezone).toBe('Asia/Shanghai');
+    await h.env.client.schedule.getHandle(scheduleId).delete();
+  });
+
   it('R17: a supervisor overrides a grade with a written reason, kept with who and until when; without a reason it is a 422', async () => {
     const uscc = freshUscc();
     await seedLicences(h.db.pool, [{ number: `GR-${Date.now()}`, uscc }]);

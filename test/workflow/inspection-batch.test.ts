@@ -27,6 +27,7 @@ import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { currentCalendar } from '../../infra/calendar';
 import { inspectionBatch } from '../../workflows/supervision/inspection-batch';
 import { inspectionTask } from '../../workflows/supervision/inspection-task';
+import { riskGradesNightly } from '../../workflows/supervision/risk-grades-nightly';
 import type { followUpInspection } from '../../workflows/supervision/follow-up';
 import { freshUscc } from '../helpers/fixtures';
 import { seedLicences } from '../helpers/licensees';
@@ -228,6 +229,26 @@ describe('inspection tasks (R11, R17)', () => {
       const sa = (await h.describe()).typedSearchAttributes;
       expect([sa.get(SA.waitingOn), sa.get(SA.overdue)]).toEqual(['inspection', true]);
       await h.terminate('test done');
+    });
+  });
+});
+
+describe('nightly grades (R17)', () => {
+  it('R17: the nightly workflow grades every licensee of the province from the facts on record', async () => {
+    await withServer(async ({ env }) => {
+      const province = 'JL';
+      const [clean, failed] = [freshUscc(), freshUscc()];
+      await seedLicences(suite.db.pool, [{ number: `JL-${hex()}`, uscc: clean, province }, { number: `JL-${hex()}`, uscc: failed, province }]);
+      await suite.db.pool.query(
+        `INSERT INTO supervision_facts (fact_key, uscc, province, kind, occurred_on, ref) VALUES ($1, $2, $3, 'failed-spot-check', '2026-06-01', 'spot check 12')`,
+        [`f-${hex()}`, failed, province],
+      );
+      const r = await env.client.workflow.execute(riskGradesNightly, { taskQueue: TASK_QUEUE, workflowId: `nightly-${hex()}`, args: [{ asOf: '2026-12-01', provinces: [province] }] });
+      expect(r).toMatchObject({ asOf: '2026-12-01', graded: 2 });
+      expect((await findRiskGrade(suite.db.pool, clean, province))!.grade).toBe('A');
+      const g = (await findRiskGrade(suite.db.pool, failed, province))!;
+      expect(g.grade).toBe('C');
+      expect(g.reasons[0]).toMatch(/failed spot check on 2026-06-01 \(spot check 12\)/);
     });
   });
 });
