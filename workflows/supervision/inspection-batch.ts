@@ -26,7 +26,7 @@ import { inspectionTask } from './inspection-task';
 
 /** Tasks started per run; with ~3 events per child start a run stays far below 2,000 events. */
 export const BATCH_PAGE_SIZE = 200;
-const START_CONCURRENCY = 50;
+const START_CONCURRENCY = BATCH_PAGE_SIZE;
 
 export async function inspectionBatch(input: InspectionBatchInput): Promise<BatchStatus> {
   const s: BatchStatus = { batchId: input.batchId, stage: input.drawn ? 'staffing' : 'drawing', started: input.started ?? 0, problems: [] };
