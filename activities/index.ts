@@ -10,6 +10,9 @@ import { createNotificationActivities } from './notifications';
 import { createSamplingActivities } from './samr/sampling';
 import { createSamrFindingActivities } from './samr/findings';
 import { createFollowUpActivities } from './supervision/follow-up';
+import { createRiskGradeActivities } from './supervision/risk-grades';
+import { createBatchActivities } from './supervision/batches';
+import { createInspectionTaskActivities } from './supervision/inspection-tasks';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -31,6 +34,9 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createLicenceActivities(pool),
     ...createAmendmentActivities(pool),
     ...createFollowUpActivities(pool),
+    ...createRiskGradeActivities(pool),
+    ...createBatchActivities(pool),
+    ...createInspectionTaskActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
     ...createSamrFindingActivities(pool),

@@ -8,6 +8,9 @@ import type { NotificationActivities } from './notifications';
 import type { SamplingActivities } from './samr/sampling';
 import type { SamrFindingActivities } from './samr/findings';
 import type { FollowUpActivities } from './supervision/follow-up';
+import type { RiskGradeActivities } from './supervision/risk-grades';
+import type { BatchActivities } from './supervision/batches';
+import type { InspectionTaskActivities } from './supervision/inspection-tasks';
 import type { ImportActivities } from './import/import';
 
 export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
@@ -22,4 +25,7 @@ export type Activities = CaseActivities &
   LicenceActivities &
   AmendmentActivities &
   FollowUpActivities &
+  RiskGradeActivities &
+  BatchActivities &
+  InspectionTaskActivities &
   ImportActivities;

@@ -18,7 +18,7 @@ export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-never-use-in-product
 export const MIN_PRODUCTION_SECRET_BYTES = 32;
 
 /** Authority staff are bound to one province; SAMR and ops see every province. */
-export const STAFF_ROLES = ['acceptance-officer', 'reviewer', 'approver', 'supervisor'] as const satisfies readonly Role[];
+export const STAFF_ROLES = ['acceptance-officer', 'reviewer', 'approver', 'supervisor', 'inspector'] as const satisfies readonly Role[];
 export const isStaff = (role: Role): boolean => (STAFF_ROLES as readonly Role[]).includes(role);
 
 export const Claims = z

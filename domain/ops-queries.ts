@@ -22,5 +22,11 @@ export const OPS_QUERIES = {
   samrFindingsOverdue: `${SA.stage.name} = 'samr-finding' AND ${SA.overdue.name} = true AND ${running}`,
   /** R06: a province's open SAMR findings. */
   samrFindingsOpenIn: (province: string) => `${SA.stage.name} = 'samr-finding' AND ${SA.province.name} = '${province}' AND ${running}`,
+  /** R11: batches whose draw could not be staffed, waiting for a supervisor to add or reinstate inspectors. */
+  batchesNotFullyStaffed: `${SA.waitingOn.name} = 'staffing' AND ${running}`,
+  /** R11: routine inspections without a result after their batch ended. */
+  inspectionsPastDue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'inspection' AND ${SA.stage.name} = 'inspection:inspecting' AND ${running}`,
+  /** R11: inspection results not published within 20 working days of the inspection. */
+  resultsNotPublished: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'publication' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

@@ -30,6 +30,19 @@ export const MAY = {
   answerSamrFinding: ['supervisor'],
   /** R06: SAMR reads every finding; a supervisor those of the own province. */
   readSamrFindings: ['samr', 'supervisor'],
+  /** R11: the province's inspector register; a supervisor keeps his own province's. */
+  manageInspectors: ['supervisor', 'ops'],
+  listInspectors: ['supervisor', 'ops'],
+  /** R11: the yearly plan of batches, and a new staffing pass when a draw could not be staffed. */
+  recordPlan: ['supervisor'],
+  readPlans: ['supervisor', 'ops'],
+  restaffBatch: ['supervisor'],
+  /** R11: an inspector sees the tasks he is drawn for; a supervisor his province's. */
+  readInspectionTasks: ['supervisor', 'inspector', 'ops'],
+  recordInspectionTaskResult: ['inspector'],
+  /** R17: grades with their reasons; a supervisor may override one, with a written reason. */
+  readGrades: ['supervisor', 'ops'],
+  overrideGrade: ['supervisor'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -9,6 +9,7 @@ import { loadConfig } from '../domain/config';
 import { createPinoLogger, temporalLoggerFrom } from './logging';
 import { createPool, workerPoolSizes } from '../infra/pg';
 import { connectClient, temporalConnectionOptions } from '../infra/temporal';
+import { ensureRiskGradeSchedule } from './grade-schedule';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
 import { createWorker, startEcqsSender, startPublicitySender } from './worker';
 
@@ -53,6 +54,9 @@ async function main(): Promise<void> {
       minPerProvince: config.SAMR_SAMPLING_MIN,
     })
       .catch((err: unknown) => console.warn(`worker: SAMR sampling schedule not ensured: ${err instanceof Error ? err.message : String(err)}`))
+      // R17: nightly risk grades, likewise idempotent.
+      .then(() => ensureRiskGradeSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }))
+      .catch((err: unknown) => console.warn(`worker: risk-grade schedule not ensured: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => void clientConnection.close());
     try {
       await worker.run();

@@ -5,3 +5,6 @@ export { samrSampling } from './samr/samr-sampling';
 export { licenceLifecycle } from './licence/licence-lifecycle';
 export { licenceImport } from './import/licence-import';
 export { samrFinding } from './samr/samr-finding';
+export { inspectionBatch } from './supervision/inspection-batch';
+export { inspectionTask } from './supervision/inspection-task';
+export { riskGradesNightly } from './supervision/risk-grades-nightly';

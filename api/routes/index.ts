@@ -9,6 +9,10 @@ import { caseRoutes } from './cases';
 import { decisionRoutes } from './decisions';
 import { followUpRoutes } from './follow-up';
 import { importRoutes } from './imports';
+import { inspectorRoutes } from './inspectors';
+import { planRoutes } from './plans';
+import { inspectionTaskRoutes } from './inspection-tasks';
+import { gradeRoutes } from './grades';
 import { licenceRoutes } from './licences';
 import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
@@ -21,6 +25,10 @@ export const ROUTES: readonly AnyRoute[] = [
   ...followUpRoutes,
   ...licenceRoutes,
   ...registerRoutes,
+  ...inspectorRoutes,
+  ...planRoutes,
+  ...inspectionTaskRoutes,
+  ...gradeRoutes,
   ...publicRoutes,
   ...opsRoutes,
   ...importRoutes,

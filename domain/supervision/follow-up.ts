@@ -87,6 +87,12 @@ export interface FollowUpInput {
   window: Limit;
   issuedAt: string;
   policyVersion: string;
+  /**
+   * R11, R15: a routine inspection found problems: the follow-up opens at the rectification stage
+   * (round 2: the next inspection is the re-check, and failing it revokes). Absent on every
+   * follow-up of an issuance, so those run exactly as before.
+   */
+  rectification?: { orderedAt: string; rectifyBy: string; source: string; findings: string };
 }
 
 /** The summary view (query `followUpStatus`, answer of `recordInspection`); `followUpDetail` has everything. */

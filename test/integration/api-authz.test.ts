@@ -28,6 +28,11 @@ const VERIFIER = 'V-AUTHZ-REG';
 /** R06: a case in one of SAMR's draws, and one SAMR found non-conforming (an open finding of BJ). */
 const SAMR_DRAWN = 'AUTHZ-SAMR-DRAWN';
 const SAMR_FINDING = 'AUTHZ-SAMR-FINDING';
+/** An inspector of Beijing (R11), for the inspector register's routes. */
+const INSPECTOR = 'I-AUTHZ-REG';
+/** A Beijing inspection plan with one future batch (R11); its schedule has not fired. */
+const PLAN = 'PLAN-AUTHZ';
+const BATCH = `${PLAN}-1`;
 
 /** Staff act once the intake checks are done (stage `received`). */
 const receivedStage = (id: string) =>
@@ -77,6 +82,13 @@ beforeAll(async () => {
   );
   const finding = await api(h).post(`/samr/cases/${SAMR_FINDING}/check`).set(await bearer({ role: 'samr' })).send({ result: 'non-conforming', findings: '矩阵抽查发现' });
   expect(finding.status).toBe(201);
+  expect((await api(h).post('/inspectors').set(await bearer({ role: 'ops' })).send({ id: INSPECTOR, name: '登记执法人员', province: 'BJ' })).status).toBe(201);
+  const nextYear = new Date().getUTCFullYear() + 1;
+  const plan = await api(h)
+    .post('/plans')
+    .set(await bearer({ role: 'supervisor', province: 'BJ' }))
+    .send({ id: PLAN, year: nextYear, batches: [{ startsOn: `${nextYear}-03-01`, endsOn: `${nextYear}-03-31`, scope: 'all licensees' }] });
+  expect(plan.status, JSON.stringify(plan.body)).toBe(201);
 });
 afterAll(async () => {
   await h?.stop();
@@ -95,7 +107,7 @@ const PRINCIPALS: Principal[] = [
   { name: 'anonymous', own: false },
   { name: 'applicant (own enterprise)', role: 'applicant', uscc: USCC_A, own: true },
   { name: 'applicant (other enterprise)', role: 'applicant', uscc: USCC_B, own: false },
-  ...(['acceptance-officer', 'reviewer', 'approver', 'supervisor'] as const).flatMap((role) => [
+  ...(['acceptance-officer', 'reviewer', 'approver', 'supervisor', 'inspector'] as const).flatMap((role) => [
     { name: `${role} BJ (own province)`, role, province: 'BJ', own: true },
     { name: `${role} SH (other province)`, role, province: 'SH', own: false },
   ]),
@@ -166,6 +178,25 @@ const ROUTE_CASES: RouteCase[] = [
   },
   // Conflicts of interest: any province's supervisor (verifiers inspect everywhere, R10), ops.
   { method: 'post', path: '/verifiers/:id/conflicts', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: `/verifiers/${VERIFIER}/conflicts`, body: INVALID }) },
+  // R11: the inspector register. A supervisor keeps his own province's: another province's inspector is a 404 (R01),
+  // listing another province a 403; adding one of another province is a 422 naming `province` (supervision-api.test.ts).
+  { method: 'post', path: '/inspectors', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: '/inspectors', body: INVALID }) },
+  // The inspector's province is checked after the body, so these send valid, repeatable bodies (reinstating, the same conflict).
+  { method: 'post', path: '/inspectors/:id/suspension', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/inspectors/${INSPECTOR}/suspension`, body: { suspended: false, reason: 'matrix check' } }) },
+  { method: 'post', path: '/inspectors/:id/conflicts', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/inspectors/${INSPECTOR}/conflicts`, body: { uscc: USCC_B, reason: 'matrix check' } }) },
+  { method: 'get', path: '/inspectors', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/inspectors', query: p.role === 'ops' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
+  // R11: plans and batches of the supervisor's own province (another province's: 404, R01); the batch has not started, so a staffing request is a 409.
+  { method: 'post', path: '/plans', allowed: ['supervisor'], ok: 422, scoped: 'none', call: () => ({ url: '/plans', body: INVALID }) },
+  { method: 'get', path: '/plans/:id', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/plans/${PLAN}` }) },
+  { method: 'get', path: '/batches/:id', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/batches/${BATCH}` }) },
+  { method: 'post', path: '/batches/:id/staffing', allowed: ['supervisor'], ok: 409, scoped: 'staff', call: () => ({ url: `/batches/${BATCH}/staffing`, body: {} }) },
+  // R11: inspection tasks: inspectors theirs, supervisors their province's; no task is drawn here, so reading one is a 404 for everyone allowed.
+  { method: 'get', path: '/inspection-tasks', allowed: ['supervisor', 'inspector', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/inspection-tasks', query: p.role === 'ops' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
+  { method: 'get', path: '/inspection-tasks/:batchId/:uscc', allowed: ['supervisor', 'inspector', 'ops'], ok: 404, scoped: 'none', call: () => ({ url: `/inspection-tasks/${BATCH}/${USCC_A}` }) },
+  { method: 'post', path: '/inspection-tasks/:batchId/:uscc/result', allowed: ['inspector'], ok: 422, scoped: 'none', call: () => ({ url: `/inspection-tasks/${BATCH}/${USCC_A}/result`, body: INVALID }) },
+  // R17: grades of the supervisor's own province (asking for another: 403); overrides by supervisors only.
+  { method: 'get', path: '/grades/:uscc', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/grades/${USCC_A}`, query: { province: 'BJ' } }) },
+  { method: 'post', path: '/grades/:uscc/override', allowed: ['supervisor'], ok: 422, scoped: 'none', call: () => ({ url: `/grades/${USCC_A}/override`, body: INVALID }) },
   // Issue 19: importing existing licences is ops-only. A JSON body is refused as not a file (415) after every access check; an unknown import is 404.
   { method: 'post', path: '/imports', allowed: ['ops'], ok: 415, scoped: 'none', call: () => ({ url: '/imports', body: INVALID }) },
   { method: 'get', path: '/imports/:id', allowed: ['ops'], ok: 404, scoped: 'none', call: () => ({ url: '/imports/no-such-import' }) },
@@ -190,7 +221,8 @@ const ROUTE_CASES: RouteCase[] = [
 ];
 
 /** Routes on one case or certificate: outside its scope, the caller gets the 404 of a case that does not exist. */
-const hidesExistence = (rc: RouteCase) => rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id');
+const hidesExistence = (rc: RouteCase) =>
+  rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id') || rc.path.startsWith('/inspectors/:id/') || rc.path.startsWith('/plans/:id') || rc.path.startsWith('/batches/:id');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {

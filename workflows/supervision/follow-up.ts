@@ -65,13 +65,17 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
     product: input.product,
     uscc: input.uscc,
     policyVersion: input.policyVersion,
-    stage: 'awaiting-inspection',
-    round: 1,
+    stage: input.rectification ? 'rectifying' : 'awaiting-inspection',
+    round: input.rectification ? 2 : 1,
     // Follow-up windows count calendar days after the day of issuance (the day itself not counted).
-    dueAt:
-      input.window.unit === 'days'
+    dueAt: input.rectification
+      ? endOfShanghaiDay(input.rectification.rectifyBy)
+      : input.window.unit === 'days'
         ? calendarDeadline(input.issuedAt, input.window.n)
         : (await acts.computeDeadline({ startedAt: input.issuedAt, workingDays: input.window.n, pauses: [] })).deadlineAt!,
+    ...(input.rectification
+      ? { rectification: { orderedAt: input.rectification.orderedAt, rectifyBy: input.rectification.rectifyBy, dueAt: endOfShanghaiDay(input.rectification.rectifyBy) } }
+      : {}),
     overdue: false,
     escalations: [],
     inspections: [],
@@ -265,6 +269,20 @@ export async function followUpInspection(input: FollowUpInput): Promise<FollowUp
 
   // ---- the process -------------------------------------------------------------------------
   publish();
+  // Only follow-ups opened by a routine inspection (R11) carry `rectification`: no history of an
+  // issuance follow-up meets this branch, so it needs no patch marker.
+  if (input.rectification) {
+    await acts.notify({
+      key: `${id}:rectification-ordered`,
+      applicationId: input.applicationId,
+      province: input.province,
+      recipientRole: 'applicant',
+      kind: 'rectification-ordered',
+      message:
+        `Certificate ${input.certificateNumber}: ${input.rectification.source} found problems (${input.rectification.findings}); stop production and sale of the failing product ` +
+        `and rectify by ${input.rectification.rectifyBy}; a re-check follows, and failing it revokes the licence (R15, L08)`,
+    });
+  }
   while (d.stage !== 'closed') {
     const round = d.round;
     const changed = () => d.stage === 'closed' || d.round !== round;
