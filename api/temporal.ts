@@ -40,7 +40,10 @@ const REFUSAL_STATUS: Record<RefusalKind, 'forbidden' | 'conflict' | 'validation
   forbidden: 'forbidden',
   conflict: 'conflict',
   invalid: 'validation',
+  'not-yet': 'conflict',
 };
+/** A case still running its receipt checks answers in well under a second. */
+const NOT_YET_RETRY_AFTER_S = '1';
 
 /** Temporal client errors → problems; unknown errors are rethrown (→ 500, logged). */
 export function temporalProblem(err: unknown, what: string): HttpProblem | undefined {
@@ -73,7 +76,7 @@ export function temporalProblem(err: unknown, what: string): HttpProblem | undef
 function updateFailedProblem(err: WorkflowUpdateFailedError, what: string): HttpProblem {
   const cause = err.cause;
   if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_STATUS) {
-    return new HttpProblem(REFUSAL_STATUS[cause.type as RefusalKind], cause.message);
+    return new HttpProblem(REFUSAL_STATUS[cause.type as RefusalKind], cause.message, undefined, cause.type === 'not-yet' ? { 'Retry-After': NOT_YET_RETRY_AFTER_S } : undefined);
   }
   const inner = cause instanceof ActivityFailure ? cause.cause : cause;
   const step = cause instanceof ActivityFailure ? `its step ${cause.activityType ?? 'activity'} failed: ` : '';

@@ -1,11 +1,12 @@
 /**
  * The inspector register (R11): the province's enforcement officers, suspensions and conflicts of
- * interest. Every change is audited in the same transaction as the change.
+ * interest. Every change is audited (`register_changes`: who, before, after, request id) in the
+ * same transaction as the change.
  */
 import type { Pool, PoolClient } from 'pg';
 import type { Actor } from '../domain/roles';
 import type { InspectorRecord } from '../domain/supervision/inspectors';
-import { appendSupervisionAudit } from './supervision-audit';
+import { auditRegisterChange } from './register-audit';
 import { inTransaction } from './tx';
 
 type Db = Pool | PoolClient;
@@ -35,53 +36,51 @@ export async function listInspectors(c: Db, province: string | undefined): Promi
 }
 
 /** Adds an inspector or renames one; false when it updated an existing record. */
-export async function upsertInspector(pool: Pool, v: { id: string; name: string; province: string }, actor: ActorRef, at: string): Promise<boolean> {
+export async function upsertInspector(pool: Pool, v: { id: string; name: string; province: string }, actor: ActorRef, _at: string, requestId?: string): Promise<boolean> {
   return inTransaction(pool, async (c) => {
+    const before = await findInspectorForUpdate(c, v.id);
     const r = await c.query<{ created: boolean }>(
       `INSERT INTO inspectors (id, name, province) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, updated_at = now() RETURNING (xmax = 0) AS created`,
       [v.id, v.name, v.province],
     );
     const created = r.rows[0]!.created;
-    await appendSupervisionAudit(c, {
-      eventKey: `inspector|${v.id}|${created ? 'added' : 'updated'}|${at}`,
-      action: created ? 'inspector-added' : 'inspector-updated',
-      actor,
-      details: v,
-      occurredAt: at,
-    });
+    await auditRegisterChange(c, { register: 'inspectors', subjectId: v.id, action: created ? 'inspector-added' : 'inspector-updated', actor, before, after: await findInspector(c, v.id), requestId });
     return created;
   });
 }
 
-export async function setInspectorSuspended(pool: Pool, id: string, suspended: boolean, reason: string, actor: ActorRef, at: string): Promise<void> {
+export async function setInspectorSuspended(pool: Pool, id: string, suspended: boolean, reason: string, actor: ActorRef, _at: string, requestId?: string): Promise<void> {
   await inTransaction(pool, async (c) => {
+    const before = await findInspectorForUpdate(c, id);
     await c.query('UPDATE inspectors SET suspended = $2, updated_at = now() WHERE id = $1', [id, suspended]);
-    await appendSupervisionAudit(c, {
-      eventKey: `inspector|${id}|${suspended ? 'suspended' : 'reinstated'}|${at}`,
-      action: suspended ? 'inspector-suspended' : 'inspector-reinstated',
-      actor,
-      reason,
-      details: { inspectorId: id },
-      occurredAt: at,
-    });
+    const after = await findInspector(c, id);
+    await auditRegisterChange(c, { register: 'inspectors', subjectId: id, action: suspended ? 'inspector-suspended' : 'inspector-reinstated', actor, before, after: after && { ...after, reason }, requestId });
   });
 }
 
-export async function recordInspectorConflict(pool: Pool, id: string, uscc: string, reason: string, actor: ActorRef, at: string): Promise<void> {
+export async function recordInspectorConflict(pool: Pool, id: string, uscc: string, reason: string, actor: ActorRef, _at: string, requestId?: string): Promise<void> {
   await inTransaction(pool, async (c) => {
+    const before = await c.query<{ reason: string }>('SELECT reason FROM inspector_conflicts WHERE inspector_id = $1 AND uscc = $2 FOR UPDATE', [id, uscc]);
     await c.query(
       `INSERT INTO inspector_conflicts (inspector_id, uscc, reason, recorded_by) VALUES ($1, $2, $3, $4)
        ON CONFLICT (inspector_id, uscc) DO UPDATE SET reason = EXCLUDED.reason, recorded_by = EXCLUDED.recorded_by, recorded_at = now()`,
       [id, uscc, reason, actor.id],
     );
-    await appendSupervisionAudit(c, {
-      eventKey: `inspector|${id}|conflict|${uscc}|${at}`,
-      action: 'inspector-conflict-recorded',
+    await auditRegisterChange(c, {
+      register: 'inspector-conflicts',
+      subjectId: id,
+      action: before.rows[0] ? 'inspector-conflict-updated' : 'inspector-conflict-recorded',
       actor,
-      reason,
-      details: { inspectorId: id, uscc },
-      occurredAt: at,
+      before: before.rows[0] ? { uscc, reason: before.rows[0].reason } : undefined,
+      after: { uscc, reason },
+      requestId,
     });
   });
+}
+
+/** The record as it was, with its row locked, so `before` is the state this change replaced. */
+async function findInspectorForUpdate(c: PoolClient, id: string): Promise<InspectorRecord | undefined> {
+  await c.query('SELECT 1 FROM inspectors WHERE id = $1 FOR UPDATE', [id]);
+  return findInspector(c, id);
 }

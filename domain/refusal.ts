@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 
-export type RefusalKind = 'forbidden' | 'conflict' | 'invalid';
+/** `not-yet`: the case will take this shortly (its receipt checks are still running): 409 with Retry-After. */
+export type RefusalKind = 'forbidden' | 'conflict' | 'invalid' | 'not-yet';
 export function messageRefused(kind: RefusalKind, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: kind, message, nonRetryable: true });
 }

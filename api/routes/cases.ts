@@ -4,7 +4,6 @@
  * status Query and Temporal visibility.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { z } from 'zod';
 import { type ApplicationInput, ApplicationId, validateApplication } from '../../domain/approval/application';
@@ -40,16 +39,6 @@ function canonicalJson(v: unknown): string {
   }
   return JSON.stringify(v);
 }
-/** Waits up to `ms` for a new case to leave `intake`; errors and time-outs just end the wait. */
-async function pastIntake(handle: ReturnType<Client['workflow']['getHandle']>, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const stage = await handle.query(statusQuery).then((s) => s.stage, () => undefined);
-    if (stage === undefined || stage !== 'intake') return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // ---- submission ---------------------------------------------------------------------------------
 const submit = defineRoute({
   method: 'post',
@@ -189,9 +178,8 @@ const submit = defineRoute({
     }
     const existing = await findCase(deps.client, applicationId);
     if (existing.submission?.nonce === memo.nonce) {
-      // Answer once the receipt gates have run (briefly, never failing the submission): staff
-      // actions are refused while the case is at `intake`, so the case is actionable when this returns.
-      await pastIntake(deps.client.workflow.getHandle(applicationId));
+      // Answered at once: the receipt checks run in the case (stage `intake`, usually well under a
+      // second), and a staff action that comes before they finish gets 409 with Retry-After.
       return { status: 201, body: { applicationId, created: true, receivedAt, links }, headers: { Location: links.self } };
     }
     if (existing.submission?.sha256 === sha256 && existing.uscc === principal.uscc) {

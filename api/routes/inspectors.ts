@@ -7,6 +7,7 @@ import { findInspector, listInspectors, recordInspectorConflict, setInspectorSus
 import { actorOf, type Principal } from '../auth';
 import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute } from '../route';
+import { requestIdOf } from '../security';
 import { E } from './common';
 
 const InspectorId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash, underscore; at most 64');
@@ -61,7 +62,7 @@ const addInspector = defineRoute({
     422: E[422],
     503: E[503],
   },
-  async handler({ deps, principal, body }) {
+  async handler({ deps, principal, body, res }) {
     if (principal.role === 'supervisor' && body.province !== principal.province) {
       throw new HttpProblem('validation', `a supervisor of ${principal.province} adds inspectors of ${principal.province} only (R01, R11)`, [
         { path: 'province', message: `must be ${principal.province}, the supervisor's own province; got ${body.province}` },
@@ -72,7 +73,7 @@ const addInspector = defineRoute({
       if (principal.role === 'supervisor') throw new HttpProblem('not-found', `inspector ${body.id} not found`);
       throw new HttpProblem('validation', `inspector ${body.id} belongs to ${existing.province}`, [{ path: 'province', message: `inspector ${body.id} is registered in ${existing.province}` }]);
     }
-    const created = await fromDb('the inspector register', () => upsertInspector(deps.pool, body, actorOf(principal), new Date().toISOString()));
+    const created = await fromDb('the inspector register', () => upsertInspector(deps.pool, body, actorOf(principal), new Date().toISOString(), requestIdOf(res)));
     const record = (await fromDb('the inspector register', () => findInspector(deps.pool, body.id)))!;
     return { status: created ? 201 : 200, body: record, headers: { Location: `/inspectors/${encodeURIComponent(body.id)}` } };
   },
@@ -91,9 +92,9 @@ const suspendInspector = defineRoute({
   params: Params,
   body: SuspendBody,
   responses: { 200: { description: 'recorded', schema: Inspector }, 400: E[400], 401: E[401], 403: E[403], 404: { description: 'no such inspector in the caller\'s province' }, 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
-  async handler({ deps, principal, params, body }) {
+  async handler({ deps, principal, params, body, res }) {
     await ownInspector(principal, params.id, deps.pool);
-    await fromDb('the inspector register', () => setInspectorSuspended(deps.pool, params.id, body.suspended, body.reason, actorOf(principal), new Date().toISOString()));
+    await fromDb('the inspector register', () => setInspectorSuspended(deps.pool, params.id, body.suspended, body.reason, actorOf(principal), new Date().toISOString(), requestIdOf(res)));
     return { status: 200, body: (await fromDb('the inspector register', () => findInspector(deps.pool, params.id)))! };
   },
 });
@@ -111,9 +112,9 @@ const inspectorConflict = defineRoute({
   params: Params,
   body: ConflictBody,
   responses: { 200: { description: 'recorded', schema: Inspector }, 400: E[400], 401: E[401], 403: E[403], 404: { description: 'no such inspector in the caller\'s province' }, 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
-  async handler({ deps, principal, params, body }) {
+  async handler({ deps, principal, params, body, res }) {
     await ownInspector(principal, params.id, deps.pool);
-    await fromDb('the inspector register', () => recordInspectorConflict(deps.pool, params.id, body.uscc, body.reason, actorOf(principal), new Date().toISOString()));
+    await fromDb('the inspector register', () => recordInspectorConflict(deps.pool, params.id, body.uscc, body.reason, actorOf(principal), new Date().toISOString(), requestIdOf(res)));
     return { status: 200, body: (await fromDb('the inspector register', () => findInspector(deps.pool, params.id)))! };
   },
 });

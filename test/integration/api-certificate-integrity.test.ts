@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStatusResponse, CertificateCheck } from '../../api/schemas';
 import { withUsccCheck } from '../../domain/uscc';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { api, application, bearer, eventually, type Harness, sha, startHarness } from './api-helpers';
+import { api, application, bearer, eventually, leftIntake, type Harness, sha, startHarness } from './api-helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -36,6 +36,7 @@ async function issue(uscc: string): Promise<{ id: string; number: string; body: 
   const body: Record<string, unknown> = { ...base, enterprise: { ...(base.enterprise as object), uscc } };
   const id = body.applicationId as string;
   expect((await api(h).post('/applications').set(await holder(uscc)).send(body)).status).toBe(201);
+  await leftIntake(h, id);
   expect((await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({})).status).toBe(200);
   await eventually(async () => ((await caseStatus(id))?.path ? true : undefined), 20_000, 'routing');
   expect((await api(h).post(`/applications/${id}/approve`).set(await approverBJ()).send({})).status).toBe(200);

@@ -100,6 +100,18 @@ export async function eventually<T>(fn: () => Promise<T | undefined>, ms = 20_00
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+/**
+ * Waits until a case just submitted has run its receipt checks (it leaves `intake`): the API answers
+ * a submission at once, and a staff action sent before then gets 409 with Retry-After.
+ */
+export async function leftIntake(h: Harness, id: string): Promise<string> {
+  const ops = await bearer({ role: 'ops' });
+  return eventually(async () => {
+    const stage = (await request(h.app).get(`/applications/${id}`).set(ops)).body.stage as string | undefined;
+    return stage && stage !== 'intake' ? stage : undefined;
+  }, 20_000, `${id} past intake`);
+}
+
 export function api(h: Harness) {
   return request(h.app);
 }

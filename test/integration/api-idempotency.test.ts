@@ -118,9 +118,13 @@ describe('an Update whose step fails for good', () => {
     // The step is named; its underlying words (a driver's) go to the log with the request id, not to the caller.
     expect(transient!.message).toMatch(/setCertificateStatus/);
     expect(transient!.message).not.toMatch(/connection reset/);
-    expect(String(transient!.cause)).toMatch(/connection reset|Activity task failed/);
+    const underneath = (transient!.cause as { cause?: { cause?: Error } }).cause?.cause;
+    expect(underneath?.message).toMatch(/connection reset/);
     const refused = temporalProblem(failed(ApplicationFailure.create({ type: 'conflict', message: 'already decided', nonRetryable: true })), 'case A');
     expect(refused).toMatchObject({ status: 409, message: 'already decided' });
+    // A case still at intake takes staff actions a moment later: 409 that says when to try again.
+    const early = temporalProblem(failed(ApplicationFailure.create({ type: 'not-yet', message: 'case A is still at intake', nonRetryable: true })), 'case A');
+    expect(early).toMatchObject({ status: 409, headers: { 'Retry-After': '1' } });
     const other = temporalProblem(failed(new Error('handler cancelled')), 'case A');
     expect(other?.status).toBe(503);
   });

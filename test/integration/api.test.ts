@@ -18,7 +18,7 @@ import { upsertVerifier } from '../../db/registers';
 import { policyInForce } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
 import { freshUscc } from '../helpers/fixtures';
-import { api, application, bearer, eventually, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
+import { api, application, bearer, eventually, leftIntake, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -42,12 +42,15 @@ function expectProblem(res: { status: number; headers: Record<string, string>; b
   expect(ProblemKind[kind].status).toBe(status);
 }
 
+/** Submits; a new case is answered at once, so this waits for its receipt checks before staff act. */
 async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}, as = applicantA) {
-  return api(h)
+  const r = await api(h)
     .post('/applications')
     .set(await as())
     .set(headers)
     .send(body);
+  if (r.status === 201) await leftIntake(h, r.body.applicationId as string);
+  return r;
 }
 
 describe('one case through HTTP only', () => {

@@ -86,7 +86,7 @@ describe('credit publicity outbox', () => {
   it('R12: a revocation and rows of other kinds reach the national system once it recovers from failing; published_at is set, records of each enterprise in order, each once', async () => {
     // A real revocation: a certificate issued by the case activities, revoked by the licence activities.
     const cases = createCaseActivities(db.pool);
-    const app = makeApplication();
+    const app = makeApplication({ enterprise: { uscc: USCC, name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' } });
     const at = (m: number) => new Date(Date.UTC(2026, 2, 2, 2, m)).toISOString();
     await cases.recordReceipt({ application: app, receivedAt: at(0), eventKey: `${app.applicationId}:received:1` });
     const cert = await cases.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt: at(1), issuedOn: '2026-03-02', policyVersion: '2020-09-29' });

@@ -1,4 +1,5 @@
 /** R11, R17 over HTTP: the inspector register and grades, on the real API, worker, Temporal and PostgreSQL. */
+import { registerChanges } from '../../db/register-audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS_QUERIES } from '../../domain/ops-queries';
 import { ensureRiskGradeSchedule } from '../../workers/grade-schedule';
@@ -42,12 +43,16 @@ describe('inspector register (R11)', () => {
     expect(list.body.items.find((i: { id: string }) => i.id === 'I-BJ-2')).toMatchObject({ suspended: true, conflicts: [{ uscc: USCC_A }] });
     expect((await api(h).get('/inspectors').query({ province: 'BJ' }).set(await supSH())).status).toBe(403);
     expect((await api(h).get('/inspectors').set(await supSH())).body.items).toEqual([]);
-    const audit = await h.db.pool.query(`SELECT action, actor_id, reason FROM audit_events WHERE details->>'inspectorId' = 'I-BJ-2' OR details->>'id' = 'I-BJ-2' ORDER BY id`);
-    expect(audit.rows).toEqual([
-      { action: 'inspector-added', actor_id: 'sup-bj', reason: null },
-      { action: 'inspector-suspended', actor_id: 'sup-bj', reason: 'on leave until March' },
-      { action: 'inspector-conflict-recorded', actor_id: 'sup-bj', reason: 'brother works there' },
+    // Every change in the register audit, with who, what it was and what it became, and the request.
+    const changes = [...(await registerChanges(h.db.pool, 'inspectors', 'I-BJ-2')), ...(await registerChanges(h.db.pool, 'inspector-conflicts', 'I-BJ-2'))];
+    expect(changes.map((c) => [c.action, c.actorId])).toEqual([
+      ['inspector-added', 'sup-bj'],
+      ['inspector-suspended', 'sup-bj'],
+      ['inspector-conflict-recorded', 'sup-bj'],
     ]);
+    expect(changes[0]!.before).toBeNull();
+    expect(changes[1]).toMatchObject({ before: { suspended: false }, after: { suspended: true, reason: 'on leave until March' }, requestId: s.headers['x-request-id'] });
+    expect(changes[2]).toMatchObject({ after: { uscc: USCC_A, reason: 'brother works there' }, requestId: k.headers['x-request-id'] });
   });
 
   it('R11: an inspector token is bound to a province and may not read approval cases', async () => {

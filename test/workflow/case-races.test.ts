@@ -91,10 +91,11 @@ describe('case races', () => {
       await gate.entered; // the L04 ban check is running
       expect((await h.query(statusQuery)).stage).toBe('intake');
       const early = await refusal(h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }));
-      expect(early.type).toBe('conflict');
+      // 'not-yet': the API answers 409 with Retry-After, since the case takes it in a moment.
+      expect(early.type).toBe('not-yet');
       expect(early.message).toMatch(/still at intake.*(R03, L04, R04)/);
       const reject = await refusal(h.executeUpdate(rejectAtIntakeUpdate, { args: [{ actor: staff('acceptance-officer'), reasons: ['材料不齐全'] }] }));
-      expect(reject.type).toBe('conflict');
+      expect(reject.type).toBe('not-yet');
       gate.release();
       await eventually(() => h.query(statusQuery), (s) => s.stage === 'received');
       const accepted = await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });

@@ -162,7 +162,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
   const requireStage = (allowed: Stage[], what: string) => {
     if (s.decision) throw messageRefused('conflict', `case already ${s.decision.outcome} at ${s.decision.at}: ${what} is no longer possible`);
     if (s.stage === 'intake') {
-      throw messageRefused('conflict', `case ${app.applicationId} is still at intake: the receipt, ban and predecessor checks (R03, L04, R04) are running; ${what} is possible once they are done`);
+      throw messageRefused('not-yet', `case ${app.applicationId} is still at intake: the receipt, ban and predecessor checks (R03, L04, R04) are running; ${what} is possible once they are done`);
     }
     if (!allowed.includes(s.stage)) throw messageRefused('conflict', `${what} is not possible at stage '${s.stage}' (needs ${allowed.join(' or ')})`);
   };
