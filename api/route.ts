@@ -49,6 +49,18 @@ export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** OpenAPI links: what this response leads to (openapi.ts links every route under `to`). */
+  links?: ResponseLinks;
+}
+
+/**
+ * The resource a response names: every route whose path is `to` or below it is linked, its path
+ * parameters filled from the response (runtime expressions, e.g. `$response.body#/applicationId`).
+ */
+export interface ResponseLinks {
+  /** Express syntax, e.g. `/applications/:id`. */
+  to: string;
+  parameters: Record<string, string>;
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

@@ -20,24 +20,26 @@ const FollowUpKind = z.enum(['post-issuance-verification', 'commitment-check', '
 const Limit = z.object({ n: z.number().int(), unit: z.enum(['working-days', 'days']) }).strict();
 
 // ---- path, query and header parameters ---------------------------------------------------------
-export const CaseParams = z.object({ id: ApplicationId }).strict();
-export const CertificateParams = z.object({ number: z.string().min(5).max(40).describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)') }).strict();
-/** Certificate routes that act on a licence: the number must be well-formed (L07) before anything is looked up. */
+// Path parameters carry an example (OpenAPI `example`): what the docs show, and what
+// scripts/fuzz.ts seeds so that a fuzzer's first request finds a real case, licence or verifier.
+export const CaseParams = z.object({ id: ApplicationId.meta({ examples: ['BJ-2026-000001'] }) }).strict();
+/** Every certificate route: the number must be well-formed (L07) before anything is looked up. */
 export const CertificateNumberParams = z
   .object({
     number: z
       .string()
-      .max(40)
       .regex(CERTIFICATE_NUMBER, 'expected (省简称)XK××-×××-××××× (L07)')
+      .meta({ examples: ['(京)XK08-001-00001'] })
       .describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)'),
   })
   .strict();
+export const CertificateParams = CertificateNumberParams;
 /** R10: verifier ids as the registry and the teams use them. */
 export const VerifierId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, '1-64 characters: letters, digits, ., - and _')
   .describe('verifier id, e.g. V-001');
-export const VerifierParams = z.object({ id: VerifierId }).strict();
+export const VerifierParams = z.object({ id: VerifierId.meta({ examples: ['V-001'] }) }).strict();
 
 export const ListQuery = z
   .object({
@@ -52,6 +54,8 @@ export const ListQuery = z
       .string()
       .regex(/^\d{1,3}$/, 'expected an integer 1-200')
       .refine((v) => Number(v) >= 1 && Number(v) <= 200, 'expected an integer 1-200')
+      // A query value is text; the document says which text: a decimal integer 1-200.
+      .meta({ type: 'integer', minimum: 1, maximum: 200, pattern: undefined })
       .optional()
       .describe('at most this many cases, newest first (default 50, max 200)'),
   })
@@ -64,6 +68,7 @@ export const DeadlineQuery = z
       .string()
       .regex(/^\d{1,4}$/, `expected an integer 0-${MAX_WORKING_DAYS}`)
       .refine((v) => Number(v) <= MAX_WORKING_DAYS, `expected an integer 0-${MAX_WORKING_DAYS}`)
+      .meta({ type: 'integer', minimum: 0, maximum: MAX_WORKING_DAYS, pattern: undefined })
       .describe('number of working days'),
   })
   .strict();
@@ -72,7 +77,7 @@ export const IdempotencyKey = ApplicationId.describe(
   'Idempotency-Key header: becomes the application id (workflow id) when the body has none; a repeat returns the same case',
 );
 
-export const MetricsAuthorization = z.string().max(1000).describe('`Bearer <METRICS_TOKEN>`, when the deployment sets METRICS_TOKEN');
+export const MetricsAuthorization = z.string().describe('`Bearer <METRICS_TOKEN>`, when the deployment sets METRICS_TOKEN');
 
 export const UpdateIdempotencyKey = ApplicationId.describe(
   'Idempotency-Key header (optional): the Update id. The same key repeated returns the original answer (200, same body), also after the case closed; ' +
@@ -107,11 +112,13 @@ export const PredecessorConfirmationBody = PredecessorCancelledInput.omit({ acto
 /** 注销 (R04, on request or for M&A). */
 export const CancelLicenceBody = CancelLicenceInput.omit({ actor: true });
 /** 变更 of the enterprise name or address: at least one of them. */
-export const ChangeLicenceBody = ChangeLicenceInput.omit({ actor: true }).superRefine((b, ctx) => {
-  if (b.enterpriseName === undefined && b.enterpriseAddress === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['enterpriseName'], message: 'a change names a new enterpriseName or enterpriseAddress (or both)' });
-  }
-});
+export const ChangeLicenceBody = ChangeLicenceInput.omit({ actor: true })
+  .superRefine((b, ctx) => {
+    if (b.enterpriseName === undefined && b.enterpriseAddress === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['enterpriseName'], message: 'a change names a new enterpriseName or enterpriseAddress (or both)' });
+    }
+  })
+  .meta({ anyOf: [{ required: ['enterpriseName'] }, { required: ['enterpriseAddress'] }] });
 /** 撤销 (L04, R12): the ground decides the re-application ban. */
 export const RevokeLicenceBody = RevokeLicenceInput.omit({ actor: true });
 
@@ -203,6 +210,7 @@ export const MessageResponse = z
     stage: Stage.optional(),
     acceptedAt: z.string().optional(),
     paused: z.boolean().optional(),
+    deadline: DeadlineSchema.optional(),
   })
   .strict();
 
@@ -371,7 +379,7 @@ export const DeadlineResponse = z
 const Check = z.object({ ok: z.boolean(), error: z.string().optional() }).strict();
 export const HealthResponse = z.object({ status: z.enum(['ok', 'degraded']), temporal: Check, database: Check }).strict();
 
-export const OpenApiDocument = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }) }).loose();
+export const OpenApiDocument = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }).loose() }).loose();
 export const DocsPage = z.string().describe('HTML');
 
 export const RoleSchema = z.enum(ROLES);

@@ -31,7 +31,7 @@ const ImportQuery = z
     dryRun: z.enum(['true', 'false']).optional().describe('true: validate and compare with the register, write nothing'),
   })
   .strict();
-const ImportIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/) }).strict();
+const ImportIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/).meta({ examples: ['20260301-bj-register'] }) }).strict();
 
 const Counts = z.object({ read: z.number().int(), imported: z.number().int(), unchanged: z.number().int(), changed: z.number().int(), refused: z.number().int() }).strict();
 const RowProblemSchema = z.object({ line: z.number().int(), field: z.string(), reason: z.string() }).strict();
@@ -88,7 +88,11 @@ const startImport = defineRoute({
   rawBody: { contentTypes: [...CSV_TYPES, ...JSONL_TYPES, ...ANY_TYPES], description: 'the import file, as exported (CSV with a header, or JSON lines)' },
   responses: {
     200: { description: 'dry run: the report, nothing written; or the import this Idempotency-Key already started', schema: ImportStarted },
-    202: { description: 'validated and staged; the import workflow runs (Location: /imports/{id})', schema: ImportStarted },
+    202: {
+      description: 'validated and staged; the import workflow runs (Location: /imports/{id})',
+      schema: ImportStarted,
+      links: { to: '/imports/:id', parameters: { id: '$response.body#/importId' } },
+    },
     401: E[401],
     403: E[403],
     413: { description: 'the file is larger than IMPORT_MAX_BYTES' },
