@@ -80,7 +80,7 @@ async function startApi(): Promise<{ url: string; child: ChildProcess; dataDir: 
     if (ok) return { url, child, dataDir };
     await new Promise((r) => setTimeout(r, 1000));
   }
-  stopApi(child);
+  await stopApi(child);
   throw new Error(`the API did not become healthy within 4 minutes:\n${log.slice(-4000)}`);
 }
 
@@ -198,10 +198,11 @@ async function main(): Promise<void> {
     const doc = (await (await fetch(`${url}/openapi.json`)).json()) as Json;
     await seed(url, doc, secret);
     const ops = Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((item) => Object.values(item));
-    const runs: { label: string; role?: Role; ids: string[] }[] = [
-      { label: 'public (no token)', ids: ops.filter((o) => (o['x-roles'] as string[]).length === 0).map((o) => o.operationId as string) },
+    const all: { label: string; role?: Role; ids: string[] }[] = [
+      { label: 'public (no token)', role: undefined, ids: ops.filter((o) => (o['x-roles'] as string[]).length === 0).map((o) => o.operationId as string) },
       ...ROLES.map((role) => ({ label: role, role, ids: ops.filter((o) => (o['x-roles'] as string[]).includes(role)).map((o) => o.operationId as string) })),
-    ].filter((r) => r.ids.length && (!values.role || r.role === values.role || (values.role === 'public' && !r.role)));
+    ];
+    const runs = all.filter((r) => r.ids.length && (!values.role || r.role === values.role || (values.role === 'public' && !r.role)));
     // The budget is in test cases: spread over every operation of every run (stateful scenarios come on top).
     const totalOps = runs.reduce((n, r) => n + r.ids.length, 0);
     const maxExamples = Math.max(5, Math.floor(Number(values.budget) / totalOps));
