@@ -89,7 +89,30 @@ export const UpdateIdempotencyKey = ApplicationId.describe(
  * The application; `applicationId` may be left out when an Idempotency-Key header names it.
  * The route then runs the domain's `validateApplication` (cross-field and policy checks) on it.
  */
-export const SubmitApplicationBody = z.object({ ...ApplicationInput.shape, applicationId: ApplicationId.optional() }).strict();
+export const SubmitApplicationBody = z
+  .object({ ...ApplicationInput.shape, applicationId: ApplicationId.optional() })
+  .strict()
+  .meta({
+    // A complete, valid application (the case CaseParams' example names; scripts/fuzz.ts submits it).
+    examples: [
+      {
+        applicationId: 'BJ-2026-000001',
+        province: 'BJ',
+        type: 'new',
+        enterprise: { uscc: '91110000MA01ABCDEX', name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
+        productionAddresses: [{ province: 'BJ', address: '北京市房山区示范路1号厂区' }],
+        product: 'cement',
+        productNames: ['通用硅酸盐水泥'],
+        documents: [
+          { name: '营业执照', type: 'business-licence', sha256: '8178ac72b28d77fcb851fcd301583182bd05d9663ed2ec8131e60f057c2795f7' },
+          { name: '产品检验报告', type: 'inspection-report', sha256: '845e91831319e89c4d656bdb80c278ac09a7230d61e5dfd2e1b1fbb436ac8917' },
+        ],
+        qualitySafetyCommitment: { signedBy: '张三', signedAt: '2026-01-05T02:00:00Z', statementSha256: '108d6b6ac1358dcdce3e4238ee7bdad4236e2a3788539ced7425d98dfa9344f4' },
+        investmentFiling: { kind: 'filing', authority: '北京市发展和改革委员会', number: '京发改(备)〔2025〕18号', date: '2025-06-30', approvedCapacity: { value: 1000000, unit: 't/year' } },
+        capacity: { declared: { value: 800000, unit: 't/year' }, addsCapacity: false },
+      },
+    ],
+  });
 export const SupplementBody = SupplementInput.omit({ actor: true }).safeExtend({ documents: z.array(DocumentRef).min(1).max(100) });
 export const AcceptBody = AcceptInput.omit({ actor: true });
 export const RetryAfterOpsBody = RetryAfterOpsInput.omit({ actor: true });
@@ -102,11 +125,12 @@ export const ApproveBody = ApproveInput.omit({ actor: true });
 export const RefuseBody = RefuseInput.omit({ actor: true });
 export const PauseBody = PauseInput.omit({ actor: true });
 export const ResumeBody = ResumeInput.omit({ actor: true });
-export const VerificationBody = VerificationInput.omit({ actor: true });
+// The examples name registered verifiers (the docs' V-001 and V-002; scripts/fuzz.ts registers them).
+export const VerificationBody = VerificationInput.omit({ actor: true }).meta({ examples: [{ result: 'pass', verifierIds: ['V-001', 'V-002'] }] });
 /** Follow-up inspection (R08, R10, L06, R15): the follow-up's own message without `actor`. */
-export const InspectionBody = RecordInspectionInput.omit({ actor: true });
+export const InspectionBody = RecordInspectionInput.omit({ actor: true }).meta({ examples: [{ outcome: 'pass', verifierIds: ['V-001', 'V-002'] }] });
 /** L06, R10: the team of 2-4 registered verifiers for the current round. */
-export const AssignTeamBody = AssignTeamInput.omit({ actor: true });
+export const AssignTeamBody = AssignTeamInput.omit({ actor: true }).meta({ examples: [{ verifierIds: ['V-001', 'V-002'] }] });
 /** R04: the officer's confirmation that the predecessor licence is cancelled (e.g. one outside this system). */
 export const PredecessorConfirmationBody = PredecessorCancelledInput.omit({ actor: true });
 /** 注销 (R04, on request or for M&A). */

