@@ -47,8 +47,15 @@ function parameters(route: AnyRoute): Json[] {
   add('path', route.params);
   add('query', route.query);
   for (const [name, field] of Object.entries(route.headers ?? {})) {
-    const { description, ...rest } = fieldSchema(field);
-    out.push({ name, in: 'header', required: false, ...(typeof description === 'string' ? { description } : {}), schema: rest });
+    const { description, examples, ...rest } = fieldSchema(field);
+    out.push({
+      name,
+      in: 'header',
+      required: false,
+      ...(typeof description === 'string' ? { description } : {}),
+      ...(Array.isArray(examples) && examples.length ? { example: examples[0] } : {}),
+      schema: rest,
+    });
   }
   return out;
 }
@@ -116,7 +123,7 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
       op.requestBody = {
         required: true,
         description: route.rawBody.description,
-        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string' } }])),
+        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string' }, ...(route.rawBody!.examples?.[t] ? { example: route.rawBody!.examples[t] } : {}) }])),
       };
     }
     const responses: Record<string, Json> = {};

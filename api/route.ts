@@ -98,7 +98,7 @@ export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends
   query?: Q;
   body?: B;
   /** A body the handler reads itself (not JSON, e.g. an import file): documented, never parsed here. */
-  rawBody?: { contentTypes: string[]; description: string };
+  rawBody?: { contentTypes: string[]; description: string; examples?: Record<string, string> };
   /** Request headers the route reads (documentation). */
   headers?: Record<string, z.ZodType>;
   /** `read`: find the case, check access. `message`: also require it to be running. */

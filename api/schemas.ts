@@ -39,7 +39,8 @@ export const VerifierId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, '1-64 characters: letters, digits, ., - and _')
   .describe('verifier id, e.g. V-001');
-export const VerifierParams = z.object({ id: VerifierId.meta({ examples: ['V-001'] }) }).strict();
+// Not one of the team the body examples name (V-001, V-002): a conflict recorded for the example would refuse that team.
+export const VerifierParams = z.object({ id: VerifierId.meta({ examples: ['V-009'] }) }).strict();
 
 export const ListQuery = z
   .object({
@@ -73,7 +74,7 @@ export const DeadlineQuery = z
   })
   .strict();
 
-export const IdempotencyKey = ApplicationId.describe(
+export const IdempotencyKey = ApplicationId.meta({ examples: ['BJ-2026-000001'] }).describe(
   'Idempotency-Key header: becomes the application id (workflow id) when the body has none; a repeat returns the same case',
 );
 
@@ -157,6 +158,7 @@ export const CertifyVerifierBody = z
     suspended: z.boolean().optional(),
   })
   .strict()
+  .meta({ examples: [{ id: 'V-010', name: '赵六', certifiedBy: 'BJ', certifiedUntil: '2030-12-31' }] })
   .superRefine((b, ctx) => {
     if (b.certifiedOn !== undefined && b.certifiedUntil < b.certifiedOn) {
       ctx.addIssue({ code: 'custom', path: ['certifiedUntil'], message: `ends before certifiedOn (${b.certifiedOn})` });

@@ -21,7 +21,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { mintToken, resolveJwtSecret } from '../api/auth';
 import { loadConfig } from '../domain/config';
+import { PRODUCTS, type ProductId } from '../domain/policy';
 import { PROVINCES } from '../domain/provinces';
+import { withUsccCheck } from '../domain/uscc';
 import { ROLES, type Role } from '../domain/roles';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
@@ -174,16 +176,26 @@ function application(example: Json, id: string, product: 'cement' | 'fertiliser'
 
 /** Licences from the register import: serials from 90001 up, never met by the few the runs issue. */
 let nextSerial = 90_001;
-const certificateNo = (serial: number) => `(${PROVINCE_ABBR})XK08-001-${String(serial).padStart(5, '0')}`;
+interface Licence {
+  number: string;
+  uscc: string;
+  product: ProductId;
+}
+/** L07 allows one licence per enterprise and product: each seeded licence is another enterprise's cement licence, unless named. */
+function newLicence(uscc?: string, product: ProductId = 'cement'): Licence {
+  const serial = nextSerial++;
+  const p = PRODUCTS[product];
+  return { number: `(${PROVINCE_ABBR})XK${p.industryCode}-${p.productCode}-${String(serial).padStart(5, '0')}`, uscc: uscc ?? withUsccCheck(`91110000${String(serial).padStart(9, '0')}`), product };
+}
 
-async function importLicences(api: Api, numbers: string[], importId: string): Promise<void> {
+async function importLicences(api: Api, licences: Licence[], importId: string): Promise<void> {
   const csv = [
     'certificate_number,uscc,enterprise_name,registered_address,production_addresses,product,product_names,issued_on,valid_until,status,status_date,status_ground,status_reason,issuing_authority',
-    ...numbers.map((n) => `${n},${USCC},北京示范水泥有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,cement,通用硅酸盐水泥,${today()},${inYears(4)},valid,,,,北京市市场监督管理局`),
+    ...licences.map((l) => `${l.number},${l.uscc},北京示范企业有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,${l.product},示范产品,${today()},${inYears(4)},valid,,,,北京市市场监督管理局`),
   ].join('\n');
   const started = await api.call('ops', 'POST', `/imports?province=${PROVINCE}`, csv, { 'Idempotency-Key': importId });
   if ((started.summary as Json).refused !== 0) throw new Error(`seeding: the import refused rows: ${JSON.stringify(started.refused)}`);
-  for (const n of numbers) await api.until('ops', `/certificates/${enc(n)}/licence`, (b) => b.status === 'valid', `the lifecycle of ${n}`);
+  for (const { number } of licences) await api.until('ops', `/certificates/${enc(number)}/licence`, (b) => b.status === 'valid', `the lifecycle of ${number}`);
 }
 
 /** What the document's examples name, so each read meets real data. */
@@ -193,10 +205,12 @@ async function seedExamples(api: Api, doc: Json): Promise<Json> {
   if (example[0]!.applicationId !== caseId) throw new Error(`the example application is not the example case ${caseId}`);
   // The example case goes as far as its follow-up, so that every read of it answers.
   await api.call('applicant', 'POST', '/applications', example[0]);
-  await api.call('acceptance-officer', 'POST', `/applications/${caseId}/accept`, {});
-  await api.call('approver', 'POST', `/applications/${caseId}/approve`, {});
+  // Against a running API the case may be further on from an earlier run.
+  const stage = async () => (await api.call('applicant', 'GET', `/applications/${caseId}`)).stage;
+  if ((await stage()) === 'received') await api.call('acceptance-officer', 'POST', `/applications/${caseId}/accept`, {});
+  if ((await stage()) === 'under-review') await api.call('approver', 'POST', `/applications/${caseId}/approve`, {});
   await api.until('applicant', `/applications/${caseId}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${caseId}`);
-  await importLicences(api, [pathExample(doc, 'getLicence', 'number')], pathExample(doc, 'getImport', 'id'));
+  await importLicences(api, [{ number: pathExample(doc, 'getLicence', 'number'), uscc: USCC, product: 'cement' }], pathExample(doc, 'getImport', 'id'));
   for (const id of [pathExample(doc, 'recordVerifierConflict', 'id'), ...VERIFIERS]) {
     await api.call('ops', 'POST', '/verifiers', { id, name: `检查员 ${id}`, certifiedBy: PROVINCE, certifiedUntil: inYears(4) });
   }
@@ -232,9 +246,9 @@ async function seedStages(api: Api, example: Json, run: string, ids: string[]): 
       return id;
     },
     confirmPredecessorCancelled: async () => {
-      const number = certificateNo(nextSerial++);
-      await importLicences(api, [number], `fuzz-${run}-predecessor-${Date.now().toString(36)}`);
-      const id = await fresh('cement', number);
+      const predecessor = newLicence();
+      await importLicences(api, [predecessor], `fuzz-${run}-predecessor-${Date.now().toString(36)}`);
+      const id = await fresh('cement', predecessor.number);
       await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-predecessor-cancellation', `case ${id} waiting for its predecessor`);
       return id;
     },
@@ -266,9 +280,10 @@ async function seedStages(api: Api, example: Json, run: string, ids: string[]): 
   }
   const licenceOps = ids.filter((op) => ['cancelLicence', 'changeLicence', 'revokeLicence'].includes(op));
   if (licenceOps.length) {
-    const numbers = licenceOps.map(() => certificateNo(nextSerial++));
-    await importLicences(api, numbers, `fuzz-${run}-${Date.now().toString(36)}`);
-    licenceOps.forEach((op, i) => (out[op] = { 'path.number': numbers[i]! }));
+    // The holder cancels its own licence: the applicant's enterprise, another product than its cement.
+    const licences = licenceOps.map(() => (run === 'applicant' ? newLicence(USCC, 'banknote-discriminator') : newLicence()));
+    await importLicences(api, licences, `fuzz-${run}-${Date.now().toString(36)}`);
+    licenceOps.forEach((op, i) => (out[op] = { 'path.number': licences[i]!.number }));
   }
   return out;
 }
