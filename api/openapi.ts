@@ -65,6 +65,7 @@ function linksOf(spec: ResponseLinks, routes: readonly AnyRoute[]): Json | undef
   const links: Json = {};
   for (const target of routes) {
     if (target.path !== spec.to && !target.path.startsWith(`${spec.to}/`)) continue;
+    if (spec.except?.some((p) => target.path === p || target.path.startsWith(`${p}/`))) continue;
     const names = [...target.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
     if (!names.every((n) => n in spec.parameters)) continue;
     links[target.operationId] = {
@@ -114,9 +115,11 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
     const params = parameters(route);
     if (params.length) op.parameters = params;
     if (route.body) {
+      // The body's example also on the media type, where every tool looks for it (the schema is a $ref).
+      const example = (z.globalRegistry.get(route.body)?.examples as unknown[] | undefined)?.[0];
       op.requestBody = {
         required: true,
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${nameOf(route.body, `${pascal(route.operationId)}Body`)}` } } },
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${nameOf(route.body, `${pascal(route.operationId)}Body`)}` }, ...(example ? { example } : {}) } },
       };
     }
     if (route.rawBody) {

@@ -61,6 +61,8 @@ export interface ResponseLinks {
   /** Express syntax, e.g. `/applications/:id`. */
   to: string;
   parameters: Record<string, string>;
+  /** Paths below `to` that are another resource, which the response does not create (e.g. a case's follow-up, which exists after issuance). */
+  except?: string[];
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

@@ -49,8 +49,8 @@ async function pastIntake(handle: ReturnType<Client['workflow']['getHandle']>, m
 }
 
 // ---- submission ---------------------------------------------------------------------------------
-/** The answer names the case: every case route follows from it. */
-const CASE_LINKS = { to: '/applications/:id', parameters: { id: '$response.body#/applicationId' } };
+/** The answer names the case: every case route follows from it, except the follow-up's, which exists only after issuance. */
+const CASE_LINKS = { to: '/applications/:id', parameters: { id: '$response.body#/applicationId' }, except: ['/applications/:id/follow-up'] };
 
 const submit = defineRoute({
   method: 'post',
