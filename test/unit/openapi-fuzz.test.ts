@@ -7,8 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildOpenApi } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
+import * as S from '../../api/schemas';
 import { DeadlineQuery, ListQuery } from '../../api/schemas';
-import { DATE_PATTERN, INSTANT_PATTERN, IsoDate, IsoInstant } from '../../domain/approval/application';
+import { DATE_PATTERN, INSTANT_PATTERN, IsoDate, IsoInstant, validateApplication } from '../../domain/approval/application';
+import { shanghaiDate } from '../../domain/time';
 import { certificateNumber } from '../../domain/licence/certificate';
 import { PRODUCT_IDS } from '../../domain/policy';
 import { PROVINCE_CODES } from '../../domain/provinces';
@@ -101,5 +103,18 @@ describe('the OpenAPI document for fuzzing', () => {
     expect(n).toMatchObject({ type: 'integer', minimum: 0 });
     expect(DeadlineQuery.safeParse({ from: '2026-03-02', n: String(n.maximum) }).success).toBe(true);
     expect(DeadlineQuery.safeParse({ from: '2026-03-02', n: String(Number(n.maximum) + 1) }).success).toBe(false);
+  });
+
+  it('R-c: every request-body example is accepted by the schema the API enforces; the example application passes the policy checks and names the example case', () => {
+    const bodies = operations.filter(({ op }) => (op.requestBody as Json | undefined)?.content && ((op.requestBody as Json).content as Record<string, Json>)['application/json']?.example);
+    expect(bodies.map(({ op }) => op.operationId)).toEqual(expect.arrayContaining(['submitApplication', 'certifyVerifier', 'recordVerification', 'assignInspectionTeam', 'recordInspection']));
+    for (const { op } of bodies) {
+      const route = ROUTES.find((r) => r.operationId === op.operationId)!;
+      const example = ((op.requestBody as Json).content as Record<string, Json>)['application/json']!.example;
+      expect(route.body!.safeParse(example).success, String(op.operationId)).toBe(true);
+    }
+    const application = (S.SubmitApplicationBody.meta()!.examples as Json[])[0]!;
+    expect(validateApplication(application, shanghaiDate(new Date().toISOString()))).toMatchObject({ ok: true });
+    expect(application.applicationId).toBe(pathParams(opById('getApplication').op)[0]!.example);
   });
 });
