@@ -177,8 +177,12 @@ function application(example: Json, id: string, product: 'cement' | 'fertiliser'
   };
 }
 
-/** Licences from the register import: serials from 90001 up, never met by the few the runs issue. */
-let nextSerial = 90_001;
+/**
+ * Licences from the register import: serials from 10000 up, never met by the few the runs issue,
+ * and from a base that moves with the clock, so a second run against the same API meets none of
+ * the first run's (cancelled, revoked) licences.
+ */
+let nextSerial = 10_000 + (Math.floor(Date.now() / 1000) % 80_000);
 interface Licence {
   number: string;
   uscc: string;
