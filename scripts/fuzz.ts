@@ -151,11 +151,12 @@ class Api {
 
   /** Polls a read until `ok` says yes (workflows move on asynchronously). */
   async until(role: Role, route: string, ok: (body: Json) => boolean, what: string): Promise<void> {
-    const end = Date.now() + 60_000;
+    // Generous: on a loaded CI machine issuing a licence and starting its follow-up can take a while.
+    const end = Date.now() + 180_000;
     for (;;) {
       const body = await this.call(role, 'GET', route).catch(() => undefined);
       if (body && ok(body)) return;
-      if (Date.now() > end) throw new Error(`seeding: ${what} did not happen within a minute (${route}: ${JSON.stringify(body)})`);
+      if (Date.now() > end) throw new Error(`seeding: ${what} did not happen within 3 minutes (${route}: ${JSON.stringify(body)})`);
       await new Promise((r) => setTimeout(r, 300));
     }
   }
