@@ -371,7 +371,9 @@ async function main(): Promise<void> {
     for (const run of runs) {
       const token = run.role ? await api.token(run.role) : undefined;
       const fixed = run.role ? await seedStages(api, example, run.role, run.ids) : {};
-      results.push(schemathesis(url, run.label, run.ids, token, maxExamples, values.seed, runConfig(fixed)));
+      const config = runConfig(fixed);
+      results.push(schemathesis(url, run.label, run.ids, token, maxExamples, values.seed, config));
+      rmSync(path.dirname(config), { recursive: true, force: true });
     }
     console.log('\n== fuzz: summary');
     for (const r of results) console.log(`${r.exitCode ? 'FAIL' : 'ok  '} ${r.label.padEnd(20)} ${String(r.operations).padStart(3)} operations ${String(r.testCases).padStart(6)} test cases  ${r.summary}`);
