@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ROLES } from '../domain/roles';
 import { Problem, ProblemKind } from './problem';
-import { type AnyRoute, openApiPath, rateLimitOf } from './route';
+import { type AnyRoute, openApiPath, rateLimitOf, type ResponseLinks } from './route';
 import * as Schemas from './schemas';
 
 export const API_TITLE = 'Production-licence approval API';
@@ -33,12 +33,13 @@ function parameters(route: AnyRoute): Json[] {
     const shape = (obj as unknown as { shape: Record<string, z.ZodType> }).shape;
     for (const [name, field] of Object.entries(shape)) {
       const schema = fieldSchema(field);
-      const { description, ...rest } = schema;
+      const { description, examples, ...rest } = schema;
       out.push({
         name,
         in: where,
         required: where === 'path' || !field.safeParse(undefined).success,
         ...(typeof description === 'string' ? { description } : {}),
+        ...(Array.isArray(examples) && examples.length ? { example: examples[0] } : {}),
         schema: rest,
       });
     }
@@ -46,10 +47,34 @@ function parameters(route: AnyRoute): Json[] {
   add('path', route.params);
   add('query', route.query);
   for (const [name, field] of Object.entries(route.headers ?? {})) {
-    const { description, ...rest } = fieldSchema(field);
-    out.push({ name, in: 'header', required: false, ...(typeof description === 'string' ? { description } : {}), schema: rest });
+    const { description, examples, ...rest } = fieldSchema(field);
+    out.push({
+      name,
+      in: 'header',
+      required: false,
+      ...(typeof description === 'string' ? { description } : {}),
+      ...(Array.isArray(examples) && examples.length ? { example: examples[0] } : {}),
+      schema: rest,
+    });
   }
   return out;
+}
+
+/** OpenAPI links to every route at or below `spec.to` whose path parameters the response fills. */
+function linksOf(spec: ResponseLinks, routes: readonly AnyRoute[]): Json | undefined {
+  const links: Json = {};
+  for (const target of routes) {
+    if (target.path !== spec.to && !target.path.startsWith(`${spec.to}/`)) continue;
+    if (spec.except?.some((p) => target.path === p || target.path.startsWith(`${p}/`))) continue;
+    const names = [...target.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+    if (!names.every((n) => n in spec.parameters)) continue;
+    links[target.operationId] = {
+      operationId: target.operationId,
+      description: target.summary,
+      parameters: Object.fromEntries(names.map((n) => [n, spec.parameters[n]])),
+    };
+  }
+  return Object.keys(links).length ? links : undefined;
 }
 
 export function buildOpenApi(routes: readonly AnyRoute[]): Json {
@@ -90,16 +115,18 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
     const params = parameters(route);
     if (params.length) op.parameters = params;
     if (route.body) {
+      // The body's example also on the media type, where every tool looks for it (the schema is a $ref).
+      const example = (z.globalRegistry.get(route.body)?.examples as unknown[] | undefined)?.[0];
       op.requestBody = {
         required: true,
-        content: { 'application/json': { schema: { $ref: `#/components/schemas/${nameOf(route.body, `${pascal(route.operationId)}Body`)}` } } },
+        content: { 'application/json': { schema: { $ref: `#/components/schemas/${nameOf(route.body, `${pascal(route.operationId)}Body`)}` }, ...(example ? { example } : {}) } },
       };
     }
     if (route.rawBody) {
       op.requestBody = {
         required: true,
         description: route.rawBody.description,
-        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string' } }])),
+        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: { type: 'string' }, ...(route.rawBody!.examples?.[t] ? { example: route.rawBody!.examples[t] } : {}) }])),
       };
     }
     const responses: Record<string, Json> = {};
@@ -113,7 +140,8 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
           ? { $ref: `#/components/schemas/${nameOf(schema, `${pascal(route.operationId)}Response${status}`)}` }
           : fieldSchema(schema)
         : undefined;
-      responses[status] = { description: doc.description, ...(ref ? { content: { [contentType]: { schema: ref } } } : {}) };
+      const links = doc.links ? linksOf(doc.links, routes) : undefined;
+      responses[status] = { description: doc.description, ...(ref ? { content: { [contentType]: { schema: ref } } } : {}), ...(links ? { links } : {}) };
     }
     op.responses = responses;
     ops.push({ route, op });

@@ -10,7 +10,8 @@ export const VerifierId = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, '1-64 characters: letters, digits, ., - and _')
   .describe('verifier id, e.g. V-001');
-export const VerifierParams = z.object({ id: VerifierId }).strict();
+// Not one of the team the body examples name (V-001, V-002): a conflict recorded for the example would refuse that team.
+export const VerifierParams = z.object({ id: VerifierId.meta({ examples: ['V-009'] }) }).strict();
 
 /** R10: a province's certification of a verifier (training and assessment); valid in every province. */
 export const CertifyVerifierBody = z
@@ -23,6 +24,7 @@ export const CertifyVerifierBody = z
     suspended: z.boolean().optional(),
   })
   .strict()
+  .meta({ examples: [{ id: 'V-010', name: '赵六', certifiedBy: 'BJ', certifiedUntil: '2030-12-31' }] })
   .superRefine((b, ctx) => {
     if (b.certifiedOn !== undefined && b.certifiedUntil < b.certifiedOn) {
       ctx.addIssue({ code: 'custom', path: ['certifiedUntil'], message: `ends before certifiedOn (${b.certifiedOn})` });

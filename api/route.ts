@@ -49,6 +49,20 @@ export interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** OpenAPI links: what this response leads to (openapi.ts links every route under `to`). */
+  links?: ResponseLinks;
+}
+
+/**
+ * The resource a response names: every route whose path is `to` or below it is linked, its path
+ * parameters filled from the response (runtime expressions, e.g. `$response.body#/applicationId`).
+ */
+export interface ResponseLinks {
+  /** Express syntax, e.g. `/applications/:id`. */
+  to: string;
+  parameters: Record<string, string>;
+  /** Paths below `to` that are another resource, which the response does not create (e.g. a case's follow-up, which exists after issuance). */
+  except?: string[];
 }
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -86,7 +100,7 @@ export interface RouteDef<P extends z.ZodType | undefined = undefined, Q extends
   query?: Q;
   body?: B;
   /** A body the handler reads itself (not JSON, e.g. an import file): documented, never parsed here. */
-  rawBody?: { contentTypes: string[]; description: string };
+  rawBody?: { contentTypes: string[]; description: string; examples?: Record<string, string> };
   /** Request headers the route reads (documentation). */
   headers?: Record<string, z.ZodType>;
   /** `read`: find the case, check access. `message`: also require it to be running. */

@@ -6,34 +6,35 @@
 import { z } from 'zod';
 import { ApplicationId, ApplicationInput, DocumentRef, IsoDate, IsoInstant, ProductIdSchema, ProvinceCode } from '../domain/approval/application';
 import { MAX_WORKING_DAYS } from '../domain/calendar';
+import { EXAMPLE_APPLICATION } from './examples';
 import { CERTIFICATE_NUMBER } from '../domain/licence/certificate';
 import { AcceptInput, ApproveInput, type CaseStatus, PauseInput, PredecessorCancelledInput, RefuseInput, RejectAtIntakeInput, ResumeInput, Stage, SupplementInput, SupplementRequestInput, VerificationInput } from '../domain/approval/messages';
 import { OpsHoldSchema, RetryAfterOpsInput } from '../domain/ops';
 import { ROLES } from '../domain/roles';
-import { AssignTeamInput, type FollowUpDetail, InspectionOutcome, RecordInspectionInput } from '../domain/supervision/follow-up';
+import { AssignTeamInput, RecordInspectionInput } from '../domain/supervision/follow-up';
 import { RefusalGround } from '../domain/approval/refusal-grounds';
 import { CancelLicenceInput, ChangeLicenceInput, type LicenceState, LicenceStatus, RevokeLicenceInput } from '../domain/licence/messages';
-import { RevocationGround } from '../domain/licence/revocation';
-import type { FollowUpStatus } from '../domain/supervision/follow-up';
 export * from './register-schemas';
+export * from './follow-up-schemas';
 
 const ApprovalPath = z.enum(['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue']);
-const FollowUpKind = z.enum(['post-issuance-verification', 'commitment-check', 'supervision-inspection']);
 const Limit = z.object({ n: z.number().int(), unit: z.enum(['working-days', 'days']) }).strict();
 
 // ---- path, query and header parameters ---------------------------------------------------------
-export const CaseParams = z.object({ id: ApplicationId }).strict();
-export const CertificateParams = z.object({ number: z.string().min(5).max(40).describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)') }).strict();
-/** Certificate routes that act on a licence: the number must be well-formed (L07) before anything is looked up. */
+// Path parameters carry an example (OpenAPI `example`): what the docs show, and what
+// scripts/fuzz.ts seeds so that a fuzzer's first request finds a real case, licence or verifier.
+export const CaseParams = z.object({ id: ApplicationId.meta({ examples: ['BJ-2026-000001'] }) }).strict();
+/** Every certificate route: the number must be well-formed (L07) before anything is looked up. */
 export const CertificateNumberParams = z
   .object({
     number: z
       .string()
-      .max(40)
       .regex(CERTIFICATE_NUMBER, 'expected (省简称)XK××-×××-××××× (L07)')
+      .meta({ examples: ['(京)XK08-001-00001'] })
       .describe('certificate number, e.g. (京)XK08-001-00001 (URL-encoded)'),
   })
   .strict();
+export const CertificateParams = CertificateNumberParams;
 
 export const ListQuery = z
   .object({
@@ -48,6 +49,8 @@ export const ListQuery = z
       .string()
       .regex(/^\d{1,3}$/, 'expected an integer 1-200')
       .refine((v) => Number(v) >= 1 && Number(v) <= 200, 'expected an integer 1-200')
+      // A query value is text; the document says which text: a decimal integer 1-200.
+      .meta({ type: 'integer', minimum: 1, maximum: 200, pattern: undefined })
       .optional()
       .describe('at most this many cases, newest first (default 50, max 200)'),
   })
@@ -60,15 +63,16 @@ export const DeadlineQuery = z
       .string()
       .regex(/^\d{1,4}$/, `expected an integer 0-${MAX_WORKING_DAYS}`)
       .refine((v) => Number(v) <= MAX_WORKING_DAYS, `expected an integer 0-${MAX_WORKING_DAYS}`)
+      .meta({ type: 'integer', minimum: 0, maximum: MAX_WORKING_DAYS, pattern: undefined })
       .describe('number of working days'),
   })
   .strict();
 
-export const IdempotencyKey = ApplicationId.describe(
+export const IdempotencyKey = ApplicationId.meta({ examples: ['BJ-2026-000001'] }).describe(
   'Idempotency-Key header: becomes the application id (workflow id) when the body has none; a repeat returns the same case',
 );
 
-export const MetricsAuthorization = z.string().max(1000).describe('`Bearer <METRICS_TOKEN>`, when the deployment sets METRICS_TOKEN');
+export const MetricsAuthorization = z.string().describe('`Bearer <METRICS_TOKEN>`, when the deployment sets METRICS_TOKEN');
 
 export const UpdateIdempotencyKey = ApplicationId.describe(
   'Idempotency-Key header (optional): the Update id. The same key repeated returns the original answer (200, same body), also after the case closed; ' +
@@ -80,7 +84,13 @@ export const UpdateIdempotencyKey = ApplicationId.describe(
  * The application; `applicationId` may be left out when an Idempotency-Key header names it.
  * The route then runs the domain's `validateApplication` (cross-field and policy checks) on it.
  */
-export const SubmitApplicationBody = z.object({ ...ApplicationInput.shape, applicationId: ApplicationId.optional() }).strict();
+export const SubmitApplicationBody = z
+  .object({ ...ApplicationInput.shape, applicationId: ApplicationId.optional() })
+  .strict()
+  .meta({
+    // A complete, valid application (the case CaseParams' example names; scripts/fuzz.ts submits it).
+    examples: [EXAMPLE_APPLICATION],
+  });
 export const SupplementBody = SupplementInput.omit({ actor: true }).safeExtend({ documents: z.array(DocumentRef).min(1).max(100) });
 export const AcceptBody = AcceptInput.omit({ actor: true });
 export const RetryAfterOpsBody = RetryAfterOpsInput.omit({ actor: true });
@@ -93,21 +103,24 @@ export const ApproveBody = ApproveInput.omit({ actor: true });
 export const RefuseBody = RefuseInput.omit({ actor: true });
 export const PauseBody = PauseInput.omit({ actor: true });
 export const ResumeBody = ResumeInput.omit({ actor: true });
-export const VerificationBody = VerificationInput.omit({ actor: true });
+// The examples name registered verifiers (the docs' V-001 and V-002; scripts/fuzz.ts registers them).
+export const VerificationBody = VerificationInput.omit({ actor: true }).meta({ examples: [{ result: 'pass', verifierIds: ['V-001', 'V-002'] }] });
 /** Follow-up inspection (R08, R10, L06, R15): the follow-up's own message without `actor`. */
-export const InspectionBody = RecordInspectionInput.omit({ actor: true });
+export const InspectionBody = RecordInspectionInput.omit({ actor: true }).meta({ examples: [{ outcome: 'pass', verifierIds: ['V-001', 'V-002'] }] });
 /** L06, R10: the team of 2-4 registered verifiers for the current round. */
-export const AssignTeamBody = AssignTeamInput.omit({ actor: true });
+export const AssignTeamBody = AssignTeamInput.omit({ actor: true }).meta({ examples: [{ verifierIds: ['V-001', 'V-002'] }] });
 /** R04: the officer's confirmation that the predecessor licence is cancelled (e.g. one outside this system). */
 export const PredecessorConfirmationBody = PredecessorCancelledInput.omit({ actor: true });
 /** 注销 (R04, on request or for M&A). */
 export const CancelLicenceBody = CancelLicenceInput.omit({ actor: true });
 /** 变更 of the enterprise name or address: at least one of them. */
-export const ChangeLicenceBody = ChangeLicenceInput.omit({ actor: true }).superRefine((b, ctx) => {
-  if (b.enterpriseName === undefined && b.enterpriseAddress === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['enterpriseName'], message: 'a change names a new enterpriseName or enterpriseAddress (or both)' });
-  }
-});
+export const ChangeLicenceBody = ChangeLicenceInput.omit({ actor: true })
+  .superRefine((b, ctx) => {
+    if (b.enterpriseName === undefined && b.enterpriseAddress === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['enterpriseName'], message: 'a change names a new enterpriseName or enterpriseAddress (or both)' });
+    }
+  })
+  .meta({ anyOf: [{ required: ['enterpriseName'] }, { required: ['enterpriseAddress'] }] });
 /** 撤销 (L04, R12): the ground decides the re-application ban. */
 export const RevokeLicenceBody = RevokeLicenceInput.omit({ actor: true });
 
@@ -194,6 +207,7 @@ export const MessageResponse = z
     stage: Stage.optional(),
     acceptedAt: z.string().optional(),
     paused: z.boolean().optional(),
+    deadline: DeadlineSchema.optional(),
   })
   .strict();
 
@@ -201,62 +215,6 @@ export const SupplementAccepted = z
   .object({ applicationId: z.string(), accepted: z.literal(true), detail: z.string() })
   .strict();
 
-export const FollowUpStatusResponse = z
-  .object({
-    kind: FollowUpKind,
-    certificateNumber: z.string(),
-    stage: z.enum(['awaiting-inspection', 'closed']),
-    dueAt: z.string(),
-    overdue: z.boolean(),
-    team: z.array(z.string()).optional(),
-    result: z
-      .object({ outcome: z.enum(['pass', 'rectification-required', 'failed']), at: z.string(), by: z.string(), findings: z.string().optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
-const _followUpMatches: z.ZodType<FollowUpStatus> = FollowUpStatusResponse;
-
-const FollowUpRound = z.number().int();
-export const FollowUpDetailResponse = z
-  .object({
-    workflowId: z.string(),
-    applicationId: z.string(),
-    kind: FollowUpKind,
-    certificateNumber: z.string(),
-    province: z.string(),
-    product: ProductIdSchema,
-    uscc: z.string(),
-    policyVersion: z.string(),
-    stage: z.enum(['awaiting-inspection', 'rectifying', 'closed']),
-    round: FollowUpRound.describe('1: the first inspection; 2: the re-inspection after rectification (R15)'),
-    dueAt: z.string(),
-    overdue: z.boolean(),
-    escalations: z.array(z.object({ at: z.string(), round: FollowUpRound, dueAt: z.string() }).strict()),
-    team: z.object({ verifierIds: z.array(z.string()), assignedBy: z.string(), assignedAt: z.string(), round: FollowUpRound }).strict().optional(),
-    inspections: z.array(
-      z
-        .object({
-          round: FollowUpRound,
-          outcome: InspectionOutcome,
-          at: z.string(),
-          by: z.string(),
-          verifierIds: z.array(z.string()),
-          findings: z.string().optional(),
-          inTime: z.boolean(),
-        })
-        .strict(),
-    ),
-    rectification: z.object({ orderedAt: z.string(), rectifyBy: z.string(), dueAt: z.string() }).strict().optional(),
-    outcome: z.enum(['passed', 'rectified', 'revoked', 'licence-ended']).optional(),
-    revocation: z
-      .object({ at: z.string(), ground: RevocationGround, ban: z.object({ rule: z.string(), endsOn: z.string() }).strict().optional() })
-      .strict()
-      .optional(),
-    licenceEnded: z.object({ status: LicenceStatus, at: z.string() }).strict().optional(),
-  })
-  .strict();
-const _followUpDetailMatches: z.ZodType<FollowUpDetail> = FollowUpDetailResponse;
 
 /** The licence's own record (lifecycle Query `licence`): holder, validity, renewal, recent history. */
 export const LicenceStateResponse = z
@@ -383,7 +341,7 @@ export const DeadlineResponse = z
 const Check = z.object({ ok: z.boolean(), error: z.string().optional() }).strict();
 export const HealthResponse = z.object({ status: z.enum(['ok', 'degraded']), temporal: Check, database: Check }).strict();
 
-export const OpenApiDocument = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }) }).loose();
+export const OpenApiDocument = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }).loose() }).loose();
 export const DocsPage = z.string().describe('HTML');
 
 export const RoleSchema = z.enum(ROLES);

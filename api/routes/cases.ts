@@ -40,6 +40,9 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v);
 }
 // ---- submission ---------------------------------------------------------------------------------
+/** The answer names the case: every case route follows from it, except the follow-up's, which exists only after issuance. */
+const CASE_LINKS = { to: '/applications/:id', parameters: { id: '$response.body#/applicationId' }, except: ['/applications/:id/follow-up'] };
+
 const submit = defineRoute({
   method: 'post',
   path: '/applications',
@@ -63,8 +66,8 @@ const submit = defineRoute({
   headers: { 'Idempotency-Key': S.IdempotencyKey },
   body: S.SubmitApplicationBody,
   responses: {
-    201: { description: 'case started', schema: S.SubmitResponse },
-    200: { description: 'repeat of an earlier submission: the same case', schema: S.SubmitResponse },
+    201: { description: 'case started', schema: S.SubmitResponse, links: CASE_LINKS },
+    200: { description: 'repeat of an earlier submission: the same case', schema: S.SubmitResponse, links: CASE_LINKS },
     400: E[400],
     401: E[401],
     403: { description: 'the application is for another enterprise than the token\'s; or the enterprise is banned from applying for this product (L04, L08): the detail names the ban and its last day' },

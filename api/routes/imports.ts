@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { ProvinceCode } from '../../domain/approval/application';
 import { loadConfig } from '../../domain/config';
 import { ImportFileError } from '../../domain/licence/import-format';
 import { type ImportInput, importProgressQuery } from '../../domain/licence/import-messages';
@@ -27,11 +28,16 @@ const ImportQuery = z
   .object({
     fileName: z.string().min(1).max(200).regex(/^[^/\\]+$/, 'a file name, no path').optional().describe('the file name, for the report (default: upload.csv / upload.jsonl)'),
     format: z.enum(['csv', 'jsonl']).optional().describe('default: from the Content-Type, else the file name'),
-    province: z.string().length(2).optional().describe('the province whose register this is; default: the prefix most certificate numbers carry'),
+    province: ProvinceCode.optional().describe('the province whose register this is; default: the prefix most certificate numbers carry'),
     dryRun: z.enum(['true', 'false']).optional().describe('true: validate and compare with the register, write nothing'),
   })
   .strict();
-const ImportIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/) }).strict();
+/** One licence, every column (docs/import-format.md). */
+const EXAMPLE_CSV = [
+  'certificate_number,uscc,enterprise_name,registered_address,production_addresses,product,product_names,issued_on,valid_until,status,status_date,status_ground,status_reason,issuing_authority',
+  '(京)XK08-001-00001,91110000MA01ABCDEX,北京示范水泥有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,cement,通用硅酸盐水泥,2026-03-02,2031-03-01,valid,,,,北京市市场监督管理局',
+].join('\n');
+const ImportIdParams = z.object({ id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/).meta({ examples: ['20260301-bj-register'] }) }).strict();
 
 const Counts = z.object({ read: z.number().int(), imported: z.number().int(), unchanged: z.number().int(), changed: z.number().int(), refused: z.number().int() }).strict();
 const RowProblemSchema = z.object({ line: z.number().int(), field: z.string(), reason: z.string() }).strict();
@@ -85,10 +91,14 @@ const startImport = defineRoute({
   roles: ['ops'],
   query: ImportQuery,
   headers: { 'Idempotency-Key': z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional() },
-  rawBody: { contentTypes: [...CSV_TYPES, ...JSONL_TYPES, ...ANY_TYPES], description: 'the import file, as exported (CSV with a header, or JSON lines)' },
+  rawBody: { contentTypes: [...CSV_TYPES, ...JSONL_TYPES, ...ANY_TYPES], description: 'the import file, as exported (CSV with a header, or JSON lines)', examples: { 'text/csv': EXAMPLE_CSV } },
   responses: {
     200: { description: 'dry run: the report, nothing written; or the import this Idempotency-Key already started', schema: ImportStarted },
-    202: { description: 'validated and staged; the import workflow runs (Location: /imports/{id})', schema: ImportStarted },
+    202: {
+      description: 'validated and staged; the import workflow runs (Location: /imports/{id})',
+      schema: ImportStarted,
+      links: { to: '/imports/:id', parameters: { id: '$response.body#/importId' } },
+    },
     401: E[401],
     403: E[403],
     413: { description: 'the file is larger than IMPORT_MAX_BYTES' },

@@ -11,6 +11,8 @@ import * as S from '../schemas';
 import { E } from './common';
 
 // ---- verifier registry (R10) --------------------------------------------------------------------
+const VERIFIER_LINKS = { to: '/verifiers/:id', parameters: { id: '$response.body#/id' } };
+
 const certifyVerifier = defineRoute({
   method: 'post',
   path: '/verifiers',
@@ -25,8 +27,8 @@ const certifyVerifier = defineRoute({
   scope: "A supervisor certifies for their own province only, and may not change another province's verifier; ops any.",
   body: S.CertifyVerifierBody,
   responses: {
-    201: { description: 'certified: a new verifier in the registry', schema: S.VerifierResponse },
-    200: { description: 'an existing verifier\'s record updated', schema: S.VerifierResponse },
+    201: { description: 'certified: a new verifier in the registry', schema: S.VerifierResponse, links: VERIFIER_LINKS },
+    200: { description: 'an existing verifier\'s record updated', schema: S.VerifierResponse, links: VERIFIER_LINKS },
     400: E[400],
     401: E[401],
     403: { description: "a supervisor certifying for another province, or changing another province's verifier (R01)" },

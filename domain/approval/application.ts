@@ -34,22 +34,44 @@ function problemOf(parse: () => unknown): string | undefined {
   }
 }
 
+// What the calendar's parser accepts, as plain ECMA-262 patterns for the OpenAPI document (the
+// runtime checks are the parser's; test/unit/openapi-fuzz.test.ts holds the two to each other):
+// a real date, years 1000-9999; an instant with seconds, at most 9 fraction digits and an offset
+// within ±14:59.
+const LEAP_YEAR = '(?:[1-9]\\d(?:[2468][048]|[13579][26]|0[48])|(?:[2468][048]|[13579][26])00)';
+const DATE_BODY =
+  `(?:${LEAP_YEAR}-02-29|[1-9]\\d{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8])))`;
+export const DATE_PATTERN = new RegExp(`^${DATE_BODY}$`);
+export const INSTANT_PATTERN = new RegExp(`^${DATE_BODY}T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,9})?(?:Z|[+-](?:0\\d|1[0-4]):[0-5]\\d)$`);
+
 export const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
   .superRefine((v, ctx) => {
     const problem = /^\d{4}-\d{2}-\d{2}$/.test(v) ? civilDateProblem(v) : undefined;
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-export const IsoInstant = z.iso.datetime({ offset: true }).superRefine((v, ctx) => {
-  const problem = instantProblem(v);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+  })
+  .meta({ format: 'date', pattern: DATE_PATTERN.source });
+export const IsoInstant = z.iso
+  .datetime({ offset: true })
+  .superRefine((v, ctx) => {
+    const problem = instantProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ format: 'date-time', pattern: INSTANT_PATTERN.source });
 
-export const Uscc = z.string().superRefine((v, ctx) => {
-  const problem = usccProblem(v);
-  if (problem) ctx.addIssue({ code: 'custom', message: `not a valid unified social credit code: ${problem}` });
-});
+/** The check character (GB 32100-2015) is beyond a pattern: the document names the alphabet and the length. */
+export const Uscc = z
+  .string()
+  .superRefine((v, ctx) => {
+    const problem = usccProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: `not a valid unified social credit code: ${problem}` });
+  })
+  .meta({
+    pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$',
+    description: 'unified social credit code: 18 characters of 0-9 A-H J-N P Q R T U W X Y, the last a check character (GB 32100-2015)',
+    examples: ['91110000MA01ABCDEX'],
+  });
 
 export const ProvinceCode = z.enum(PROVINCE_CODES);
 export const ProductIdSchema = z.enum(PRODUCT_IDS, {

