@@ -30,6 +30,7 @@ import type { ApplicationInput } from '../../domain/approval/application';
 import { applicant, commitment, freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { workflowBundle } from '../helpers/temporal';
 import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
+import { type Scenario, supervisionScenarios } from './record-supervision';
 
 const OUT = path.join(__dirname, '..', 'histories');
 /**
@@ -41,9 +42,6 @@ const id = (scenario: string) => `HIST-${TAG}-${scenario}`;
 const TQ = 'record-histories';
 const DAY = 86_400_000;
 
-/** A run to record: a handle (its latest run), or an earlier run of a chain under a label (`<id>#<label>.json`). */
-type Recorded = WorkflowHandle | { handle: WorkflowHandle; label: string };
-type Scenario = (start: TimeSkippingCtx['start'], sleep: (ms: number) => Promise<void>, ctx: TimeSkippingCtx) => Promise<Recorded[]>;
 
 const officer = { actor: staff('acceptance-officer') };
 const approver = { actor: staff('approver') };
@@ -207,6 +205,7 @@ const scenarios: Record<string, Scenario> = {
     await h.result();
     return [h];
   },
+  ...supervisionScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };
 
 /**

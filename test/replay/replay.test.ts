@@ -11,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../helpers/temporal';
 
 const DIR = path.join(__dirname, '..', 'histories');
-const histories = readdirSync(DIR)
+const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
-  .sort()
+  .sort();
+const histories = files
   // `<tag>__<workflow id>[#<run label>].json` (record.ts)
   .map((f) => ({ workflowId: path.basename(f, '.json').split('__')[1]!.split('#')[0]!.replace(/~/g, '/'), history: historyFromJSON(JSON.parse(readFileSync(path.join(DIR, f), 'utf8'))) }));
 
@@ -26,13 +27,16 @@ async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>) {
 }
 
 describe('replay of recorded histories', () => {
-  it('replay: every application path, the follow-up and the lifecycle have recorded histories', () => {
+  it('replay: every application path, the follow-up, the lifecycle and the supervision workflows have recorded histories', () => {
     const scenarios = new Set(histories.map((h) => h.workflowId.replace(/^HIST-(\d{8}[a-z]?-)?/, '')));
     for (const s of ['post-verification', 'commitment', 'renewal-exempt', 'verify-then-issue', 'supplement-deemed-refused', 'pause-breach', 'intake-rejected', 'post-verification/follow-up', 'follow-up-revoked/follow-up', 'r04-continue-as-new']) {
       expect(scenarios).toContain(s);
     }
-    // The long-lived shapes: a licence's lifecycle, SAMR's sampling, the import.
-    for (const prefix of ['licence/', 'samr/', 'import/']) expect(histories.some((h) => h.workflowId.startsWith(prefix)), prefix).toBe(true);
+    // The long-lived shapes: a licence's lifecycle, SAMR's sampling, the import; supervision: a
+    // SAMR finding (R06), an inspection task and its batch (R11), the nightly grades (R17).
+    for (const prefix of ['licence/', 'samr/', 'import/', 'samr-finding/', 'inspection/', 'batch/', 'risk-grades/']) expect(histories.some((h) => h.workflowId.startsWith(prefix)), prefix).toBe(true);
+    // The batch continues as new after its page of tasks: an earlier run of its chain is kept too.
+    expect(files.some((f) => /__batch~[^#]+#run\d+\.json$/.test(f)), 'batch/ earlier run').toBe(true);
   });
 
   it('replay: every recorded history replays against the current workflow code', async () => {
