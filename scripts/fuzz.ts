@@ -127,14 +127,22 @@ class Api {
     private readonly secret: string,
   ) {}
 
+  private enterprises = new Map<string, Promise<string>>();
+
   token(role: Role): Promise<string> {
     if (!this.tokens.has(role)) this.tokens.set(role, tokenFor(this.secret, role));
     return this.tokens.get(role)!;
   }
 
-  async call(role: Role, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
+  /** `{ uscc }`: an applicant of that enterprise (L07: one certificate per enterprise and product, so seeds use enterprises of their own). */
+  async call(role: Role | { uscc: string }, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
     const json = typeof body !== 'string';
-    const authorization = `Bearer ${await this.token(role)}`;
+    const token =
+      typeof role === 'string'
+        ? this.token(role)
+        : (this.enterprises.get(role.uscc) ??
+          this.enterprises.set(role.uscc, mintToken(this.secret, { sub: `fuzz-${role.uscc}`, role: 'applicant', uscc: role.uscc, expiresIn: '2h' })).get(role.uscc)!);
+    const authorization = `Bearer ${await token}`;
     // A keep-alive connection the server closed meanwhile fails once: try again.
     const send = () => fetch(this.url + route, {
       method,
@@ -142,10 +150,10 @@ class Api {
       body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
     });
     const r = await send().catch(() => send()).catch((e: unknown) => {
-      throw new Error(`seeding: ${role} ${method} ${route}: ${e instanceof Error ? `${e.message} (${String(e.cause)})` : String(e)}`);
+      throw new Error(`seeding: ${JSON.stringify(role)} ${method} ${route}: ${e instanceof Error ? `${e.message} (${String(e.cause)})` : String(e)}`);
     });
     const text = await r.text();
-    if (r.status >= 300) throw new Error(`seeding: ${role} ${method} ${route} answered ${r.status}: ${text}`);
+    if (r.status >= 300) throw new Error(`seeding: ${JSON.stringify(role)} ${method} ${route} answered ${r.status}: ${text}`);
     return text ? (JSON.parse(text) as Json) : {};
   }
 
@@ -213,6 +221,8 @@ async function seedExamples(api: Api, doc: Json): Promise<Json> {
   if (example[0]!.applicationId !== caseId) throw new Error(`the example application is not the example case ${caseId}`);
   // The example case goes as far as its follow-up, so that every read of it answers.
   await api.call('applicant', 'POST', '/applications', example[0]);
+  // Submission answers at once; staff act once the receipt checks have run.
+  await api.until('applicant', `/applications/${caseId}`, (b) => b.stage !== 'intake', `the receipt checks of case ${caseId}`);
   // Against a running API the case may be further on from an earlier run.
   const stage = async () => (await api.call('applicant', 'GET', `/applications/${caseId}`)).stage;
   if ((await stage()) === 'received') await api.call('acceptance-officer', 'POST', `/applications/${caseId}/accept`, {});
@@ -235,7 +245,12 @@ async function seedStages(api: Api, example: Json, run: string, ids: string[]): 
   let n = 0;
   const fresh = async (product: 'cement' | 'fertiliser' = 'cement', predecessor?: string) => {
     const id = `FUZZ-${run}-${++n}-${Date.now().toString(36)}`;
-    await api.call('applicant', 'POST', '/applications', application(example, id, product, predecessor));
+    // The applicant's run acts on its own enterprise's cases; it already holds a cement licence
+    // (the example case), so its case is for fertiliser (L07). Other runs: an enterprise per case.
+    const uscc = run === 'applicant' ? USCC : newLicence().uscc;
+    const body = application(example, id, run === 'applicant' ? 'fertiliser' : product, predecessor);
+    await api.call({ uscc }, 'POST', '/applications', { ...body, enterprise: { ...(body.enterprise as Json), uscc } });
+    await api.until('ops', `/applications/${id}`, (b) => b.stage !== 'intake', `the receipt checks of case ${id}`);
     return id;
   };
   const accepted = async (product: 'cement' | 'fertiliser' = 'cement') => {
@@ -257,12 +272,12 @@ async function seedStages(api: Api, example: Json, run: string, ids: string[]): 
       const predecessor = newLicence();
       await importLicences(api, [predecessor], `fuzz-${run}-predecessor-${Date.now().toString(36)}`);
       const id = await fresh('cement', predecessor.number);
-      await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-predecessor-cancellation', `case ${id} waiting for its predecessor`);
+      await api.until('ops', `/applications/${id}`, (b) => b.stage === 'awaiting-predecessor-cancellation', `case ${id} waiting for its predecessor`);
       return id;
     },
     recordVerification: async () => {
       const id = await accepted('fertiliser');
-      await api.until('applicant', `/applications/${id}`, (b) => b.stage === 'awaiting-verification', `case ${id} awaiting verification`);
+      await api.until('ops', `/applications/${id}`, (b) => b.stage === 'awaiting-verification', `case ${id} awaiting verification`);
       return id;
     },
     pauseClock: () => accepted(),
@@ -279,7 +294,7 @@ async function seedStages(api: Api, example: Json, run: string, ids: string[]): 
   const issued = async () => {
     const id = await accepted();
     await api.call('approver', 'POST', `/applications/${id}/approve`, {});
-    await api.until('applicant', `/applications/${id}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${id}`);
+    await api.until('ops', `/applications/${id}/follow-up`, (b) => b.stage === 'awaiting-inspection', `the follow-up of case ${id}`);
     return id;
   };
   for (const op of ids) {
