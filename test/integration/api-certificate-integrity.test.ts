@@ -5,10 +5,10 @@
  * the electronic certificate's content hash is stored at issuance and verifiable by anyone).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaseStatusResponse, CertificateCheck } from '../../api/schemas';
+import { CertificateCheck } from '../../api/schemas';
 import { withUsccCheck } from '../../domain/uscc';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
-import { api, application, bearer, eventually, leftIntake, type Harness, sha, startHarness } from './api-helpers';
+import { api, application, bearer, eventually, issueOverHttp, type Harness, sha, startHarness } from './api-helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -20,33 +20,15 @@ afterAll(async () => {
 
 const supervisorBJ = () => bearer({ role: 'supervisor', province: 'BJ', sub: 'sup-bj' });
 const approverBJ = () => bearer({ role: 'approver', province: 'BJ', sub: 'approver-bj' });
-const officerBJ = () => bearer({ role: 'acceptance-officer', province: 'BJ', sub: 'officer-bj' });
 const ops = () => bearer({ role: 'ops', sub: 'ops' });
 const holder = (uscc: string) => bearer({ role: 'applicant', uscc, sub: `holder-${uscc}` });
 const certPath = (number: string, suffix = '') => `/certificates/${encodeURIComponent(number)}${suffix}`;
 
-async function caseStatus(id: string) {
-  const r = await api(h).get(`/applications/${id}`).set(await ops());
-  return r.status === 200 ? CaseStatusResponse.parse(r.body) : undefined;
-}
-
-/** Submit → accept → approve over HTTP; returns once the certificate is issued, its lifecycle and follow-up answer. */
+/** Issued over HTTP, once its follow-up answers too. */
 async function issue(uscc: string): Promise<{ id: string; number: string; body: Record<string, unknown> }> {
-  const base = application();
-  const body: Record<string, unknown> = { ...base, enterprise: { ...(base.enterprise as object), uscc } };
-  const id = body.applicationId as string;
-  expect((await api(h).post('/applications').set(await holder(uscc)).send(body)).status).toBe(201);
-  await leftIntake(h, id);
-  expect((await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({})).status).toBe(200);
-  await eventually(async () => ((await caseStatus(id))?.path ? true : undefined), 20_000, 'routing');
-  expect((await api(h).post(`/applications/${id}/approve`).set(await approverBJ()).send({})).status).toBe(200);
-  const number = await eventually(async () => {
-    const s = await caseStatus(id);
-    return s?.stage === 'issued' ? s.certificate!.number : undefined;
-  }, 20_000, 'issuance');
-  await eventually(async () => ((await api(h).get(certPath(number, '/licence')).set(await ops())).status === 200 ? true : undefined), 20_000, 'lifecycle');
-  await eventually(async () => ((await api(h).get(`/applications/${id}/follow-up`).set(await supervisorBJ())).status === 200 ? true : undefined), 20_000, 'follow-up');
-  return { id, number, body };
+  const issued = await issueOverHttp(h, uscc);
+  await eventually(async () => ((await api(h).get(`/applications/${issued.id}/follow-up`).set(await supervisorBJ())).status === 200 ? true : undefined), 20_000, 'follow-up');
+  return issued;
 }
 
 async function check(number: string) {

@@ -112,6 +112,33 @@ export async function leftIntake(h: Harness, id: string): Promise<string> {
   }, 20_000, `${id} past intake`);
 }
 
+/**
+ * Submit → accept → approve over HTTP for a Beijing cement case of enterprise `uscc`; returns once
+ * the certificate is issued and its lifecycle answers.
+ */
+export async function issueOverHttp(h: Harness, uscc: string, overrides: Record<string, unknown> = {}): Promise<{ id: string; number: string; body: Record<string, unknown> }> {
+  const base = application(overrides);
+  const body: Record<string, unknown> = { ...base, enterprise: { ...(base.enterprise as object), uscc } };
+  const id = body.applicationId as string;
+  const as = (who: Who) => bearer(who);
+  const status = async () => (await request(h.app).get(`/applications/${id}`).set(await as({ role: 'ops', sub: 'ops' }))).body as { stage?: string; path?: string; certificate?: { number: string } };
+  const submitted = await request(h.app).post('/applications').set(await as({ role: 'applicant', uscc, sub: `holder-${uscc}` })).send(body);
+  if (submitted.status !== 201) throw new Error(`submit: ${submitted.status} ${JSON.stringify(submitted.body)}`);
+  await leftIntake(h, id);
+  const accepted = await request(h.app).post(`/applications/${id}/accept`).set(await as({ role: 'acceptance-officer', province: 'BJ', sub: 'officer-bj' })).send({});
+  if (accepted.status !== 200) throw new Error(`accept: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+  await eventually(async () => ((await status()).path ? true : undefined), 20_000, 'routing');
+  const approved = await request(h.app).post(`/applications/${id}/approve`).set(await as({ role: 'approver', province: 'BJ', sub: 'approver-bj' })).send({});
+  if (approved.status !== 200) throw new Error(`approve: ${approved.status} ${JSON.stringify(approved.body)}`);
+  const number = await eventually(async () => {
+    const s = await status();
+    return s.stage === 'issued' ? s.certificate!.number : undefined;
+  }, 20_000, 'issuance');
+  const ops = await as({ role: 'ops', sub: 'ops' });
+  await eventually(async () => ((await request(h.app).get(`/certificates/${encodeURIComponent(number)}/licence`).set(ops)).status === 200 ? true : undefined), 20_000, 'lifecycle');
+  return { id, number, body };
+}
+
 export function api(h: Harness) {
   return request(h.app);
 }

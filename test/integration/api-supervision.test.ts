@@ -10,7 +10,7 @@ import { validUntil } from '../../domain/licence/certificate';
 import { shanghaiDate } from '../../domain/time';
 import { withUsccCheck } from '../../domain/uscc';
 import { freshUscc } from '../helpers/fixtures';
-import { api, application, bearer, eventually, leftIntake, type Harness, startHarness, USCC_A, USCC_B } from './api-helpers';
+import { api, application, bearer, eventually, issueOverHttp, type Harness, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -41,22 +41,7 @@ async function caseStatus(id: string) {
   return r.status === 200 ? CaseStatusResponse.parse(r.body) : undefined;
 }
 
-/** Submit → accept → approve over HTTP; returns once the certificate is issued and its lifecycle answers. */
-async function issue(uscc = USCC_A): Promise<{ id: string; number: string }> {
-  const body = forEnterprise(uscc);
-  const id = body.applicationId as string;
-  expect((await api(h).post('/applications').set(await holder(uscc)).send(body)).status).toBe(201);
-  await leftIntake(h, id);
-  expect((await api(h).post(`/applications/${id}/accept`).set(await officerBJ()).send({})).status).toBe(200);
-  await eventually(async () => ((await caseStatus(id))?.path ? true : undefined), 20_000, 'routing');
-  expect((await api(h).post(`/applications/${id}/approve`).set(await approverBJ()).send({})).status).toBe(200);
-  const number = await eventually(async () => {
-    const s = await caseStatus(id);
-    return s?.stage === 'issued' ? s.certificate!.number : undefined;
-  }, 20_000, 'issuance');
-  await eventually(async () => ((await api(h).get(certPath(number, '/licence')).set(await ops())).status === 200 ? true : undefined), 20_000, 'lifecycle');
-  return { id, number };
-}
+const issue = (uscc = USCC_A): Promise<{ id: string; number: string }> => issueOverHttp(h, uscc);
 
 async function certify(id: string, extra: Record<string, unknown> = {}) {
   return api(h)
