@@ -26,6 +26,19 @@ function fieldSchema(field: z.ZodType): Json {
   return stripDialect(z.toJSONSchema(field, { unrepresentable: 'any', io: 'input' }) as Json);
 }
 
+/**
+ * PostgreSQL text cannot hold NUL, so the API refuses it in every body string (api/route.ts, 422);
+ * the document says so on each plain string, or fuzzers would count that 422 as valid data refused.
+ */
+export const NO_NUL_PATTERN = '^[^\\u0000]*$';
+function forbidNul<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(forbidNul) as T;
+  if (!node || typeof node !== 'object') return node;
+  const out: Json = Object.fromEntries(Object.entries(node as Json).map(([k, v]) => [k, k === 'examples' || k === 'example' || k === 'default' ? v : forbidNul(v)]));
+  if (out.type === 'string' && out.pattern === undefined && out.format === undefined && out.enum === undefined && out.const === undefined) out.pattern = NO_NUL_PATTERN;
+  return out as T;
+}
+
 function parameters(route: AnyRoute): Json[] {
   const out: Json[] = [];
   const add = (where: 'path' | 'query', obj: z.ZodType | undefined) => {
@@ -150,7 +163,8 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
 
   const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Json> };
   const components: Record<string, Json> = {};
-  for (const [name, schema] of Object.entries(schemas)) components[name] = stripDialect(schema);
+  // Not Problem: its detail may quote the bad input, NUL and all (a body that is not JSON).
+  for (const [name, schema] of Object.entries(schemas)) components[name] = name === 'Problem' ? stripDialect(schema) : forbidNul(stripDialect(schema));
 
   return {
     openapi: '3.1.0',

@@ -133,6 +133,17 @@ function parseOr422<T extends z.ZodType>(schema: T, value: unknown, prefix?: str
   return r.data;
 }
 
+/** Where a JSON value holds a string with NUL, which PostgreSQL text cannot store: a 422, not a 503 from the database. */
+function nulPath(value: unknown, at: string[] = []): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? at.join('.') : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const hit = nulPath(v, [...at, k]);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
@@ -171,6 +182,8 @@ export function mount(route: AnyRoute, deps: RouteDeps): RequestHandler {
         if (req.is(JSON_TYPES) === false) {
           throw new HttpProblem('unsupported-media-type', `send the body as application/json (got ${req.header('content-type') ?? 'none'})`);
         }
+        const nul = nulPath(req.body);
+        if (nul !== undefined) throw new HttpProblem('validation', 'the body is not valid', [{ path: nul, message: 'must not contain the NUL character (U+0000)' }]);
         body = parseOr422(route.body, req.body ?? {});
       }
       const reply = await route.handler({ req, res, deps, principal: principal!, params, query, body, case: caseRef!, certificate: certificateRef! } as Ctx<unknown, unknown, unknown>);

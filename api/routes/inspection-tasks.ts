@@ -11,7 +11,7 @@ import { withTemporal } from '../temporal';
 import { idempotencyKeyOf, sendUpdate } from '../updates';
 import { E } from './common';
 
-const TaskParams = z.object({ batchId: z.string().min(3).max(64), uscc: z.string().min(1).max(64) }).strict();
+const TaskParams = z.object({ batchId: z.string().min(3).max(64).meta({ examples: ['BJ-PLAN-1-1'] }), uscc: z.string().min(1).max(64).meta({ examples: ['91110000MA01ABCDEX'] }) }).strict();
 const ListQuery = z
   .object({
     batchId: z.string().min(3).max(64).optional(),

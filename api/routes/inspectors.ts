@@ -11,7 +11,7 @@ import { requestIdOf } from '../security';
 import { E } from './common';
 
 const InspectorId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, dot, dash, underscore; at most 64');
-const Params = z.object({ id: InspectorId }).strict();
+const Params = z.object({ id: InspectorId.meta({ examples: ['I-BJ-001'] }) }).strict();
 const AddBody = z
   .object({
     id: InspectorId,

@@ -27,7 +27,9 @@ const BatchBody = z
   })
   .strict();
 const PlanBody = z.object({ id: Id, year: z.number().int().min(2020).max(2100), batches: z.array(BatchBody).min(1).max(24) }).strict();
-const PlanParams = z.object({ id: Id }).strict();
+const PlanParams = z.object({ id: Id.meta({ examples: ['BJ-PLAN-1'] }) }).strict();
+/** A batch's id is its plan's id and its number in the plan (`BJ-PLAN-1-1`). */
+const BatchParams = z.object({ id: Id.meta({ examples: ['BJ-PLAN-1-1'] }) }).strict();
 
 const BatchView = z
   .object({
@@ -173,7 +175,7 @@ const getBatch = defineRoute({
   rules: ['R11', 'R17'],
   roles: rolesFor('readPlans'),
   scope: "A supervisor, his own province's batches (another's is a 404, R01); ops any.",
-  params: PlanParams,
+  params: BatchParams,
   responses: { 200: { description: 'the batch', schema: z.record(z.string(), z.unknown()) }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
   async handler({ deps, principal, params }) {
     const batch = await fromDb('the plans', () => findBatch(deps.pool, params.id));
@@ -207,9 +209,9 @@ const restaff = defineRoute({
   rules: ['R11'],
   roles: rolesFor('restaffBatch'),
   scope: "The supervisor's own province (another's batch is a 404, R01).",
-  params: PlanParams,
+  params: BatchParams,
   body: z.object({}).strict(),
-  responses: { 202: { description: 'asked', schema: z.object({ batchId: z.string(), asked: z.literal(true) }).strict() }, 401: E[401], 403: E[403], 404: E[404], 409: { description: 'the batch is not running (not yet started, or done)' }, 415: E[415], 422: E[422], 503: E[503] },
+  responses: { 202: { description: 'asked', schema: z.object({ batchId: z.string(), asked: z.literal(true) }).strict() }, 400: E[400], 401: E[401], 403: E[403], 404: E[404], 409: { description: 'the batch is not running (not yet started, or done)' }, 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
   async handler({ deps, principal, params }) {
     const batch = await fromDb('the plans', () => findBatch(deps.pool, params.id));
     if (!batch) throw new HttpProblem('not-found', `batch ${params.id} not found`);

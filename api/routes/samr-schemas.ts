@@ -6,7 +6,12 @@ import { AnswerFindingInput, CheckResult } from '../../domain/samr/findings';
 export { CheckResultBody } from '../../domain/samr/findings';
 export const AnswerFindingBody = AnswerFindingInput.omit({ actor: true });
 
-const Limit = z.string().regex(/^\d{1,3}$/, 'expected an integer 1-200').refine((v) => Number(v) >= 1 && Number(v) <= 200, 'expected an integer 1-200');
+const Limit = z
+  .string()
+  .regex(/^\d{1,3}$/, 'expected an integer 1-200')
+  .refine((v) => Number(v) >= 1 && Number(v) <= 200, 'expected an integer 1-200')
+  // A query value is text; the document says which text: a decimal integer 1-200 (as ListQuery).
+  .meta({ type: 'integer', minimum: 1, maximum: 200, pattern: undefined });
 
 export const DrawsQuery = z
   .object({
@@ -24,7 +29,7 @@ export const FindingsQuery = z
   })
   .strict();
 
-export const SamrCaseParams = z.object({ id: ApplicationId }).strict();
+export const SamrCaseParams = z.object({ id: ApplicationId.meta({ examples: ['BJ-2026-000001'] }) }).strict();
 
 export const Draw = z.object({
   drawKey: z.string(),

@@ -30,6 +30,16 @@ describe('inspector register (R11)', () => {
     expect((await api(h).post('/inspectors').set(await supBJ()).send({ id: 'I-BJ-1', name: '王五五', province: 'BJ' })).status).toBe(200);
   });
 
+  it('R-c: a NUL character in a body string is a 422 naming the field (PostgreSQL text cannot hold it), not a 503', async () => {
+    const r = await api(h).post('/inspectors').set(await supBJ()).send({ id: 'I-BJ-NUL', name: '王\u0000五', province: 'BJ' });
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([{ path: 'name', message: expect.stringContaining('NUL') }]);
+    const nested = await api(h).post('/inspectors/I-BJ-1/conflicts').set(await supBJ()).send({ uscc: USCC_A, reason: 'a\u0000b' });
+    expect(nested.status).toBe(422);
+    expect(nested.body.errors).toEqual([{ path: 'reason', message: expect.stringContaining('NUL') }]);
+    expect((await api(h).get('/inspectors').set(await supBJ())).body.items.map((i: { id: string }) => i.id)).not.toContain('I-BJ-NUL');
+  });
+
   it('R11: suspension and conflicts are kept, listed and audited; another province cannot see or change them', async () => {
     await api(h).post('/inspectors').set(await supBJ()).send({ id: 'I-BJ-2', name: '钱七', province: 'BJ' });
     const s = await api(h).post('/inspectors/I-BJ-2/suspension').set(await supBJ()).send({ suspended: true, reason: 'on leave until March' });

@@ -5,7 +5,7 @@
  * routes that create something to the routes that follow.
  */
 import { describe, expect, it } from 'vitest';
-import { buildOpenApi } from '../../api/openapi';
+import { buildOpenApi, NO_NUL_PATTERN } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
 import * as S from '../../api/schemas';
 import { DeadlineQuery, ListQuery } from '../../api/schemas';
@@ -103,6 +103,20 @@ describe('the OpenAPI document for fuzzing', () => {
     expect(n).toMatchObject({ type: 'integer', minimum: 0 });
     expect(DeadlineQuery.safeParse({ from: '2026-03-02', n: String(n.maximum) }).success).toBe(true);
     expect(DeadlineQuery.safeParse({ from: '2026-03-02', n: String(Number(n.maximum) + 1) }).success).toBe(false);
+  });
+
+  it("R-c: SAMR's list limits are documented with the bounds the API enforces", () => {
+    for (const id of ['listSamrDraws', 'listSamrFindings']) {
+      expect((opById(id).op.parameters as Json[]).find((p) => p.name === 'limit')!.schema, id).toEqual({ type: 'integer', minimum: 1, maximum: 200 });
+    }
+  });
+
+  it('R-c: a plain body string is documented without NUL, which the API refuses (PostgreSQL text cannot hold it)', () => {
+    const inspector = doc.components.schemas.AddInspectorBody as { properties: Record<string, Json> };
+    expect(inspector.properties.name!.pattern).toBe(NO_NUL_PATTERN);
+    const re = new RegExp(NO_NUL_PATTERN);
+    expect(re.test('王五 \n\t')).toBe(true);
+    expect(re.test('王\u0000五')).toBe(false);
   });
 
   it('R-c: every request-body example is accepted by the schema the API enforces; the example application passes the policy checks and names the example case', () => {
