@@ -5,7 +5,7 @@
  * (workers/publicity-sender.ts) delivers them and sets `published_at`.
  */
 import type { Pool } from 'pg';
-import { nameBasedUuid } from './ecqs-outbox';
+import { nameBasedUuid, type OutboxBacklog, outboxBacklog } from './ecqs-outbox';
 
 /** The record id (and Idempotency-Key) of a row: stable across retries, derived from its record_key. */
 export function publicityRecordId(recordKey: string): string {
@@ -13,13 +13,8 @@ export function publicityRecordId(recordKey: string): string {
 }
 
 /** Ops: what is waiting, what is parked, how old the oldest unpublished record is. */
-export async function publicityBacklog(pool: Pool): Promise<{ pending: number; parked: number; oldestPendingAt: string | null }> {
-  const r = await pool.query<{ pending: string; parked: string; oldest: Date | null }>(
-    `SELECT count(*) FILTER (WHERE parked_at IS NULL) AS pending, count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked, min(created_at) AS oldest
-       FROM credit_publicity WHERE published_at IS NULL`,
-  );
-  const row = r.rows[0]!;
-  return { pending: Number(row.pending), parked: Number(row.parked), oldestPendingAt: row.oldest?.toISOString() ?? null };
+export async function publicityBacklog(pool: Pool): Promise<OutboxBacklog> {
+  return outboxBacklog(pool, 'credit_publicity', 'published_at');
 }
 
 /** Ops: after fixing the cause of a refusal, put a parked record back in line (its enterprise's stream resumes). */

@@ -184,10 +184,21 @@ export async function enqueueCertificateEvent(
 }
 
 /** Ops: what is waiting, what is parked, how old the oldest undelivered record is. */
-export async function ecqsBacklog(pool: Pool): Promise<{ pending: number; parked: number; oldestPendingAt: string | null }> {
+export async function ecqsBacklog(pool: Pool): Promise<OutboxBacklog> {
+  return outboxBacklog(pool, 'ecqs_outbox', 'acked_at');
+}
+
+export interface OutboxBacklog {
+  pending: number;
+  parked: number;
+  oldestPendingAt: string | null;
+}
+
+/** What an outbox (e-CQS, credit publicity) still holds: waiting, parked, and the oldest unacknowledged record's age. */
+export async function outboxBacklog(pool: Pool, table: 'ecqs_outbox' | 'credit_publicity', acked: 'acked_at' | 'published_at'): Promise<OutboxBacklog> {
   const r = await pool.query<{ pending: string; parked: string; oldest: Date | null }>(
     `SELECT count(*) FILTER (WHERE parked_at IS NULL) AS pending, count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked, min(created_at) AS oldest
-       FROM ecqs_outbox WHERE acked_at IS NULL`,
+       FROM ${table} WHERE ${acked} IS NULL`,
   );
   const row = r.rows[0]!;
   return { pending: Number(row.pending), parked: Number(row.parked), oldestPendingAt: row.oldest?.toISOString() ?? null };
