@@ -11,6 +11,7 @@ import { createSamplingActivities } from './samr/sampling';
 import { createSamrFindingActivities } from './samr/findings';
 import { createFollowUpActivities } from './supervision/follow-up';
 import { createRiskGradeActivities } from './supervision/risk-grades';
+import { createRiskSignalActivities } from './supervision/risk-signals';
 import { createBatchActivities } from './supervision/batches';
 import { createInspectionTaskActivities } from './supervision/inspection-tasks';
 import { createImportActivities } from './import/import';
@@ -35,6 +36,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createAmendmentActivities(pool),
     ...createFollowUpActivities(pool),
     ...createRiskGradeActivities(pool),
+    ...createRiskSignalActivities(pool),
     ...createBatchActivities(pool),
     ...createInspectionTaskActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),

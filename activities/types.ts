@@ -9,6 +9,7 @@ import type { SamplingActivities } from './samr/sampling';
 import type { SamrFindingActivities } from './samr/findings';
 import type { FollowUpActivities } from './supervision/follow-up';
 import type { RiskGradeActivities } from './supervision/risk-grades';
+import type { RiskSignalActivities } from './supervision/risk-signals';
 import type { BatchActivities } from './supervision/batches';
 import type { InspectionTaskActivities } from './supervision/inspection-tasks';
 import type { ImportActivities } from './import/import';
@@ -26,6 +27,7 @@ export type Activities = CaseActivities &
   AmendmentActivities &
   FollowUpActivities &
   RiskGradeActivities &
+  RiskSignalActivities &
   BatchActivities &
   InspectionTaskActivities &
   ImportActivities;

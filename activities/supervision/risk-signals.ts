@@ -1,0 +1,45 @@
+/**
+ * R14: recording a quality-risk signal. One activity for every source (spot checks, risk
+ * information, flight inspections, signals received from SAMR or another province): the signal,
+ * and when it names a licensee of the province a `risk-information` fact (R17), are written in
+ * one transaction, keyed so a retry records nothing twice; then the enterprise's grade is
+ * recomputed at once. Sending the signal to SAMR (e-CQS) and counting it towards campaign
+ * thresholds (R16) read the same table.
+ */
+import type { Pool } from 'pg';
+import { insertSupervisionFact } from '../../db/risk-grades';
+import { insertRiskSignal } from '../../db/risk-signals';
+import { inTransaction } from '../../db/tx';
+import type { NewRiskSignal, RiskSignal } from '../../domain/supervision/risk-signal';
+import { type GradeChange, recomputeGrade } from './risk-grades';
+
+export async function recordSignal(pool: Pool, s: NewRiskSignal): Promise<{ signal: RiskSignal; inserted: boolean; grade?: GradeChange }> {
+  const stored = await inTransaction(pool, async (c) => {
+    const r = await insertRiskSignal(c, s);
+    if (s.uscc) {
+      await insertSupervisionFact(c, {
+        factKey: `risk-signal|${s.signalKey}`,
+        uscc: s.uscc,
+        province: s.province,
+        kind: 'risk-information',
+        on: s.occurredOn,
+        ref: `risk signal ${r.signal.id} (${s.kind}, ${s.source})`,
+        details: { signalKey: s.signalKey, product: s.product, origin: s.origin },
+      });
+    }
+    return r;
+  });
+  if (!s.uscc) return stored;
+  return { ...stored, grade: await recomputeGrade(pool, s.uscc, s.province, s.occurredOn, `risk signal: ${s.source}`) };
+}
+
+export function createRiskSignalActivities(pool: Pool) {
+  return {
+    /** R14 (and R17): records a signal once per key and recomputes the named enterprise's grade. */
+    async recordRiskSignal(input: NewRiskSignal): Promise<{ signal: RiskSignal; inserted: boolean; grade?: GradeChange }> {
+      return recordSignal(pool, input);
+    },
+  };
+}
+
+export type RiskSignalActivities = ReturnType<typeof createRiskSignalActivities>;
