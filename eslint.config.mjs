@@ -52,6 +52,15 @@ export const workflowRestrictions = {
     { name: 'process', message: 'No process state in workflows.' },
     { name: 'require', message: 'Import statically.' },
   ],
+  // The domain modules are shared and frozen across executions (workers/bundle.ts); zod finishes
+  // building a schema on its first parse, which a frozen schema refuses at run time.
+  'no-restricted-syntax': [
+    'error',
+    {
+      selector: "CallExpression[callee.property.name=/^(safeParse|parse|parseAsync|safeParseAsync|decode|encode)$/]:not([callee.object.name=/^(Date|JSON)$/])",
+      message: 'No schema parsing in workflows: domain schemas are frozen there. Check with a plain function (see domain/approval/notices.ts expectedLengthProblem) or in an activity.',
+    },
+  ],
 };
 
 const layerRules = (folder) => ({ 'no-restricted-imports': ['error', { patterns: layerPatterns(folder) }] });

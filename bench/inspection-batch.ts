@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const today = shanghaiDate(Date.now());
   const [env, db, bundle] = await Promise.all([createDevServerEnv(), createTestDatabase(), workflowBundle()]);
   const taskQueue = 'bench-inspection-batch';
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle });
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle, maxCachedWorkflows: arg('cache', 250) });
   const running = worker.run();
   try {
     await seedLicences(db.pool, Array.from({ length: licensees }, (_, i) => ({ number: `BENCH-${i}`, uscc: freshUscc(), province })));

@@ -9,6 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { statusQuery } from '../domain/approval/messages';
+import { workflowPreloadModules } from '../workers/bundle';
 import { createWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
 
@@ -89,6 +90,7 @@ export async function startWorld(env: TestWorkflowEnvironment, taskQueue: string
     pool: db.pool,
     extra: {
       workflowsPath: BENCH_WORKFLOWS,
+      bundlerOptions: { preloadModules: workflowPreloadModules() },
       activities: { ...createActivities({ pool: db.pool }), benchNoop: async (step: string) => void noopCalls.set(step, (noopCalls.get(step) ?? 0) + 1) },
       ...extra,
     },

@@ -2,10 +2,10 @@
  * Builds the worker: one task queue, the bundled workflows, every activity with its
  * dependencies. Tests and `workers/main.ts` both use this, so they run the same thing.
  */
-import path from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createActivities } from '../activities';
+import { WORKFLOWS_PATH, workflowPreloadModules } from './bundle';
 import { EcqsSender, type EcqsSenderOptions } from './ecqs-sender';
 import { PublicitySender } from './publicity-sender';
 import type { Config } from '../domain/config';
@@ -32,7 +32,9 @@ export function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: path.join(__dirname, '..', 'workflows') }),
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: workflowPreloadModules() } }),
     activities: createActivities({ pool: deps.pool, calendarDir: deps.calendarDir }),
     // Never more activities at once than the pool has connections for.
     ...(deps.activitySlots ? { maxConcurrentActivityTaskExecutions: deps.activitySlots } : {}),

@@ -18,6 +18,21 @@ export const ExpectedLength = z
   .describe('how long the pause is expected to last, told to the applicant in the written notice (L02)');
 
 /**
+ * The same check as `ExpectedLength`, without zod, for the workflow's pause validator: workflows
+ * share the domain modules frozen across executions (workers/bundle.ts), and zod builds parts of a
+ * schema on its first parse, which a frozen schema refuses. The API parses with the schema.
+ */
+export function expectedLengthProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected an object { n, unit }';
+  const extra = Object.keys(value).filter((k) => k !== 'n' && k !== 'unit');
+  if (extra.length) return `unrecognized key(s): ${extra.join(', ')}`;
+  const { n, unit } = value as { n?: unknown; unit?: unknown };
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 365) return `n: expected a whole number from 1 to 365, got ${JSON.stringify(n)}`;
+  if (unit !== 'working-days' && unit !== 'days') return `unit: expected 'working-days' or 'days', got ${JSON.stringify(unit)}`;
+  return undefined;
+}
+
+/**
  * What the notice says a pause is expected to last when staff do not say (older clients).
  * *configurable*: not from a primary source; a hearing is held within 20 days of its request
  * (Administrative Licensing Law Art. 47), the others are the province's usual practice.

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../workers/bundle';
 import { resolveBinary } from '../../scripts/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 
@@ -43,7 +44,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** One bundle per test file (each file runs in its own fork). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '..', '..', 'workflows'),
+    ...workflowBundleOptions(),
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
   });
   return bundle;

@@ -21,7 +21,7 @@ import {
   type TimeLimitName,
 } from '../../domain/approval/messages';
 import { instantProblem } from '../../domain/approval/application';
-import { ExpectedLength, pauseNotice, resumeNotice } from '../../domain/approval/notices';
+import { expectedLengthProblem, pauseNotice, resumeNotice } from '../../domain/approval/notices';
 import { groundedReasons, REFUSAL_GROUNDS, type RefusalGround } from '../../domain/approval/refusal-grounds';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
@@ -241,8 +241,8 @@ export function installCaseHandlers(ctx: CaseContext): void {
         const badInstant = applicantNotifiedAt === undefined ? undefined : instantProblem(applicantNotifiedAt);
         if (badInstant) throw messageRefused('invalid', `applicantNotifiedAt: ${badInstant}`);
         // The notice states it (L02): an Update sent straight to Temporal is not parsed by the API.
-        const length = expectedLength === undefined ? undefined : ExpectedLength.safeParse(expectedLength);
-        if (length && !length.success) throw messageRefused('invalid', `expectedLength: ${length.error.issues.map((i) => `${i.path.join('.') || 'value'} ${i.message}`).join('; ')}`);
+        const badLength = expectedLength === undefined ? undefined : expectedLengthProblem(expectedLength);
+        if (badLength) throw messageRefused('invalid', `expectedLength: ${badLength}`);
       },
     },
   );
