@@ -1,11 +1,13 @@
 /**
  * Benchmark (figures, not assertions) of an R11 batch: `npx tsx bench/inspection-batch.ts
- * [--licensees=5000] [--inspectors=60] [--rate=1]`. Synthetic licensees of one province are graded
+ * [--licensees=5000] [--inspectors=60] [--rate=1] [--cache=250]`. Synthetic licensees of one province are graded
  * by the nightly workflow (timed apart: grades are normally there already), then one batch draws
  * them (rate 1 by default: every licensee an inspectee, the worst case), draws a team for each
  * and starts every inspection task, on the real Temporal dev server with a real worker and
  * PostgreSQL. Prints the time to the last task started and the largest history among the
- * batch's runs (continue-as-new) and a sample of its tasks (target: under 2,000 events).
+ * batch's runs (continue-as-new) and a sample of its tasks (target: under 2,000 events), where a
+ * page's time goes, and the worker's own CPU (steadier than wall time on a shared machine). The
+ * worker caches `--cache` workflows, the production default (WORKER_MAX_CACHED_WORKFLOWS).
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -14,7 +16,7 @@ import { upsertInspector } from '../db/inspectors';
 import { batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
 import { shanghaiDate } from '../domain/time';
 import { createWorker } from '../workers/worker';
-import { inspectionBatch } from '../workflows/supervision/inspection-batch';
+import { BATCH_PAGE_SIZE, inspectionBatch } from '../workflows/supervision/inspection-batch';
 import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly';
 import { createTestDatabase } from '../test/helpers/db';
 import { freshUscc } from '../test/helpers/fixtures';
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       new Date().toISOString(),
     );
     const t0 = performance.now();
+    const cpuStart = process.cpuUsage();
     const h = await env.client.workflow.start(inspectionBatch, { taskQueue, workflowId: batchWorkflowId(batchId), args: [{ batchId, province }] });
     const done = await h.result();
     const elapsed = performance.now() - t0;
@@ -60,11 +63,24 @@ async function main(): Promise<void> {
     const started = tasks.filter((t) => t.startedAt).length;
     let largest = { id: '', events: 0 };
     const runs: number[] = [];
+    // Where a page's time goes: from its first child start to the last child reported started, and the whole run.
+    const pages: { run: number; starts: number; tasks: number }[] = [];
     for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${batchWorkflowId(batchId)}'` })) {
-      const events = (await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events?.length ?? 0;
-      runs.push(events);
-      if (events > largest.events) largest = { id: `${wf.workflowId} run ${wf.runId}`, events };
+      const evs = (await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? [];
+      runs.push(evs.length);
+      if (evs.length > largest.events) largest = { id: `${wf.workflowId} run ${wf.runId}`, events: evs.length };
+      const ms = (e: (typeof evs)[number]) => Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+      const initiated = evs.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+      const startedEv = evs.filter((e) => e.childWorkflowExecutionStartedEventAttributes);
+      if (initiated.length && startedEv.length) {
+        pages.push({
+          run: ms(evs.at(-1)!) - ms(evs[0]!),
+          starts: ms(startedEv.at(-1)!) - ms(initiated[0]!),
+          tasks: evs.filter((e) => e.workflowTaskCompletedEventAttributes).length,
+        });
+      }
     }
+    const cpu = process.cpuUsage(cpuStart);
     for (const t of tasks.filter((_, i) => i % Math.max(1, Math.floor(tasks.length / 20)) === 0)) {
       const events = (await env.client.workflow.getHandle(inspectionTaskWorkflowId(t.id)).fetchHistory()).events?.length ?? 0;
       if (events > largest.events) largest = { id: inspectionTaskWorkflowId(t.id), events };
@@ -72,6 +88,10 @@ async function main(): Promise<void> {
     console.log(machine());
     console.log(`licensees ${licensees.toLocaleString('en-US')}, inspectors ${inspectors}, rate ${rate}: grading (nightly workflow) ${(graded / 1000).toFixed(1)} s`);
     console.log(`batch: drew ${tasks.length}, staffed ${tasks.filter((t) => t.team).length}, started ${started} (workflow says ${done.started}) in ${(elapsed / 1000).toFixed(1)} s (target 60 s)`);
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    console.log(
+      `per page of ${BATCH_PAGE_SIZE} (median of ${pages.length}): run ${(med(pages.map((p) => p.run)) / 1000).toFixed(1)} s, of which child starts ${(med(pages.map((p) => p.starts)) / 1000).toFixed(1)} s, ${med(pages.map((p) => p.tasks))} workflow tasks; worker process CPU during the batch ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (server and PostgreSQL not counted)`,
+    );
     console.log(`histories: ${runs.length} batch runs (continue-as-new), ${runs.join('/')} events; largest ${largest.events} events (${largest.id}); target under 2,000`);
   } finally {
     worker.shutdown();
