@@ -208,6 +208,12 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/samr/findings', allowed: ['samr', 'supervisor'], ok: 200, scoped: 'staff', call: () => ({ url: '/samr/findings', query: { province: 'BJ' } }) },
   { method: 'get', path: '/samr/findings/:id', allowed: ['samr', 'supervisor'], ok: 200, scoped: 'staff', call: () => ({ url: `/samr/findings/${SAMR_FINDING}` }) },
   { method: 'post', path: '/samr/findings/:id/answer', allowed: ['supervisor'], ok: 422, scoped: 'staff', call: () => ({ url: `/samr/findings/${SAMR_FINDING}/answer`, body: INVALID }) },
+  // ---- i13: a certificate's rectification by number (R15), the follow-up routes' permissions. The certificate never had one:
+  // allowed readers get past scoping to a 404; the Updates stop at body validation (422).
+  { method: 'get', path: '/certificates/:number/rectification', allowed: ALL, ok: 404, scoped: 'all', call: () => ({ url: certUrl('/rectification') }) },
+  { method: 'post', path: '/certificates/:number/rectification/team', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/rectification/team'), body: INVALID }) },
+  { method: 'post', path: '/certificates/:number/rectification/inspection', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/rectification/inspection'), body: INVALID }) },
+  // ---- end i13
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
