@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../api/route';
 import { ROUTES } from '../../api/routes';
 import type { Role } from '../../domain/roles';
-import { api, application, bearer, eventually, expressRoutes, type Harness, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
+import { api, applicantOf, application, bearer, eventually, ownApplication, expressRoutes, type Harness, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
 /** A case of USCC_A in Beijing at stage `received`. */
@@ -41,13 +41,16 @@ const receivedStage = (id: string) =>
 beforeAll(async () => {
   h = await startHarness();
   const applicant = await bearer({ role: 'applicant', uscc: USCC_A });
-  const body = application();
-  expect((await api(h).post('/applications').set(applicant).send(body)).status).toBe(201);
+  // L07: one open `new` application per enterprise and product: A's received case is for another product
+  // than the cement certificate it is issued below, and the accepted case belongs to an enterprise of its own.
+  const body = application({ product: 'banknote-discriminator', productNames: ['人民币鉴别仪A型'] });
+  const sub = await api(h).post('/applications').set(applicant).send(body);
+  expect(sub.status, JSON.stringify(sub.body)).toBe(201);
   received = { id: body.applicationId as string, body };
   await receivedStage(received.id);
-  const second = application();
+  const second = ownApplication();
   accepted = second.applicationId as string;
-  expect((await api(h).post('/applications').set(applicant).send(second)).status).toBe(201);
+  expect((await api(h).post('/applications').set(await applicantOf(second)).send(second)).status).toBe(201);
   await receivedStage(accepted);
   expect((await api(h).post(`/applications/${accepted}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
   await eventually(async () => ((await api(h).get(`/applications/${accepted}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
