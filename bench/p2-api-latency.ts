@@ -13,7 +13,7 @@ import type { LicenceApplicationInput } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { makeApplication, USCC } from '../test/helpers/fixtures';
+import { makeApplication } from '../test/helpers/fixtures';
 import { arg, fmt, machine, SMOKE, startWorld, summary } from './lib';
 
 const SECONDS = arg('seconds', SMOKE ? 1 : 30);
@@ -52,12 +52,15 @@ async function main(): Promise<void> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const token = await mintToken(SECRET, { sub: 'bench', role: 'applicant', uscc: USCC });
-  // The token's enterprise: the fixtures give each application an enterprise of its own (L07).
-  const benchApplication = (applicationId: string) => {
-    const a = makeApplication({ applicationId });
-    return { ...a, enterprise: { ...a.enterprise, uscc: USCC } };
-  };
+  // L07: one open `new` application per enterprise and product, so every case is filed by an
+  // enterprise of its own (makeApplication's fresh USCC), each with its token, minted before the clock runs.
+  const prepare = async (prefix: string, n: number) =>
+    Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const application = makeApplication({ applicationId: `${prefix}-${i}` });
+        return { application, token: await mintToken(SECRET, { sub: `bench-${i}`, role: 'applicant', uscc: application.enterprise.uscc }) };
+      }),
+    );
   const run = Date.now().toString(36);
   let started = 0;
   /** Waits until the worker has written the receipt of every case started so far, so one phase's backlog never lands on the next. */
@@ -70,16 +73,17 @@ async function main(): Promise<void> {
   };
   try {
     // Warm both paths: the first requests pay for module loading, the OpenAPI build, the bundle.
-    for (let i = 0; i < 3; i++) {
-      const application = benchApplication(`P2-warm-${run}-${i}`);
+    for (const { application, token } of await prepare(`P2-warm-${run}`, 3)) {
       const res = await fetch(`${base}/applications`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(application) });
       await res.arrayBuffer();
       started++;
     }
     await drain();
     for (const rate of RATES) {
+      const total = Math.max(1, Math.round(rate * SECONDS));
+      const [bareCases, apiCases] = [await prepare(`P2-bare-${run}-${rate}`, total), await prepare(`P2-api-${run}-${rate}`, total)];
       const bare = await openLoop(rate, SECONDS, async (i) => {
-        const application = benchApplication(`P2-bare-${run}-${rate}-${i}`);
+        const { application } = bareCases[i]!;
         const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
         await env.client.workflow.start(CASE_WORKFLOW_TYPE, {
           taskQueue: world.taskQueue,
@@ -95,7 +99,7 @@ async function main(): Promise<void> {
       started += bare.latencies.length;
       await drain();
       const ours = await openLoop(rate, SECONDS, async (i) => {
-        const application = benchApplication(`P2-api-${run}-${rate}-${i}`);
+        const { application, token } = apiCases[i]!;
         const res = await fetch(`${base}/applications`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

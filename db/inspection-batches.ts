@@ -183,13 +183,26 @@ export async function findDraw(c: Db, batchId: string): Promise<StoredDraw | und
   return r && { batchId, algorithm: r.algorithm, seed: r.seed, policyId: r.policy_id, rates: r.rates, population: r.population, byGrade: r.by_grade, selected: r.selected, forced: r.forced, drawnAt: r.drawn_at.toISOString() };
 }
 
-export async function drawableInspectors(c: Db, province: string): Promise<DrawableInspector[]> {
-  const { rows } = await c.query<{ id: string; suspended: boolean; conflicts: string[] }>(
-    `SELECT i.id, i.suspended, COALESCE((SELECT array_agg(k.uscc) FROM inspector_conflicts k WHERE k.inspector_id = i.id), '{}') AS conflicts
-       FROM inspectors i WHERE i.province = $1 ORDER BY i.id`,
-    [province],
+/**
+ * R11: the pool a team is drawn from: the province's inspectors and (R10, DOMAIN "Two registers")
+ * the verifiers certified by the province, not suspended and certified over the whole batch
+ * (`from`..`to`), with their conflicts of interest. An id in both registers is one person: drawn
+ * once, suspended if either record is, conflicted with either record's enterprises. Ordered by id.
+ */
+export async function drawableInspectors(c: Db, province: string, window?: { from: string; to: string }): Promise<DrawableInspector[]> {
+  const { rows } = await c.query<{ id: string; suspended: boolean; conflicts: string[]; registers: ('inspector' | 'verifier')[] }>(
+    `WITH pool AS (
+       SELECT i.id, i.suspended, 'inspector' AS register, COALESCE((SELECT array_agg(k.uscc) FROM inspector_conflicts k WHERE k.inspector_id = i.id), '{}') AS conflicts
+         FROM inspectors i WHERE i.province = $1
+       UNION ALL
+       SELECT v.id, v.suspended, 'verifier', COALESCE((SELECT array_agg(k.uscc) FROM verifier_conflicts k WHERE k.verifier_id = v.id), '{}')
+         FROM verifiers v WHERE $2::date IS NOT NULL AND v.certified_by = $1 AND v.certified_on <= $2::date AND v.certified_until >= $3::date)
+     SELECT id, bool_or(suspended) AS suspended, array_agg(DISTINCT register ORDER BY register) AS registers,
+            COALESCE((SELECT array_agg(DISTINCT u ORDER BY u) FROM pool q, unnest(q.conflicts) AS u WHERE q.id = p.id), '{}') AS conflicts
+       FROM pool p GROUP BY id ORDER BY id`,
+    [province, window?.from ?? null, window?.to ?? null],
   );
-  return rows;
+  return rows.map((r) => ({ id: r.id, suspended: r.suspended, conflicts: r.conflicts, register: r.registers.length === 1 ? r.registers[0]! : 'both' }));
 }
 
 /** The team of each enterprise's last routine inspection before this batch (R11: not the same inspectors again). */

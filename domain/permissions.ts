@@ -39,6 +39,7 @@ export const MAY = {
   restaffBatch: ['supervisor'],
   /** R11: an inspector sees the tasks he is drawn for; a supervisor his province's. */
   readInspectionTasks: ['supervisor', 'inspector', 'ops'],
+  /** The drawn team; a certified verifier drawn onto it (R10) acts as `inspector` with his verifier id and certifying province. */
   recordInspectionTaskResult: ['inspector'],
   /** R17: grades with their reasons; a supervisor may override one, with a written reason. */
   readGrades: ['supervisor', 'ops'],

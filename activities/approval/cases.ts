@@ -15,6 +15,7 @@ import { certificateStatus, stampCertificateContent } from '../../db/certificate
 import { teamProblems } from '../../db/registers';
 import { enqueueCertificateEvent, enqueueTransitionRecord } from '../../db/ecqs-outbox';
 import { insertNotice } from '../../db/notices';
+import { findOpenNewApplication } from '../../db/pending-applications';
 import { inTransaction } from '../../db/tx';
 import { NotFoundError } from '../failures';
 
@@ -46,14 +47,26 @@ export interface IssuedCertificate {
 
 export function createCaseActivities(pool: Pool) {
   return {
-    async recordReceipt(input: { application: ApplicationInput; receivedAt: string; eventKey: string }): Promise<void> {
+    /**
+     * The receipt, once. L07: for a `new` application, under a lock on (enterprise, province,
+     * product), the open `new` application of the same product received before it, if any, is
+     * recorded with it: of two filed together exactly one passes intake. A retry returns what the
+     * first call recorded.
+     */
+    async recordReceipt(input: { application: ApplicationInput; receivedAt: string; eventKey: string }): Promise<{ pendingDuplicateOf?: string }> {
       const a = input.application;
-      await inTransaction(pool, async (c) => {
-        await c.query(
+      return inTransaction(pool, async (c) => {
+        const key = { uscc: a.enterprise.uscc, province: a.province, product: a.product };
+        if (a.type === 'new') await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`open-new|${key.uscc}|${key.province}|${key.product}`]);
+        const inserted = await c.query(
           `INSERT INTO applications (id, province, uscc, enterprise_name, product, application_type, payload, received_at, stage)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received') ON CONFLICT (id) DO NOTHING`,
           [a.applicationId, a.province, a.enterprise.uscc, a.enterprise.name, a.product, a.type, a, input.receivedAt],
         );
+        if (inserted.rowCount === 1 && a.type === 'new') {
+          const other = await findOpenNewApplication(c, key, a.applicationId);
+          if (other) await c.query('UPDATE applications SET pending_duplicate_of = $2 WHERE id = $1', [a.applicationId, other]);
+        }
         await appendAudit(c, {
           eventKey: input.eventKey,
           applicationId: a.applicationId,
@@ -62,6 +75,9 @@ export function createCaseActivities(pool: Pool) {
           occurredAt: input.receivedAt,
           details: { type: a.type, product: a.product, documents: a.documents.length },
         });
+        const row = await c.query<{ pending_duplicate_of: string | null }>('SELECT pending_duplicate_of FROM applications WHERE id = $1', [a.applicationId]);
+        const other = row.rows[0]?.pending_duplicate_of;
+        return other ? { pendingDuplicateOf: other } : {};
       });
     },
 

@@ -12,6 +12,7 @@ import type { Actor } from '../../domain/roles';
 import { shanghaiDate } from '../../domain/time';
 import { appendAudit } from '../../db/audit';
 import { inTransaction } from '../../db/tx';
+import { recomputeGradesAfter } from '../supervision/risk-grades';
 
 export interface ApplicationWarningInput {
   eventKey: string;
@@ -38,7 +39,7 @@ export function createWarningActivities(pool: Pool) {
       const g = REFUSAL_GROUNDS[input.ground];
       if (!g.ban) return null;
       const why = g.ban.why;
-      return inTransaction(pool, async (c) => {
+      const warning = await inTransaction(pool, async (c) => {
         const row = await c.query<{ uscc: string; enterprise_name: string; product: string; province: string }>(
           'SELECT uscc, enterprise_name, product, province FROM applications WHERE id = $1 FOR UPDATE',
           [input.applicationId],
@@ -77,8 +78,11 @@ export function createWarningActivities(pool: Pool) {
           details: { ground: input.ground, rule: g.rule, ban: { product: app.product, startsOn: b.starts_on, endsOn: b.ends_on } },
           occurredAt: input.occurredAt,
         });
-        return { rule: b.rule, startsOn: b.starts_on, endsOn: b.ends_on };
+        return { rule: b.rule, startsOn: b.starts_on, endsOn: b.ends_on, uscc: app.uscc };
       });
+      // R17: the ban raises the grade at once wherever the enterprise holds a licence or has a grade (a retry recomputes again, harmlessly).
+      await recomputeGradesAfter(pool, warning.uscc, warning.startsOn, `ban: application ${input.applicationId} refused (${input.ground})`);
+      return { rule: warning.rule, startsOn: warning.startsOn, endsOn: warning.endsOn };
     },
   };
 }

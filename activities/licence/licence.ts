@@ -21,6 +21,7 @@ import { findHeldCertificate, findNamedCertificate, findWaitingTakeOvers, stampC
 import { enqueueCertificateEvent } from '../../db/ecqs-outbox';
 import { inTransaction } from '../../db/tx';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { recomputeGradesAfter } from '../supervision/risk-grades';
 
 type ActorRef = Pick<Actor, 'id' | 'role'>;
 
@@ -60,9 +61,9 @@ export function createLicenceActivities(pool: Pool) {
      * process revokes first does it; a second call returns what is on record.
      */
     async revokeCertificate(input: RevocationInput): Promise<RevocationResult> {
-      return inTransaction(pool, async (c) => {
-        const row = await c.query<{ status: LicenceStatus; uscc: string; product: ProductId; enterprise_name: string; application_id: string | null }>(
-          'SELECT status, uscc, product, enterprise_name, application_id FROM certificates WHERE number = $1 FOR UPDATE',
+      const done = await inTransaction(pool, async (c) => {
+        const row = await c.query<{ status: LicenceStatus; uscc: string; province: string; product: ProductId; enterprise_name: string; application_id: string | null }>(
+          'SELECT status, uscc, province, product, enterprise_name, application_id FROM certificates WHERE number = $1 FOR UPDATE',
           [input.certificateNumber],
         );
         const cert = row.rows[0];
@@ -112,8 +113,13 @@ export function createLicenceActivities(pool: Pool) {
         }, input.certificateNumber);
         const ban = rule ? await findActiveBan(c, cert.uscc, cert.product, on) : undefined;
         const now = await c.query<{ status: LicenceStatus }>('SELECT status FROM certificates WHERE number = $1', [input.certificateNumber]);
-        return { revokedNow, status: now.rows[0]!.status, ban };
+        return { result: { revokedNow, status: now.rows[0]!.status, ban }, uscc: cert.uscc, province: cert.province, on };
       });
+      // R17: the revocation and its ban raise the grade now, not at the nightly pass (a retry recomputes again, harmlessly).
+      // As of the later of the decision's day and today: the status change is stamped now(), and a fact after asOf is not counted.
+      const asOf = [done.on, shanghaiDate(Date.now())].sort().at(-1)!;
+      await recomputeGradesAfter(pool, done.uscc, asOf, `revocation: certificate ${input.certificateNumber} (${input.ground})`, [done.province]);
+      return done.result;
     },
 
     /**

@@ -56,11 +56,11 @@ export function createBatchActivities(pool: Pool) {
       return { selected: stored.selected.length, forced: stored.forced.length, population: stored.population.length };
     },
 
-    /** R11: draws a team for every task still without one; a task that cannot be staffed keeps the reason and no team. */
+    /** R11: draws a team for every task still without one, from the inspectors and the certified verifiers of the province; a task that cannot be staffed keeps the reason and no team. */
     async staffBatch(input: { batchId: string }): Promise<{ staffed: number; unstaffed: number; problems: string[] }> {
       const b = await batchOrFail(pool, input.batchId);
       const open = await unstaffedTasks(pool, b.id);
-      const inspectors = await drawableInspectors(pool, b.province);
+      const inspectors = await drawableInspectors(pool, b.province, { from: b.startsOn, to: b.endsOn });
       const last = await lastTeams(pool, b.province, b.id, open.map((t) => t.uscc));
       const size = riskPolicyInForce(b.startsOn).teamSize;
       const updates: { id: string; team: string[] | null; problem: string | null }[] = [];

@@ -38,6 +38,26 @@ export async function recomputeGrade(pool: Pool, uscc: string, province: string,
   });
 }
 
+/**
+ * R17: a revocation or a ban was just written: the enterprise's grade is recomputed at once rather
+ * than at the nightly pass. `provinces` are those whose grade counts the fact (a revocation and its
+ * ban: the certificate's province); absent, every province where the enterprise holds a licence or
+ * has a grade (a ban with no certificate behind it counts everywhere). Idempotent, like recomputeGrade.
+ */
+export async function recomputeGradesAfter(pool: Pool, uscc: string, asOf: string, cause: string, provinces?: readonly string[]): Promise<GradeChange[]> {
+  const where =
+    provinces ??
+    (
+      await pool.query<{ province: string }>(
+        'SELECT province FROM certificates WHERE uscc = $1 UNION SELECT province FROM risk_grades WHERE uscc = $1 ORDER BY province',
+        [uscc],
+      )
+    ).rows.map((r) => r.province);
+  const out: GradeChange[] = [];
+  for (const province of where) out.push(await recomputeGrade(pool, uscc, province, asOf, cause));
+  return out;
+}
+
 export function createRiskGradeActivities(pool: Pool) {
   return {
     /** R17: one enterprise's grade, recomputed now from what is on record. */

@@ -8,7 +8,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { z } from 'zod';
 import { type ApplicationInput, ApplicationId, validateApplication } from '../../domain/approval/application';
 import { type LicenceApplicationInput, statusQuery, supplementUpdate } from '../../domain/approval/messages';
-import { namedCertificateRefusals, oneCertificatePerProductRefusals } from '../../domain/approval/named-certificate';
+import { namedCertificateRefusals, oneCertificatePerProductRefusals, pendingNewApplicationRefusals } from '../../domain/approval/named-certificate';
 import { describeBan } from '../../domain/licence/revocation';
 import { rolesFor } from '../../domain/permissions';
 import { policyInForce } from '../../domain/policy';
@@ -19,6 +19,7 @@ import { findActiveBan } from '../../db/bans';
 import { findHeldCertificate, findNamedCertificate } from '../../db/certificates';
 import { listNotices as listNoticesOf } from '../../db/notices';
 import { actorOf, isStaff } from '../auth';
+import { findOpenNewApplication } from '../../db/pending-applications';
 import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute } from '../route';
 import { NoticeList } from '../notice-schemas';
@@ -58,7 +59,9 @@ const submit = defineRoute({
     'A renewal or change must name a certificate the enterprise holds in that province for that product, valid or deemed renewed, and a renewal ' +
     'is taken from 6 months before expiry (R08, L05, L07): otherwise 422 on currentCertificateNumber, and no case is started. ' +
     'An enterprise holds one certificate per product per province (L07): a `new` application for a product it already holds there (valid or deemed renewed) ' +
-    'is a 422 on `type` naming that certificate and the change route (a `change` naming it adds product units or specifications), and no case is started.',
+    'is a 422 on `type` naming that certificate and the change route (a `change` naming it adds product units or specifications), and no case is started; ' +
+    'so is one while another `new` application of the enterprise for that product is still open there (undecided, or approved and not yet issued), naming it. ' +
+    "Two filed at the same moment may both be taken (201): the workflow's receipt then refuses the later one at intake (rejected-at-intake, L07).",
   rules: ['R01', 'R05', 'R08', 'R09', 'L01', 'L04', 'L05', 'L07', 'L08'],
   roles: rolesFor('submit'),
   rateLimit: 'submission',
@@ -138,6 +141,9 @@ const submit = defineRoute({
     if (app.type === 'new') {
       const held = await fromDb('the certificate register', () => findHeldCertificate(deps.pool, app.enterprise.uscc, app.province, app.product));
       refused.push(...oneCertificatePerProductRefusals(app, held).map((r) => ({ ...r, path: 'type' })));
+      // L07 while applications are open: another `new` one for this product still undecided here (the workflow's receipt decides a race).
+      const open = await fromDb('the case register', () => findOpenNewApplication(deps.pool, { uscc: app.enterprise.uscc, province: app.province, product: app.product }, applicationId));
+      refused.push(...pendingNewApplicationRefusals(app, open).map((r) => ({ ...r, path: 'type' })));
     }
     if (refused.length) {
       const earlier = await findCase(deps.client, applicationId).catch((err: unknown) => {

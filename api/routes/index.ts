@@ -18,6 +18,7 @@ import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
 import { registerRoutes } from './registers';
 import { samrRoutes } from './samr';
+import { rectificationRoutes } from './rectification';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -33,6 +34,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...opsRoutes,
   ...importRoutes,
   ...samrRoutes,
+  ...rectificationRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

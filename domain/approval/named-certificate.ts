@@ -122,3 +122,20 @@ export function oneCertificatePerProductRefusals(app: ApplicationInput, held: Na
     },
   ];
 }
+
+/**
+ * L07 while applications are open: a `new` application received while another `new` one of the
+ * same enterprise for the same product here is still undecided (or approved, its certificate not
+ * yet issued) is refused at intake, naming that one; the first goes on.
+ */
+export function pendingNewApplicationRefusals(app: ApplicationInput, openApplicationId: string | undefined): IntakeRefusal[] {
+  if (app.type !== 'new' || !openApplicationId || openApplicationId === app.applicationId) return [];
+  return [
+    {
+      rule: 'L07',
+      reason:
+        `enterprise ${app.enterprise.uscc} already has application ${openApplicationId} open for ${PRODUCTS[app.product].nameEn} in ${app.province}: ` +
+        'an enterprise holds one certificate per product, so one new application per product at a time; wait for its decision, or add to the certificate it brings by a change (变更)',
+    },
+  ];
+}

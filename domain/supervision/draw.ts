@@ -65,12 +65,15 @@ export interface DrawableInspector {
   suspended: boolean;
   /** USCCs he is conflicted with. */
   conflicts: readonly string[];
+  /** R11: an enforcement officer, a certified verifier (R10) drawn beside them, or the same person in both registers. */
+  register?: 'inspector' | 'verifier' | 'both';
 }
 
 export type TeamDraw = { ok: true; team: string[] } | { ok: false; eligible: string[]; reason: string };
 
 /**
- * R11: a team of `size` for one inspectee, at random among the inspectors who are not suspended,
+ * R11: a team of `size` for one inspectee, at random among the inspectors (enforcement officers and
+ * the province's certified verifiers, one pool) who are not suspended,
  * not conflicted with it and not on its last inspection's team. Never fewer than `size`: a draw
  * that cannot be staffed says why instead of inventing a team.
  */

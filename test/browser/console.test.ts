@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApplicationInput } from '../../domain/approval/application';
 import { CASE_WORKFLOW_TYPE } from '../../domain/workflow-ids';
 import { freshUscc } from '../helpers/fixtures';
-import { application, bearer, eventually, USCC_A } from '../integration/api-helpers';
+import { application, bearer, eventually, ownApplication, USCC_A } from '../integration/api-helpers';
 import { type Console, caseShows, expectAccessible, open, queueRow, shot, signIn, startConsole } from './browser-helpers';
 
 // Globals of the page, for the functions that run inside Chromium (the project compiles without the DOM lib).
@@ -31,10 +31,14 @@ const officer = { role: 'acceptance-officer', province: 'BJ', sub: '王受理' }
 const approver = { role: 'approver', province: 'BJ', sub: '李审批' };
 const file = (name: string, text: string) => ({ name, mimeType: 'application/pdf', buffer: Buffer.from(text) });
 
-/** A case submitted through the API itself (for tests whose subject is a later step). */
-async function submitted(): Promise<string> {
-  const body = application();
-  const r = await request(c.h.app).post('/applications').set(await bearer({ role: 'applicant', uscc: USCC_A })).send(body);
+/**
+ * A case submitted through the API itself (for tests whose subject is a later step), by an
+ * enterprise of its own unless told (L07: one open `new` application per enterprise and product).
+ */
+async function submitted(uscc = freshUscc()): Promise<string> {
+  const a = application();
+  const body: Record<string, unknown> = { ...a, enterprise: { ...(a.enterprise as object), uscc } };
+  const r = await request(c.h.app).post('/applications').set(await bearer({ role: 'applicant', uscc })).send(body);
   expect(r.status).toBe(201);
   const id = body.applicationId as string;
   // Past the intake checks: the officer can act on it.
@@ -116,7 +120,7 @@ describe('console', { timeout: 120_000 }, () => {
   });
 
   it('L01: a supplement round trip: the officer asks once, the enterprise uploads, the case is back with the officer', async () => {
-    const id = await submitted();
+    const id = await submitted(USCC_A); // the enterprise that signs in below
     const off = await signIn(c, officer);
     await open(off, c, `#/case/${id}`);
     await off.locator('#action-supplement-request').getByLabel('需补正的材料').fill('质量手册\n工艺流程说明');
@@ -169,7 +173,7 @@ describe('console', { timeout: 120_000 }, () => {
   });
 
   it('R07: a case received in the past is overdue: red in the approver\'s queue, first by deadline; keyboard moves through the queue', async () => {
-    const late = application() as unknown as ApplicationInput;
+    const late = ownApplication() as unknown as ApplicationInput;
     await c.h.env.client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue: c.h.taskQueue, workflowId: late.applicationId, args: [{ application: late, receivedAt: '2026-01-05T02:00:00.000Z' }] });
     const fresh = await submitted();
     expect((await request(c.h.app).post(`/applications/${fresh}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);

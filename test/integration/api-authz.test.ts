@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiPath } from '../../api/route';
 import { ROUTES } from '../../api/routes';
 import type { Role } from '../../domain/roles';
-import { api, application, bearer, eventually, expressRoutes, type Harness, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
+import { api, applicantOf, application, bearer, eventually, ownApplication, expressRoutes, type Harness, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
 /** A case of USCC_A in Beijing at stage `received`. */
@@ -41,13 +41,16 @@ const receivedStage = (id: string) =>
 beforeAll(async () => {
   h = await startHarness();
   const applicant = await bearer({ role: 'applicant', uscc: USCC_A });
-  const body = application();
-  expect((await api(h).post('/applications').set(applicant).send(body)).status).toBe(201);
+  // L07: one open `new` application per enterprise and product: A's received case is for another product
+  // than the cement certificate it is issued below, and the accepted case belongs to an enterprise of its own.
+  const body = application({ product: 'banknote-discriminator', productNames: ['人民币鉴别仪A型'] });
+  const sub = await api(h).post('/applications').set(applicant).send(body);
+  expect(sub.status, JSON.stringify(sub.body)).toBe(201);
   received = { id: body.applicationId as string, body };
   await receivedStage(received.id);
-  const second = application();
+  const second = ownApplication();
   accepted = second.applicationId as string;
-  expect((await api(h).post('/applications').set(applicant).send(second)).status).toBe(201);
+  expect((await api(h).post('/applications').set(await applicantOf(second)).send(second)).status).toBe(201);
   await receivedStage(accepted);
   expect((await api(h).post(`/applications/${accepted}/accept`).set(await bearer({ role: 'acceptance-officer', province: 'BJ' })).send({})).status).toBe(200);
   await eventually(async () => ((await api(h).get(`/applications/${accepted}`).set(await bearer({ role: 'ops' }))).body.path ? true : undefined));
@@ -208,6 +211,12 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/samr/findings', allowed: ['samr', 'supervisor'], ok: 200, scoped: 'staff', call: () => ({ url: '/samr/findings', query: { province: 'BJ' } }) },
   { method: 'get', path: '/samr/findings/:id', allowed: ['samr', 'supervisor'], ok: 200, scoped: 'staff', call: () => ({ url: `/samr/findings/${SAMR_FINDING}` }) },
   { method: 'post', path: '/samr/findings/:id/answer', allowed: ['supervisor'], ok: 422, scoped: 'staff', call: () => ({ url: `/samr/findings/${SAMR_FINDING}/answer`, body: INVALID }) },
+  // ---- i13: a certificate's rectification by number (R15), the follow-up routes' permissions. The certificate never had one:
+  // allowed readers get past scoping to a 404; the Updates stop at body validation (422).
+  { method: 'get', path: '/certificates/:number/rectification', allowed: ALL, ok: 404, scoped: 'all', call: () => ({ url: certUrl('/rectification') }) },
+  { method: 'post', path: '/certificates/:number/rectification/team', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/rectification/team'), body: INVALID }) },
+  { method: 'post', path: '/certificates/:number/rectification/inspection', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/rectification/inspection'), body: INVALID }) },
+  // ---- end i13
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },

@@ -11,10 +11,10 @@ import request from 'supertest';
 import { createApp } from '../../api/app';
 import { mintToken } from '../../api/auth';
 import type { Role } from '../../domain/roles';
-import { withUsccCheck } from '../../domain/uscc';
+import { isValidUscc, withUsccCheck } from '../../domain/uscc';
 import { createWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { makeApplication } from '../helpers/fixtures';
+import { freshUscc, makeApplication } from '../helpers/fixtures';
 import type { ProvinceCode } from '../../domain/provinces';
 import { createDevServerEnv, workflowBundle } from '../helpers/temporal';
 
@@ -82,6 +82,20 @@ export function application(overrides: Record<string, unknown> = {}): Record<str
   // Enterprise A unless overridden: the tokens of these tests are minted for it.
   base.enterprise = { ...base.enterprise, uscc: USCC_A };
   return { ...base, documents: [...base.documents, { name: '项目备案', type: 'investment-filing', sha256: sha('filing') }], ...overrides };
+}
+
+/**
+ * L07: one open `new` application per enterprise and product, so tests that keep several cases
+ * open file each for an enterprise of its own; `applicantOf` is its token (enterprise A's when the
+ * body's USCC is not a valid one, for tests of that 422).
+ */
+export function ownApplication(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const a = application(overrides);
+  return { ...a, enterprise: { ...(a.enterprise as object), uscc: freshUscc() } };
+}
+export function applicantOf(body: Record<string, unknown>): Promise<{ Authorization: string }> {
+  const uscc = (body.enterprise as { uscc?: string } | undefined)?.uscc;
+  return bearer({ role: 'applicant', uscc: uscc && isValidUscc(uscc) ? uscc : USCC_A, sub: `applicant-${uscc}` });
 }
 
 /** Polls `fn` until it returns a value (not undefined), or fails after `ms`. */

@@ -181,17 +181,19 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
 
   it('R04: cancelling a licence (注销) lets the take-over waiting for it proceed to acceptance', async () => {
     const { number } = await issue(USCC_SELLER);
+    // Buyers of their own in each test (L07: one open new application per enterprise and product).
+    const USCC_BUYER = freshUscc();
     // The buyer files a take-over of the seller's licence; it waits for the cancellation.
-    const takeOver = forEnterprise(USCC_B, { predecessor: { certificateNumber: number, reason: 'acquisition' } });
+    const takeOver = forEnterprise(USCC_BUYER, { predecessor: { certificateNumber: number, reason: 'acquisition' } });
     const takeOverId = takeOver.applicationId as string;
-    expect((await api(h).post('/applications').set(await holder(USCC_B)).send(takeOver)).status).toBe(201);
+    expect((await api(h).post('/applications').set(await holder(USCC_BUYER)).send(takeOver)).status).toBe(201);
     await eventually(async () => ((await caseStatus(takeOverId))?.stage === 'awaiting-predecessor-cancellation' ? true : undefined), 20_000, 'waiting');
     // While it waits, acceptance is refused by the workflow (stage).
     expect((await api(h).post(`/applications/${takeOverId}/accept`).set(await officerBJ()).send({})).status).toBe(409);
 
     // Only the holder (or the province's supervisor / approver) may cancel: not the buyer, not another province (R01: 404, as if no such certificate).
-    const cancelBody = { reason: 'acquisition', note: `taken over by ${USCC_B}` };
-    expect((await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_B)).send(cancelBody)).status).toBe(404);
+    const cancelBody = { reason: 'acquisition', note: `taken over by ${USCC_BUYER}` };
+    expect((await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_BUYER)).send(cancelBody)).status).toBe(404);
     expect((await api(h).post(certPath(number, '/cancel')).set(await bearer({ role: 'approver', province: 'SH' })).send(cancelBody)).status).toBe(404);
     expect((await api(h).post(certPath(number, '/cancel')).set(await holder(USCC_SELLER)).send({ reason: 'sold' })).status).toBe(422);
 
@@ -213,9 +215,10 @@ describe('the licence after issuance (L04, R12, R04, 变更)', () => {
   });
 
   it('R04: the acceptance officer confirms a predecessor licence this system does not hold', async () => {
-    const takeOver = forEnterprise(USCC_B, { predecessor: { certificateNumber: '(京)XK08-001-07777', reason: 'merger' } });
+    const USCC_MERGED = freshUscc();
+    const takeOver = forEnterprise(USCC_MERGED, { predecessor: { certificateNumber: '(京)XK08-001-07777', reason: 'merger' } });
     const id = takeOver.applicationId as string;
-    expect((await api(h).post('/applications').set(await holder(USCC_B)).send(takeOver)).status).toBe(201);
+    expect((await api(h).post('/applications').set(await holder(USCC_MERGED)).send(takeOver)).status).toBe(201);
     await eventually(async () => ((await caseStatus(id))?.stage === 'awaiting-predecessor-cancellation' ? true : undefined), 20_000, 'waiting');
     const body = { evidence: 'SAMR cancellation notice 2019-117' };
     expect((await api(h).post(`/applications/${id}/predecessor-confirmation`).set(await bearer({ role: 'acceptance-officer', province: 'SH' })).send(body)).status).toBe(404);

@@ -18,7 +18,7 @@ import { upsertVerifier } from '../../db/registers';
 import { policyInForce } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
 import { freshUscc } from '../helpers/fixtures';
-import { api, application, bearer, eventually, leftIntake, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
+import { api, applicantOf, ownApplication as application, bearer, eventually, leftIntake, expressRoutes, type Harness, newId, sha, startHarness, USCC_A, USCC_B } from './api-helpers';
 
 let h: Harness;
 beforeAll(async () => {
@@ -43,7 +43,7 @@ function expectProblem(res: { status: number; headers: Record<string, string>; b
 }
 
 /** Submits; a new case is answered at once, so this waits for its receipt checks before staff act. */
-async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}, as = applicantA) {
+async function submit(body: Record<string, unknown>, headers: Record<string, string> = {}, as = () => applicantOf(body)) {
   const r = await api(h)
     .post('/applications')
     .set(await as())
@@ -321,7 +321,7 @@ describe('error classes: RFC 9457 problems, bad input never a 500', () => {
     expect(resume.body.detail).toMatch(/not paused/);
     const supplement = await api(h)
       .post(`/applications/${id}/supplement`)
-      .set(await applicantA())
+      .set(await applicantOf(body))
       .send({ documents: [{ name: '补充材料', type: 'other', sha256: sha('x') }] });
     expectProblem(supplement, 409);
   });
@@ -337,7 +337,7 @@ describe('error classes: RFC 9457 problems, bad input never a 500', () => {
     expectProblem(secondNotice, 409);
     const supplied = await api(h)
       .post(`/applications/${id}/supplement`)
-      .set(await applicantA())
+      .set(await applicantOf(body))
       .send({ documents: [{ name: '产品检验报告', type: 'inspection-report', sha256: sha('report-2') }] });
     expect(supplied.status).toBe(202);
     await eventually(async () => {
@@ -375,7 +375,7 @@ describe('the written notice of a pause (L02)', () => {
     const paused = await api(h).post(`/applications/${id}/pause`).set(await approverBJ()).send({ kind: 'testing', reason: '抽样送国家质检中心检验', expectedLength: { n: 15, unit: 'working-days' } });
     expect(paused.status).toBe(200);
     const read = async (auth: Record<string, string>) => api(h).get(`/applications/${id}/notices`).set(auth);
-    const first = await read(await applicantA());
+    const first = await read(await applicantOf(body));
     expect(first.status).toBe(200);
     const status = CaseStatusResponse.parse((await api(h).get(`/applications/${id}`).set(await approverBJ())).body);
     expect(first.body.items).toEqual([

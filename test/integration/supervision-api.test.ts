@@ -161,6 +161,66 @@ describe('finding stuck batches (R11)', () => {
   });
 });
 
+describe("an imported licence's rectification (R15, R11)", () => {
+  it("R15: a failing routine inspection of an imported licence opens its rectification, reached by certificate number (read, team, re-check) with the follow-up routes' permissions; R11: a drawn verifier records the result as inspector", async () => {
+    const province = 'AH';
+    const uscc = freshUscc();
+    const number = `(皖)XK08-001-${String(Date.now() % 100000).padStart(5, '0')}`;
+    await seedLicences(h.db.pool, [{ number, uscc, province }]);
+    const verifiers = [`V-AH-${Date.now()}-1`, `V-AH-${Date.now()}-2`];
+    for (const id of verifiers) expect((await api(h).post('/verifiers').set(await bearer({ role: 'ops' })).send({ id, name: id, certifiedBy: province, certifiedUntil: '2099-12-31' })).status).toBe(201);
+    const y = Number(shanghaiDate(Date.now()).slice(0, 4)) + 1;
+    const sup = await bearer({ role: 'supervisor', province, sub: 'sup-ah' });
+    const plan = await api(h).post('/plans').set(sup).send({ id: `PLAN-AH-${Date.now()}`, year: y, batches: [{ startsOn: `${y}-03-01`, endsOn: `${y}-03-31`, scope: 'all' }] });
+    expect(plan.status, JSON.stringify(plan.body)).toBe(201);
+    const batchId = plan.body.batches[0].id as string;
+    // The batch's draw, staffed with a verifier and an officer (as staffBatch would), and its task started.
+    const team = [verifiers[0]!, 'I-AH-1'];
+    const taskId = `${batchId}/${uscc}`;
+    const key = `rect-${Date.now()}`;
+    await h.db.pool.query(`INSERT INTO inspection_tasks (id, batch_id, province, uscc, grade, team, due_on, started_at) VALUES ($1, $2, $3, $4, 'A', $5, $6, now())`, [
+      taskId, batchId, province, uscc, JSON.stringify(team), `${y}-03-31`,
+    ]);
+    await h.env.client.workflow.start('inspectionTask', {
+      taskQueue: h.taskQueue,
+      workflowId: `inspection/${taskId}`,
+      args: [{ taskId, batchId, province, uscc, grade: 'A', team, dueOn: `${y}-03-31` }],
+    });
+    const url = `/certificates/${encodeURIComponent(number)}/rectification`;
+    expect((await api(h).get(url).set(sup)).status).toBe(404); // nothing failed yet
+    const asVerifier = await bearer({ role: 'inspector', province, sub: verifiers[0]! });
+    const result = await eventually(async () => {
+      const r = await api(h).post(`/inspection-tasks/${batchId}/${uscc}/result`).set(asVerifier).set('Idempotency-Key', `r-${key}`).send({ outcome: 'problems-found', findings: 'no incoming-inspection records' });
+      return r.status === 200 ? r : undefined;
+    }, 20_000, 'the task to take the result');
+    expect(result.body.result).toMatchObject({ outcome: 'problems-found', by: verifiers[0] });
+    const open = await eventually(async () => {
+      const r = await api(h).get(url).set(sup);
+      return r.status === 200 ? r.body : undefined;
+    }, 20_000, 'the rectification to open');
+    expect(open).toMatchObject({ workflowId: `inspection/${taskId}/rectification/${number}`, certificateNumber: number, stage: 'rectifying', round: 2 });
+    // The follow-up routes' permissions: the holder and the province read it; another province or enterprise gets the 404 of a certificate that does not exist.
+    expect((await api(h).get(url).set(await bearer({ role: 'applicant', uscc }))).status).toBe(200);
+    expect((await api(h).get(url).set(await bearer({ role: 'applicant', uscc: USCC_B }))).status).toBe(404);
+    expect((await api(h).get(url).set(await bearer({ role: 'supervisor', province: 'SH' }))).status).toBe(404);
+    expect((await api(h).post(`${url}/team`).set(await bearer({ role: 'supervisor', province: 'SH' })).send({ verifierIds: verifiers })).status).toBe(404);
+    expect((await api(h).post(`${url}/team`).set(await bearer({ role: 'approver', province })).send({ verifierIds: verifiers })).status).toBe(403);
+    const assigned = await api(h).post(`${url}/team`).set(sup).set('Idempotency-Key', `t-${key}`).send({ verifierIds: verifiers });
+    expect(assigned.status, JSON.stringify(assigned.body)).toBe(200);
+    expect(assigned.body.team).toMatchObject({ verifierIds: verifiers, round: 2 });
+    const recheck = await api(h).post(`${url}/inspection`).set(sup).set('Idempotency-Key', `i-${key}`).send({ outcome: 'pass', verifierIds: verifiers });
+    expect(recheck.status, JSON.stringify(recheck.body)).toBe(200);
+    const repeat = await api(h).post(`${url}/inspection`).set(sup).set('Idempotency-Key', `i-${key}`).send({ outcome: 'pass', verifierIds: verifiers });
+    expect([repeat.status, repeat.body]).toEqual([200, recheck.body]);
+    const closed = await eventually(async () => {
+      const r = await api(h).get(url).set(sup);
+      return r.body.stage === 'closed' ? r.body : undefined;
+    }, 20_000, 'the rectification to close');
+    expect(closed.outcome).toBe('rectified');
+    expect((await api(h).post(`${url}/inspection`).set(sup).set('Idempotency-Key', `i2-${key}`).send({ outcome: 'failed', verifierIds: verifiers })).status).toBe(409);
+  });
+});
+
 describe('grades (R17)', () => {
   it('R17: the nightly recomputation is a Temporal Schedule, ensured idempotently', async () => {
     const scheduleId = `grades-${Date.now()}`;

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, requestSupplementUpdate, resumeClockUpdate, supplementSignal } from '../../domain/approval/messages';
+import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, rejectAtIntakeUpdate, requestSupplementUpdate, resumeClockUpdate, supplementSignal } from '../../domain/approval/messages';
 import { upsertVerifier } from '../../db/registers';
 import { assignTeamUpdate } from '../../domain/supervision/follow-up';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
@@ -204,6 +204,16 @@ const scenarios: Record<string, Scenario> = {
     const h = await start(makeApplication({ applicationId: id('intake-rejected'), capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } }));
     await h.result();
     return [h];
+  },
+  // L07: two new applications of one enterprise for one product at once; the later receipt is refused at intake.
+  async 'open-new-duplicate'(start) {
+    const enterprise = { ...makeApplication().enterprise, uscc: freshUscc() };
+    const first = await start(makeApplication({ applicationId: id('open-new-first'), enterprise }));
+    const second = await start(makeApplication({ applicationId: id('open-new-duplicate'), enterprise }));
+    await second.result();
+    await first.executeUpdate(rejectAtIntakeUpdate, { args: [{ ...officer, reasons: ['recording done'] }] });
+    await first.result();
+    return [first, second];
   },
   ...supervisionScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };

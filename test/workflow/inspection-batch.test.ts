@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { insertPlan, findDraw, listTasks } from '../../db/inspection-batches';
 import { recordInspectorConflict, setInspectorSuspended, upsertInspector } from '../../db/inspectors';
-import { upsertVerifier } from '../../db/registers';
+import { recordConflict, upsertVerifier } from '../../db/registers';
 import { findRiskGrade } from '../../db/risk-grades';
 import { assignTeamUpdate, followUpDetailQuery, recordInspectionUpdate } from '../../domain/supervision/follow-up';
 import { SA } from '../../domain/search-attributes';
@@ -126,6 +126,48 @@ describe('double-random batches (R11)', () => {
       const w2 = await eventually(() => h2.query(batchStatusQuery), (s) => s.stage === 'waiting-for-staff');
       expect(w2.problems[0]).toMatch(/2 on the last inspection's team/);
       await h2.terminate('test done');
+    });
+  });
+});
+
+describe('certified verifiers in the pool (R11, R10)', () => {
+  it("R11: the province's certified verifiers are drawn beside its inspectors, skipping suspended, conflicted, expiring and other provinces' verifiers and last time's team; a drawn verifier records the result with the inspector role and his register id", async () => {
+    await withServer(async ({ env, now }) => {
+      const today = shanghaiDate(await now());
+      const province = 'GS';
+      const uscc = freshUscc();
+      await seedLicences(suite.db.pool, [{ number: `GS-${hex()}`, uscc, province }]);
+      const [officer] = await inspectors(province, 1);
+      const v = (tag: string) => `V-GS-${tag}-${hex()}`;
+      const [ok, suspended, conflicted, expiring, elsewhere] = [v('ok'), v('susp'), v('conf'), v('exp'), v('sc')];
+      const endsOn = addCalendarDays(today, 30);
+      const cert = (id: string, o: Partial<{ certifiedBy: string; certifiedUntil: string; suspended: boolean }> = {}) =>
+        upsertVerifier(suite.db.pool, { id, name: id, certifiedBy: o.certifiedBy ?? province, certifiedOn: '2020-01-01', certifiedUntil: o.certifiedUntil ?? '2099-12-31', suspended: o.suspended });
+      await cert(ok);
+      await cert(suspended, { suspended: true });
+      await cert(conflicted);
+      await recordConflict(suite.db.pool, conflicted, uscc, 'audited the enterprise last year');
+      await cert(expiring, { certifiedUntil: addCalendarDays(endsOn, -1) });
+      await cert(elsewhere, { certifiedBy: 'SC' });
+      const id = await batch({ province, startsOn: today, endsOn, rates: { A: 1, B: 1, C: 1, D: 1 } });
+      await env.client.workflow.execute(inspectionBatch, { taskQueue: TASK_QUEUE, workflowId: batchWorkflowId(id), args: [{ batchId: id, province }] });
+      const [task] = await listTasks(suite.db.pool, { batchId: id });
+      // One officer and one eligible verifier: without the verifiers the batch could not be staffed.
+      expect([...task!.team!].sort()).toEqual([officer, ok].sort());
+      const h = env.client.workflow.getHandle(inspectionTaskWorkflowId(task!.id));
+      await eventually(() => h.query(inspectionTaskStatusQuery), (s) => s.stage === 'inspecting');
+      const wrong = await refusal(h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: elsewhere, role: 'inspector', province }, outcome: 'pass' }] }));
+      expect(wrong.type).toBe('forbidden');
+      const st = await h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: ok, role: 'inspector', province }, outcome: 'pass' }] });
+      expect(st.result).toMatchObject({ outcome: 'pass', by: ok });
+      // Next batch: last time's team (the officer and the verifier) is skipped, verifiers included.
+      const [officer2] = await inspectors(province, 1);
+      const ok2 = v('ok2');
+      await cert(ok2);
+      const next = await batch({ province, startsOn: today, endsOn, rates: { A: 1, B: 1, C: 1, D: 1 } });
+      await env.client.workflow.execute(inspectionBatch, { taskQueue: TASK_QUEUE, workflowId: batchWorkflowId(next), args: [{ batchId: next, province }] });
+      const [again] = await listTasks(suite.db.pool, { batchId: next });
+      expect([...again!.team!].sort()).toEqual([officer2, ok2].sort());
     });
   });
 });

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ApplicationInput } from '../../domain/approval/application';
-import { acceptUpdate, approveUpdate, recordVerificationUpdate, statusQuery } from '../../domain/approval/messages';
+import { acceptUpdate, approveUpdate, recordVerificationUpdate, rejectAtIntakeUpdate, statusQuery } from '../../domain/approval/messages';
 import { validUntil } from '../../domain/licence/certificate';
 import { cancelLicenceUpdate, lifecycleQuery } from '../../domain/licence/messages';
 import { shanghaiDate } from '../../domain/time';
@@ -40,7 +40,7 @@ async function decided(ctx: TimeSkippingCtx, app: ApplicationInput) {
 }
 
 describe('L07: one certificate per enterprise per product', () => {
-  it("L07: a second new application for a product the enterprise holds is refused at receipt, naming its certificate and the change route; another product, another enterprise and a take-over of that certificate are taken, and so is a new one once it is cancelled", async () => {
+  it("L07: a second new application for a product the enterprise holds is refused at receipt, naming its certificate and the change route; another product, another enterprise and a take-over of that certificate are taken; once it is cancelled a new one is refused while the take-over is open, and taken once that is decided", async () => {
     await withServer(async (ctx) => {
       const first = makeApplication();
       const { s } = await decided(ctx, first);
@@ -64,11 +64,19 @@ describe('L07: one certificate per enterprise per product', () => {
       expect((await otherEnterprise.query(statusQuery)).stage).toBe('received');
       expect((await takeOver.query(statusQuery)).stage).toBe('awaiting-predecessor-cancellation');
 
-      // Once the certificate is cancelled the enterprise holds none for cement: a new application is taken.
+      // Once the certificate is cancelled the enterprise holds none for cement, and the take-over goes on to acceptance.
       const life = ctx.env.client.workflow.getHandle(lifecycleWorkflowId(number));
       await life.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(first.enterprise.uscc), reason: 'production-ceased' }] });
+      await eventually(() => takeOver.query(statusQuery), (x) => x.stage === 'received');
+      // L07 while applications are open: the take-over is a new cement application still open, so another is refused naming it.
       const third = await ctx.start(makeApplication({ enterprise: first.enterprise }));
-      const taken = await third.query(statusQuery);
+      const duplicate = await eventually(() => third.query(statusQuery), (x) => x.decision !== undefined);
+      expect(duplicate.decision?.outcome).toBe('rejected-at-intake');
+      expect((duplicate.decision?.reasons ?? []).join('; ')).toMatch(new RegExp(`^L07: .*already has application ${takeOver.workflowId} open for cement`));
+      // Once the take-over is decided (here: not accepted), a new application is taken.
+      await takeOver.executeUpdate(rejectAtIntakeUpdate, { args: [{ actor: staff('acceptance-officer'), reasons: ['the take-over is withdrawn by the enterprise'] }] });
+      const fourth = await ctx.start(makeApplication({ enterprise: first.enterprise }));
+      const taken = await fourth.query(statusQuery);
       expect(taken.stage).toBe('received');
       expect(taken.decision).toBeUndefined();
     });

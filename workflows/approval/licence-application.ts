@@ -12,7 +12,7 @@
 import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
 import type { LicenceApplicationInput, LicenceApplicationResult } from '../../domain/approval/messages';
 import { industrialPolicyRefusals } from '../../domain/approval/intake';
-import { commitmentRefusals, namedCertificateRefusals, oneCertificatePerProductRefusals } from '../../domain/approval/named-certificate';
+import { commitmentRefusals, namedCertificateRefusals, oneCertificatePerProductRefusals, pendingNewApplicationRefusals } from '../../domain/approval/named-certificate';
 import { describeBan } from '../../domain/licence/revocation';
 import { decisionLimit, policyInForce, routeApplication } from '../../domain/policy';
 import { shanghaiDate } from '../../domain/time';
@@ -38,7 +38,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   // A run continued as new during the R04 wait has passed receipt and its gates already.
   const carried = input.carried !== undefined;
   if (!carried) s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
-  if (!carried) await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
+  const receipt = carried ? undefined : await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
   flags.receiptRecorded = true;
 
   // Gates at receipt. R03: capacity against the filing and the industrial policy.
@@ -62,6 +62,11 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   if (!carried && app.type === 'new' && patched('intake-one-certificate-per-product')) {
     const held = await acts.heldCertificate({ uscc: app.enterprise.uscc, province: app.province, product: app.product });
     refusals.push(...oneCertificatePerProductRefusals(app, held));
+  }
+  // L07 while applications are open: of two `new` ones for the same product filed together, the
+  // later receipt is refused (the receipt decided it under a lock). Patched: older cases went on without.
+  if (!carried && app.type === 'new' && patched('intake-one-open-new-per-product')) {
+    refusals.push(...pendingNewApplicationRefusals(app, receipt?.pendingDuplicateOf));
   }
   if (refusals.length) {
     const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
