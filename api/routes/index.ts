@@ -18,6 +18,8 @@ import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
 import { registerRoutes } from './registers';
 import { samrRoutes } from './samr';
+import { riskSignalRoutes } from './risk-signals';
+import { campaignRoutes } from './campaigns';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -33,6 +35,8 @@ export const ROUTES: readonly AnyRoute[] = [
   ...opsRoutes,
   ...importRoutes,
   ...samrRoutes,
+  ...riskSignalRoutes,
+  ...campaignRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];
