@@ -24,6 +24,7 @@ import { inTransaction } from '../../db/tx';
 import { type CampaignProgress, type CampaignStatus, type CampaignTrigger, campaignPolicyInForce, lookbackWindow, thresholdPassed } from '../../domain/supervision/campaign';
 import type { ProductId } from '../../domain/policy';
 import { addCalendarDays } from '../../domain/time';
+import { currentCalendar } from '../../infra/calendar';
 import { NotFoundError } from '../failures';
 
 export interface DetectedCampaign {
@@ -84,12 +85,18 @@ export function createCampaignActivities(pool: Pool) {
       return out;
     },
 
-    /** R16: the campaign starts: its R11 batch over every licensee of the product, due at the window's end. Once. */
+    /**
+     * R16: the campaign starts: its R11 batch over every licensee of the product, due at the
+     * window's end. Once. The window counts calendar days from the day after the start; a last day
+     * that is a holiday or rest day moves to the next working day (Clarifications, Civil Code Art. 203).
+     */
     async openCampaignBatch(input: { campaignId: string; startsOn: string; seed: string; confirmedBy?: string }): Promise<{ batchId: string; startsOn: string; endsOn: string }> {
       const cam = await campaignOrFail(pool, input.campaignId);
-      const windowDays = campaignPolicyInForce(cam.proposedOn).windowDays;
+      const calendar = currentCalendar();
+      let endsOn = addCalendarDays(input.startsOn, campaignPolicyInForce(cam.proposedOn).windowDays);
+      while (!calendar.isWorkingDay(endsOn)) endsOn = addCalendarDays(endsOn, 1);
       return inTransaction(pool, async (c) => {
-        const r = await startCampaignBatch(c, { campaignId: cam.id, startsOn: input.startsOn, endsOn: addCalendarDays(input.startsOn, windowDays), seed: input.seed, confirmedBy: input.confirmedBy });
+        const r = await startCampaignBatch(c, { campaignId: cam.id, startsOn: input.startsOn, endsOn, seed: input.seed, confirmedBy: input.confirmedBy });
         await appendSupervisionAudit(c, {
           eventKey: `campaign|${cam.id}|started`,
           action: 'campaign-started',

@@ -143,7 +143,7 @@ describe('special rectification campaigns (R16)', () => {
       expect(r.grade?.grade.grade).not.toBe('A');
       expect((await findRiskGrade(suite.db.pool, a, 'JS'))!.reasons.join('\n')).toMatch(/substantiated risk information/);
       const h = env.client.workflow.getHandle<typeof campaign>(campaignWorkflowId('JS-steel-bar-1'));
-      const running = await eventually(() => h.query(campaignStatusQuery), (x) => x.stage === 'inspecting');
+      const running = await eventually(() => h.query(campaignStatusQuery), (x) => x.stage === 'inspecting' && x.batchId !== undefined);
       expect(running).toMatchObject({ stage: 'inspecting', autoStart: true, endsOn: addCalendarDays(today, 90), batchId: 'campaign-JS-steel-bar-1' });
       const tasks = await eventually(() => listTasks(suite.db.pool, { batchId: 'campaign-JS-steel-bar-1' }), (t) => t.length === 2 && t.every((x) => x.startedAt));
       expect(tasks.map((t) => t.uscc).sort()).toEqual([a, b].sort());
@@ -175,6 +175,25 @@ describe('special rectification campaigns (R16)', () => {
       expect((await findCampaign(suite.db.pool, 'AH-fertiliser-1'))!).toMatchObject({ status: 'running', confirmedBy: 'sup-a' });
       await h.terminate('test done');
     }, activities);
+  });
+});
+
+describe('campaign windows (R16)', () => {
+  it('R16: the 90-day window counts from the day after the start; a last day on a rest day moves to the next working day', async () => {
+    const acts = createActivities({ pool: suite.db.pool });
+    for (const [id, startsOn, endsOn] of [
+      ['XZ-cement-1', '2026-12-02', '2027-03-02'], // a Tuesday: as counted
+      ['XZ-steel-bar-1', '2026-12-06', '2027-03-08'], // 2027-03-06 is a Saturday: Monday
+    ] as const) {
+      await suite.db.pool.query(`INSERT INTO campaigns (id, province, product, status, policy_id, triggers, auto_start, proposed_on) VALUES ($1, 'XZ', $2, 'proposed', 'campaign-2026-12-01', '[]', true, $3)`, [
+        id,
+        id.slice(3, -2),
+        startsOn,
+      ]);
+      expect(await acts.openCampaignBatch({ campaignId: id, startsOn, seed: 's' })).toEqual({ batchId: `campaign-${id}`, startsOn, endsOn });
+      // Once: a retried activity keeps the first window.
+      expect((await acts.openCampaignBatch({ campaignId: id, startsOn: '2026-12-20', seed: 'other' })).endsOn).toBe(endsOn);
+    }
   });
 });
 
