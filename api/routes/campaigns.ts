@@ -9,6 +9,7 @@ import { fromDb, HttpProblem } from '../problem';
 import { type AnyRoute, defineRoute, type RouteDeps } from '../route';
 import { withTemporal } from '../temporal';
 import { idempotencyKeyOf, sendUpdate } from '../updates';
+import { UpdateIdempotencyKey } from '../schemas';
 import { E } from './common';
 
 const Params = z.object({ id: z.string().regex(/^[A-Z]{2}-[a-z-]+-\d{1,6}$/, 'a campaign id: <province>-<product>-<n>').meta({ examples: ['BJ-cement-1'] }) }).strict();
@@ -110,6 +111,7 @@ const decide = defineRoute({
   roles: rolesFor('decideCampaign'),
   scope: "The supervisor's own province (another's campaign is a 404, R01).",
   params: Params,
+  headers: { 'Idempotency-Key': UpdateIdempotencyKey },
   body: DecisionBody,
   responses: {
     200: { description: 'decided', schema: Answer },

@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { IsoDate, ProductIdSchema, ProvinceCode, Uscc } from '../../domain/approval/application';
+import { ApplicationId, IsoDate, ProductIdSchema, ProvinceCode, Uscc } from '../../domain/approval/application';
 import { rolesFor } from '../../domain/permissions';
 import { riskSignalIntakeWorkflowId } from '../../domain/supervision/campaign';
 import { Evidence, type NewRiskSignal, RiskSignalKind } from '../../domain/supervision/risk-signal';
@@ -100,6 +100,7 @@ const recordSignal = defineRoute({
   rules: ['R14', 'R16', 'R17'],
   roles: rolesFor('recordRiskSignal'),
   scope: "The supervisor's own province.",
+  headers: { 'Idempotency-Key': ApplicationId.describe('Idempotency-Key header (optional): the same key from the same supervisor records the signal once; a repeat returns the first answer (200)') },
   body: LocalBody,
   responses: { 201: { description: 'recorded', schema: Answer }, 200: { description: 'the same Idempotency-Key again: the first answer', schema: Answer }, 400: E[400], 401: E[401], 403: E[403], 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
   async handler({ req, deps, principal, body }) {

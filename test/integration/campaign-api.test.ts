@@ -110,6 +110,9 @@ describe('campaigns over the API (R16)', () => {
     const desc = await h.env.client.workflow.getHandle('campaign/BJ-steel-bar-1').describe();
     expect(desc.searchAttributes.LpProgress).toEqual([0]);
     expect(await ids(OPS_QUERIES.campaignsRunningIn('SH'))).toEqual([]);
+    // Behind: under 50 % inspected with the window ending before a date after its end; not before its end.
+    expect(await ids(OPS_QUERIES.campaignsBehind(50, '2099-01-01T00:00:00Z'))).toContain('campaign/BJ-steel-bar-1');
+    expect(await ids(OPS_QUERIES.campaignsBehind(50, new Date().toISOString()))).not.toContain('campaign/BJ-steel-bar-1');
 
     // The failure rate: 17 passing samples and 3 failed tests of cement in Beijing.
     for (let i = 0; i < 17; i++) await recordTestedSample(h.db.pool, { sampleKey: `CA-${i}`, province: 'BJ', product: 'cement', testedOn: shanghaiDate(Date.now()), failed: false, source: 'round 1' });
