@@ -32,7 +32,8 @@ async function main(): Promise<void> {
   const today = shanghaiDate(Date.now());
   const [env, db, bundle] = await Promise.all([createDevServerEnv(), createTestDatabase(), workflowBundle()]);
   const taskQueue = 'bench-campaign';
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle });
+  // The production default cache (WORKER_MAX_CACHED_WORKFLOWS, docs/performance.md): the SDK's own grows with the heap until the workflow thread runs out.
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle, maxCachedWorkflows: 250 });
   const running = worker.run();
   try {
     const usccs = Array.from({ length: licensees }, () => freshUscc());
