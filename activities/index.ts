@@ -14,6 +14,7 @@ import { createRiskGradeActivities } from './supervision/risk-grades';
 import { createRiskSignalActivities } from './supervision/risk-signals';
 import { createBatchActivities } from './supervision/batches';
 import { createInspectionTaskActivities } from './supervision/inspection-tasks';
+import { createCampaignActivities } from './supervision/campaigns';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -43,5 +44,6 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createSamplingActivities(pool),
     ...createSamrFindingActivities(pool),
     ...createImportActivities(pool),
+    ...createCampaignActivities(pool),
   });
 }

@@ -13,6 +13,7 @@ import type { RiskSignalActivities } from './supervision/risk-signals';
 import type { BatchActivities } from './supervision/batches';
 import type { InspectionTaskActivities } from './supervision/inspection-tasks';
 import type { ImportActivities } from './import/import';
+import type { CampaignActivities } from './supervision/campaigns';
 
 export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
 export type { SamplingActivities };
@@ -30,4 +31,5 @@ export type Activities = CaseActivities &
   RiskSignalActivities &
   BatchActivities &
   InspectionTaskActivities &
-  ImportActivities;
+  ImportActivities &
+  CampaignActivities;

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { ECQS_SCHEMA_VERSION, ECQS_TRANSITION_ACTIONS, EcqsRecord, type EcqsRecordInput } from '../domain/samr/ecqs';
+import { ECQS_TRANSITION_ACTIONS, EcqsRecord, type EcqsRecordInput, schemaVersionOf } from '../domain/samr/ecqs';
 import type { AuditEntry } from './audit';
 
 // ---- outbox ------------------------------------------------------------------------------------
@@ -59,12 +59,13 @@ export async function enqueueEcqs(client: PoolClient, input: EcqsEnqueue): Promi
   if (existing.rows[0]) return { recordId, sequence: existing.rows[0].seq, fresh: false };
 
   const sequence = stream.rows[0]!.last_seq + 1;
-  const record = EcqsRecord.parse({ schemaVersion: ECQS_SCHEMA_VERSION, recordId, sequence, ...fields });
+  const schemaVersion = schemaVersionOf(fields.event);
+  const record = EcqsRecord.parse({ schemaVersion, recordId, sequence, ...fields });
   await client.query('UPDATE ecqs_streams SET last_seq = $2 WHERE case_id = $1', [fields.caseId, sequence]);
   await client.query(
     `INSERT INTO ecqs_outbox (record_id, event_key, case_id, seq, event, province, schema_version, payload)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [recordId, eventKey, record.caseId, sequence, record.event, record.province, ECQS_SCHEMA_VERSION, record],
+    [recordId, eventKey, record.caseId, sequence, record.event, record.province, schemaVersion, record],
   );
   return { recordId, sequence, fresh: true };
 }

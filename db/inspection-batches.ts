@@ -14,7 +14,8 @@ type Db = Pool | PoolClient;
 
 export interface BatchRecord {
   id: string;
-  planId: string;
+  /** null for a campaign's batch (R16), which belongs to no yearly plan. */
+  planId: string | null;
   province: string;
   seq: number;
   startsOn: string;
@@ -43,7 +44,7 @@ const BATCH_SELECT = `SELECT b.id, b.plan_id, b.province, b.seq, to_char(b.start
   FROM inspection_batches b`;
 interface BatchRow {
   id: string;
-  plan_id: string;
+  plan_id: string | null;
   province: string;
   seq: number;
   starts_on: string;
@@ -109,9 +110,9 @@ export async function findBatch(c: Db, id: string): Promise<BatchRecord | undefi
   return rows[0] && toBatch(rows[0]);
 }
 
-/** Batches of a province that overlap [startsOn, endsOn] (R11: a province's batches do not overlap). */
+/** Planned batches of a province that overlap [startsOn, endsOn] (R11: a province's batches do not overlap; a campaign's batch, R16, is not planned). */
 export async function overlappingBatches(c: Db, province: string, startsOn: string, endsOn: string): Promise<string[]> {
-  const { rows } = await c.query<{ id: string }>(`SELECT id FROM inspection_batches WHERE province = $1 AND starts_on <= $3 AND ends_on >= $2 ORDER BY id`, [province, startsOn, endsOn]);
+  const { rows } = await c.query<{ id: string }>(`SELECT id FROM inspection_batches WHERE province = $1 AND plan_id IS NOT NULL AND starts_on <= $3 AND ends_on >= $2 ORDER BY id`, [province, startsOn, endsOn]);
   return rows.map((r) => r.id);
 }
 

@@ -2,6 +2,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { ProductId } from '../domain/policy';
 import type { NewRiskSignal, RiskSignal, RiskSignalKind } from '../domain/supervision/risk-signal';
+import { type EcqsEnqueue, type Enqueued, enqueueEcqs } from './ecqs-outbox';
 
 type Db = Pool | PoolClient;
 
@@ -74,3 +75,40 @@ export async function listRiskSignals(
   );
   return rows.map(fromRow);
 }
+
+/**
+ * R14: a LOCAL signal goes to SAMR through the e-CQS outbox (record type `risk-signal`, schema 1.1),
+ * in the caller's transaction, on the province's own ordering stream `risk-signals/<province>`.
+ * The record id derives from the signal key, so a retry adds nothing. Received signals are not
+ * sent back.
+ */
+export async function enqueueRiskSignalRecord(c: PoolClient, s: RiskSignal): Promise<Enqueued | undefined> {
+  if (s.origin !== 'local') return undefined;
+  let enterprise: { uscc: string; name: string } | undefined;
+  if (s.uscc) {
+    const { rows } = await c.query<{ name: string | null }>('SELECT max(enterprise_name) AS name FROM certificates WHERE uscc = $1 AND province = $2', [s.uscc, s.province]);
+    enterprise = { uscc: s.uscc, name: rows[0]?.name ?? s.uscc };
+  }
+  return enqueueEcqs(c, {
+    eventKey: `risk-signal|${s.signalKey}`,
+    event: 'risk-signal',
+    caseId: riskSignalStreamOf(s.province),
+    occurredAt: s.recordedAt,
+    province: s.province,
+    product: s.product,
+    ...(enterprise ? { enterprise } : {}),
+    signal: {
+      id: s.id,
+      kind: s.kind,
+      serious: s.serious ?? false,
+      region: s.region,
+      source: s.source,
+      summary: s.summary,
+      occurredOn: s.occurredOn,
+      evidence: s.evidence,
+    },
+  } as EcqsEnqueue);
+}
+
+/** The e-CQS ordering stream of a province's risk signals. */
+export const riskSignalStreamOf = (province: string): string => `risk-signals/${province}`;

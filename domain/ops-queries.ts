@@ -28,5 +28,12 @@ export const OPS_QUERIES = {
   inspectionsPastDue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'inspection' AND ${SA.stage.name} = 'inspection:inspecting' AND ${running}`,
   /** R11: inspection results not published within 20 working days of the inspection. */
   resultsNotPublished: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'publication' AND ${running}`,
+  /** R16: a province's running campaigns; add the `LpProgress` column (percent of licensees inspected) and `LpDeadline` (the window's end). */
+  campaignsRunningIn: (province: string) => `${SA.stage.name} = 'campaign:inspecting' AND ${SA.province.name} = '${province}' AND ${running}`,
+  /** R16: running campaigns less than `percent` % inspected whose window ends before an instant: behind schedule. */
+  campaignsBehind: (percent: number, isoInstant: string) =>
+    `${SA.stage.name} = 'campaign:inspecting' AND ${SA.progress.name} < ${percent} AND ${SA.deadline.name} < '${isoInstant}' AND ${running}`,
+  /** R16: proposed campaigns waiting for a supervisor to confirm or decline them. */
+  campaignsAwaitingConfirmation: `${SA.waitingOn.name} = 'confirmation' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

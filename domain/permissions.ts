@@ -44,6 +44,13 @@ export const MAY = {
   /** R17: grades with their reasons; a supervisor may override one, with a written reason. */
   readGrades: ['supervisor', 'ops'],
   overrideGrade: ['supervisor'],
+  /** R14: a supervisor records his province's risk signals; SAMR passes on signals about a province's licensees. */
+  recordRiskSignal: ['supervisor'],
+  receiveRiskSignal: ['samr'],
+  readRiskSignals: ['supervisor', 'samr', 'ops'],
+  /** R16: campaigns of the province; a supervisor confirms or declines a proposed one. */
+  readCampaigns: ['supervisor', 'ops'],
+  decideCampaign: ['supervisor'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

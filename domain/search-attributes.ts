@@ -14,6 +14,8 @@ export const SA = {
   overdue: defineSearchAttributeKey('LpOverdue', SearchAttributeType.BOOL),
   uscc: defineSearchAttributeKey('LpUscc', SearchAttributeType.KEYWORD),
   waitingOn: defineSearchAttributeKey('LpWaitingOn', SearchAttributeType.KEYWORD),
+  /** R16: a campaign's progress, the whole percentage of its licensees inspected. */
+  progress: defineSearchAttributeKey('LpProgress', SearchAttributeType.INT),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);

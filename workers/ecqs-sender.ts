@@ -17,6 +17,8 @@ export const ECQS_OUTBOX: OutboxTable = {
   keySql: 'o.record_id::text',
   payloadSql: 'o.payload',
   headers: { 'x-ecqs-schema-version': ECQS_SCHEMA_VERSION },
+  // R14: a risk-signal record is 1.1; every other record 1.0 (domain/samr/ecqs.ts schemaVersionOf).
+  headersFor: (r) => ({ 'x-ecqs-schema-version': (r.payload as { schemaVersion?: string } | null)?.schemaVersion ?? ECQS_SCHEMA_VERSION }),
 };
 
 export class EcqsSender extends OutboxSender {

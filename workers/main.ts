@@ -10,6 +10,7 @@ import { createPinoLogger, temporalLoggerFrom } from './logging';
 import { createPool, workerPoolSizes } from '../infra/pg';
 import { connectClient, temporalConnectionOptions } from '../infra/temporal';
 import { ensureRiskGradeSchedule } from './grade-schedule';
+import { ensureCampaignSchedule } from './campaign-schedule';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
 import { createWorker, startEcqsSender, startPublicitySender } from './worker';
 
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
       // R17: nightly risk grades, likewise idempotent.
       .then(() => ensureRiskGradeSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }))
       .catch((err: unknown) => console.warn(`worker: risk-grade schedule not ensured: ${err instanceof Error ? err.message : String(err)}`))
+      // R16: nightly campaign detection, likewise idempotent.
+      .then(() => ensureCampaignSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE }))
+      .catch((err: unknown) => console.warn(`worker: campaign schedule not ensured: ${err instanceof Error ? err.message : String(err)}`))
       .finally(() => void clientConnection.close());
     try {
       await worker.run();

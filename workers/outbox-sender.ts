@@ -49,6 +49,8 @@ export interface OutboxTable {
   /** Turns the selected key and payload into what is sent (default: as selected). */
   prepare?: (row: { key: string; payload: unknown }) => { key: string; body: unknown };
   headers?: Record<string, string>;
+  /** Headers that depend on the record (e.g. its schema version); added after `headers`. */
+  headersFor?: (row: { key: string; payload: unknown }) => Record<string, string>;
 }
 
 interface Claimed {
@@ -187,6 +189,7 @@ export class OutboxSender {
           'content-type': 'application/json',
           'idempotency-key': key,
           ...this.t.headers,
+          ...this.t.headersFor?.(r),
           ...(this.o.token ? { authorization: `Bearer ${this.o.token}` } : {}),
         },
         body: JSON.stringify(body),

@@ -3,12 +3,12 @@
  * information, flight inspections, signals received from SAMR or another province): the signal,
  * and when it names a licensee of the province a `risk-information` fact (R17), are written in
  * one transaction, keyed so a retry records nothing twice; then the enterprise's grade is
- * recomputed at once. Sending the signal to SAMR (e-CQS) and counting it towards campaign
- * thresholds (R16) read the same table.
+ * recomputed at once. A local signal's e-CQS record (type `risk-signal`) is written in the same
+ * transaction (db/risk-signals.ts enqueueRiskSignalRecord); campaign thresholds (R16) count the same table.
  */
 import type { Pool } from 'pg';
 import { insertSupervisionFact } from '../../db/risk-grades';
-import { insertRiskSignal } from '../../db/risk-signals';
+import { enqueueRiskSignalRecord, insertRiskSignal } from '../../db/risk-signals';
 import { inTransaction } from '../../db/tx';
 import type { NewRiskSignal, RiskSignal } from '../../domain/supervision/risk-signal';
 import { type GradeChange, recomputeGrade } from './risk-grades';
@@ -16,6 +16,8 @@ import { type GradeChange, recomputeGrade } from './risk-grades';
 export async function recordSignal(pool: Pool, s: NewRiskSignal): Promise<{ signal: RiskSignal; inserted: boolean; grade?: GradeChange }> {
   const stored = await inTransaction(pool, async (c) => {
     const r = await insertRiskSignal(c, s);
+    // R14: a local signal is sent to SAMR (e-CQS record `risk-signal`), written with the signal.
+    await enqueueRiskSignalRecord(c, r.signal);
     if (s.uscc) {
       await insertSupervisionFact(c, {
         factKey: `risk-signal|${s.signalKey}`,

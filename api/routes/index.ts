@@ -19,6 +19,8 @@ import { publicRoutes } from './public';
 import { registerRoutes } from './registers';
 import { samrRoutes } from './samr';
 import { rectificationRoutes } from './rectification';
+import { riskSignalRoutes } from './risk-signals';
+import { campaignRoutes } from './campaigns';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -35,6 +37,8 @@ export const ROUTES: readonly AnyRoute[] = [
   ...importRoutes,
   ...samrRoutes,
   ...rectificationRoutes,
+  ...riskSignalRoutes,
+  ...campaignRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

@@ -29,6 +29,7 @@ LpDeadline=Datetime
 LpOverdue=Bool
 LpUscc=Keyword
 LpWaitingOn=Keyword
+LpProgress=Int
 "
 
 # Connection flags shared by every call; TLS only when the files are given.

@@ -9,8 +9,14 @@
 import { z } from 'zod';
 import { PRODUCT_IDS } from '../policy';
 import { PROVINCE_CODES } from '../provinces';
+import { Evidence, RiskSignalKind } from '../supervision/risk-signal';
 
 export const ECQS_SCHEMA_VERSION = '1.0' as const;
+/**
+ * R14: the `risk-signal` record type, added in 1.1. The 1.0 record types are unchanged and still
+ * sent as 1.0; a risk signal is sent as 1.1 (its `schemaVersion` and `X-Ecqs-Schema-Version`).
+ */
+export const ECQS_RISK_SIGNAL_SCHEMA_VERSION = '1.1' as const;
 
 /** Every e-CQS event type, in the order a case normally produces them. */
 export const ECQS_EVENTS = [
@@ -89,15 +95,46 @@ const LicenceLifecycle = z
   })
   .strict();
 
-export const EcqsRecord = z.union([Acceptance, Decision, CertificateIssued, LicenceLifecycle]).meta({
-  $id: 'https://licence-pipeline.example/ecqs/record-1.0.json',
-  title: 'e-CQS record 1.0',
-  description: 'One acceptance, decision or certificate event of a provincial production-licence case (R06).',
+/** R14 (1.1): a quality-risk signal of the province, about a product and a region, optionally one enterprise. */
+const RiskSignalRecord = z
+  .object({
+    schemaVersion: z.literal(ECQS_RISK_SIGNAL_SCHEMA_VERSION),
+    recordId: Envelope.recordId,
+    caseId: z.string().regex(/^risk-signals\/[A-Z]{2}$/).describe('ordering key: `risk-signals/<province>`, one stream per province'),
+    sequence: Envelope.sequence,
+    occurredAt: Envelope.occurredAt.describe('when the signal was recorded'),
+    province: Envelope.province.describe('the province that recorded the signal'),
+    event: z.literal('risk-signal'),
+    product: Envelope.product,
+    enterprise: Enterprise.optional().describe('the licensee the signal is about, when it names one'),
+    signal: z
+      .object({
+        id: z.string().min(1).describe("the signal's id in the sending province"),
+        kind: RiskSignalKind,
+        serious: z.boolean().describe('a serious quality-safety accident (R16)'),
+        region: z.string().min(1),
+        source: z.string().min(1),
+        summary: z.string().min(1),
+        occurredOn: CivilDate,
+        evidence: z.array(Evidence).describe('evidence by SHA-256'),
+      })
+      .strict(),
+    actor: Envelope.actor,
+  })
+  .strict();
+
+export const EcqsRecord = z.union([Acceptance, Decision, CertificateIssued, LicenceLifecycle, RiskSignalRecord]).meta({
+  $id: 'https://licence-pipeline.example/ecqs/record-1.1.json',
+  title: 'e-CQS record 1.1',
+  description: 'One acceptance, decision or certificate event of a provincial production-licence case (R06, schemaVersion 1.0), or a quality-risk signal (R14, schemaVersion 1.1).',
 });
 export type EcqsRecord = z.infer<typeof EcqsRecord>;
 
 /** A record before the outbox gives it an id and a place in its case's sequence. */
 export type EcqsRecordInput = EcqsRecord extends infer R ? (R extends EcqsRecord ? Omit<R, 'schemaVersion' | 'recordId' | 'sequence'> : never) : never;
+
+/** The schema version a record of this event is sent as. */
+export const schemaVersionOf = (event: string): '1.0' | '1.1' => (event === 'risk-signal' ? ECQS_RISK_SIGNAL_SCHEMA_VERSION : ECQS_SCHEMA_VERSION);
 
 /** The published JSON Schema (draft 2020-12) of a record. */
 export function ecqsJsonSchema(): Record<string, unknown> {

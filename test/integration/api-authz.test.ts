@@ -33,6 +33,8 @@ const INSPECTOR = 'I-AUTHZ-REG';
 /** A Beijing inspection plan with one future batch (R11); its schedule has not fired. */
 const PLAN = 'PLAN-AUTHZ';
 const BATCH = `${PLAN}-1`;
+/** R16: a Beijing campaign. */
+const CAMPAIGN = 'BJ-cement-99';
 
 /** Staff act once the intake checks are done (stage `received`). */
 const receivedStage = (id: string) =>
@@ -92,6 +94,8 @@ beforeAll(async () => {
     .set(await bearer({ role: 'supervisor', province: 'BJ' }))
     .send({ id: PLAN, year: nextYear, batches: [{ startsOn: `${nextYear}-03-01`, endsOn: `${nextYear}-03-31`, scope: 'all licensees' }] });
   expect(plan.status, JSON.stringify(plan.body)).toBe(201);
+  // R16: a proposed Beijing campaign on record (no workflow needed to read it).
+  await h.db.pool.query(`INSERT INTO campaigns (id, province, product, status, policy_id, triggers, auto_start, proposed_on) VALUES ($1, 'BJ', 'cement', 'proposed', 'campaign-2026-12-01', '[]', false, now())`, [CAMPAIGN]);
 });
 afterAll(async () => {
   await h?.stop();
@@ -217,6 +221,16 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'post', path: '/certificates/:number/rectification/team', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/rectification/team'), body: INVALID }) },
   { method: 'post', path: '/certificates/:number/rectification/inspection', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: certUrl('/rectification/inspection'), body: INVALID }) },
   // ---- end i13
+  // ---- R14, R16 (issue 14 parts 2 and 5): risk signals and campaigns -------------------------------
+  // A supervisor records his province's signals; SAMR passes on signals about any province's licensee; lists are scoped (another province: 403).
+  { method: 'post', path: '/risk-signals', allowed: ['supervisor'], ok: 422, scoped: 'none', call: () => ({ url: '/risk-signals', body: INVALID }) },
+  { method: 'get', path: '/risk-signals', allowed: ['supervisor', 'samr', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: '/risk-signals', query: { province: 'BJ' } }) },
+  { method: 'post', path: '/samr/risk-signals', allowed: ['samr'], ok: 422, scoped: 'none', call: () => ({ url: '/samr/risk-signals', body: INVALID }) },
+  // Campaigns of the supervisor's own province (another province's list: 403; one campaign: 404, R01); decisions by supervisors.
+  { method: 'get', path: '/campaigns', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: '/campaigns', query: { province: 'BJ' } }) },
+  { method: 'get', path: '/campaigns/:id', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/campaigns/${CAMPAIGN}` }) },
+  { method: 'post', path: '/campaigns/:id/decision', allowed: ['supervisor'], ok: 422, scoped: 'none', call: () => ({ url: `/campaigns/${CAMPAIGN}/decision`, body: INVALID }) },
+  // ---- end of R14, R16 ----------------------------------------------------------------------------------
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
@@ -231,7 +245,7 @@ const ROUTE_CASES: RouteCase[] = [
 
 /** Routes on one case or certificate: outside its scope, the caller gets the 404 of a case that does not exist. */
 const hidesExistence = (rc: RouteCase) =>
-  rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id') || rc.path.startsWith('/inspectors/:id/') || rc.path.startsWith('/plans/:id') || rc.path.startsWith('/batches/:id');
+  rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id') || rc.path.startsWith('/inspectors/:id/') || rc.path.startsWith('/plans/:id') || rc.path.startsWith('/batches/:id') || rc.path.startsWith('/campaigns/:id');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {

@@ -31,6 +31,7 @@ import { applicant, commitment, freshUscc, makeApplication, staff } from '../hel
 import { workflowBundle } from '../helpers/temporal';
 import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
 import { type Scenario, supervisionScenarios } from './record-supervision';
+import { campaignScenarios } from './record-campaign';
 
 const OUT = path.join(__dirname, '..', 'histories');
 /**
@@ -216,6 +217,7 @@ const scenarios: Record<string, Scenario> = {
     return [first, second];
   },
   ...supervisionScenarios({ id, taskQueue: TQ, pool: () => pool() }),
+  ...campaignScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };
 
 /**
