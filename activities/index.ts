@@ -14,6 +14,7 @@ import { createRiskGradeActivities } from './supervision/risk-grades';
 import { createRiskSignalActivities } from './supervision/risk-signals';
 import { createBatchActivities } from './supervision/batches';
 import { createInspectionTaskActivities } from './supervision/inspection-tasks';
+import { createSpotCheckActivities } from './supervision/spot-checks';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createRiskSignalActivities(pool),
     ...createBatchActivities(pool),
     ...createInspectionTaskActivities(pool),
+    ...createSpotCheckActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
     ...createSamrFindingActivities(pool),

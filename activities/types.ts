@@ -12,6 +12,7 @@ import type { RiskGradeActivities } from './supervision/risk-grades';
 import type { RiskSignalActivities } from './supervision/risk-signals';
 import type { BatchActivities } from './supervision/batches';
 import type { InspectionTaskActivities } from './supervision/inspection-tasks';
+import type { SpotCheckActivities } from './supervision/spot-checks';
 import type { ImportActivities } from './import/import';
 
 export type { SlaInput, SlaResult } from '../domain/calendar/calendar';
@@ -30,4 +31,5 @@ export type Activities = CaseActivities &
   RiskSignalActivities &
   BatchActivities &
   InspectionTaskActivities &
+  SpotCheckActivities &
   ImportActivities;

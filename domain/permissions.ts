@@ -43,6 +43,14 @@ export const MAY = {
   /** R17: grades with their reasons; a supervisor may override one, with a written reason. */
   readGrades: ['supervisor', 'ops'],
   overrideGrade: ['supervisor'],
+  /** R15: the laboratory register; spot-check rounds and their steps; the enterprise reads its own and objects. */
+  manageLaboratories: ['supervisor', 'ops'],
+  listLaboratories: ['supervisor', 'ops'],
+  planSpotChecks: ['supervisor'],
+  readSpotRounds: ['supervisor', 'ops'],
+  readSpotChecks: ['supervisor', 'applicant', 'ops'],
+  recordSpotCheck: ['supervisor'],
+  objectToSpotCheck: ['applicant'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

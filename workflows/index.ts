@@ -8,3 +8,5 @@ export { samrFinding } from './samr/samr-finding';
 export { inspectionBatch } from './supervision/inspection-batch';
 export { inspectionTask } from './supervision/inspection-task';
 export { riskGradesNightly } from './supervision/risk-grades-nightly';
+export { spotCheck } from './supervision/spot-check';
+export { spotCheckRound } from './supervision/spot-round';
