@@ -28,5 +28,9 @@ export const OPS_QUERIES = {
   inspectionsPastDue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'inspection' AND ${SA.stage.name} = 'inspection:inspecting' AND ${running}`,
   /** R11: inspection results not published within 20 working days of the inspection. */
   resultsNotPublished: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'publication' AND ${running}`,
+  /** R15: spot checks whose failing result the enterprise may still object to (LpDeadline: the last day). */
+  spotCheckObjectionWindowsOpen: `${SA.stage.name} = 'spot-check:objection-window' AND ${SA.waitingOn.name} = 'objection-window' AND ${running}`,
+  /** R15: orders to stop production and sale and rectify, past their limit without a re-check result. */
+  spotCheckOrdersPastLimit: `${SA.stage.name} = 'spot-check:order' AND ${SA.overdue.name} = true AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

@@ -18,6 +18,9 @@ import { documentationRoutes, opsRoutes } from './ops';
 import { publicRoutes } from './public';
 import { registerRoutes } from './registers';
 import { samrRoutes } from './samr';
+import { laboratoryRoutes } from './laboratories';
+import { spotRoundRoutes } from './spot-rounds';
+import { spotCheckRoutes } from './spot-checks';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -33,6 +36,9 @@ export const ROUTES: readonly AnyRoute[] = [
   ...opsRoutes,
   ...importRoutes,
   ...samrRoutes,
+  ...laboratoryRoutes,
+  ...spotRoundRoutes,
+  ...spotCheckRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

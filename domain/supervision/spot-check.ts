@@ -19,6 +19,8 @@ import { Actor } from '../roles';
 
 export const spotCheckWorkflowId = (id: string): string => `spot-check/${id}`;
 export const spotRoundWorkflowId = (roundId: string): string => `spot-round/${roundId}`;
+/** The round workflow's type name, for starting it from the API (which never imports workflow code). */
+export const SPOT_ROUND_WORKFLOW_TYPE = 'spotCheckRound';
 export const spotCheckIdOf = (roundId: string, uscc: string): string => `${roundId}-${uscc}`;
 
 /** R15 policy as data with effective dates (like domain/policy.ts); published versions are frozen. */

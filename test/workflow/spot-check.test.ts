@@ -16,6 +16,7 @@ import { upsertVerifier } from '../../db/registers';
 import { findRiskGrade } from '../../db/risk-grades';
 import { findSpotCheck, insertRound } from '../../db/spot-checks';
 import { certificateStatusText } from '../../domain/licence/certificate';
+import { OPS_QUERIES } from '../../domain/ops-queries';
 import { SA } from '../../domain/search-attributes';
 import { assignTeamUpdate, recordInspectionUpdate } from '../../domain/supervision/follow-up';
 import {
@@ -196,7 +197,10 @@ describe('spot checks (R15)', () => {
       // Past its limit without a re-check: overdue, the supervisor is told.
       await ctx.sleepUntil(at('2027-01-17'));
       await eventually(() => s.h.query(spotCheckStatusQuery), (x) => x.order!.overdue);
-      expect((await s.h.describe()).typedSearchAttributes.get(SA.overdue)).toBe(true);
+      // What the documented query "orders past their limit" (OPS_QUERIES.spotCheckOrdersPastLimit) selects on.
+      const late = (await s.h.describe()).typedSearchAttributes;
+      expect([late.get(SA.stage), late.get(SA.overdue), late.get(SA.waitingOn)]).toEqual(['spot-check:order', true, 'rectification']);
+      expect(OPS_QUERIES.spotCheckOrdersPastLimit).toBe(`LpStage = 'spot-check:order' AND LpOverdue = true AND ExecutionStatus = 'Running'`);
       const fu = ctx.env.client.workflow.getHandle<typeof followUpInspection>(ordered.order!.rectifications[0]!.workflowId);
       const team = await verifiers(s.province);
       await fu.executeUpdate(assignTeamUpdate, { args: [{ actor: s.sup, verifierIds: team }] });
