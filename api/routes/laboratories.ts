@@ -86,6 +86,7 @@ const suspendLaboratory = defineRoute({
   roles: rolesFor('manageLaboratories'),
   scope: "A supervisor, his own province's laboratories (another province's is a 404, R01); ops any.",
   params: Params,
+  scopeCheck: async ({ deps, principal, params }) => void (await ownLaboratory(principal, params.id, deps.pool)),
   body: SuspendBody,
   responses: { 200: { description: 'recorded', schema: Laboratory }, ...WRITE_RESPONSES },
   async handler({ deps, principal, params, body, res }) {
@@ -106,6 +107,7 @@ const laboratoryLink = defineRoute({
   roles: rolesFor('manageLaboratories'),
   scope: "A supervisor, his own province's laboratories (another province's is a 404, R01); ops any.",
   params: Params,
+  scopeCheck: async ({ deps, principal, params }) => void (await ownLaboratory(principal, params.id, deps.pool)),
   body: LinkBody,
   responses: { 200: { description: 'recorded', schema: Laboratory }, ...WRITE_RESPONSES },
   async handler({ deps, principal, params, body, res }) {

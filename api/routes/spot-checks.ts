@@ -107,6 +107,7 @@ const getRoute = defineRoute({
   roles: rolesFor('readSpotChecks'),
   scope: "An enterprise, its own; a supervisor, his province's; ops any. Anything else is a 404 (R01).",
   params: Params,
+  scopeCheck: async ({ deps, principal, params }) => void (await visible(principal, deps, params.id)),
   responses: { 200: { description: 'the spot check', schema: Row.extend({ workflow: z.record(z.string(), z.unknown()).nullable() }) }, 401: E[401], 403: E[403], 404: E[404], 422: E[422], 503: E[503] },
   async handler({ deps, principal, params }) {
     const r = await visible(principal, deps, params.id);
@@ -145,6 +146,8 @@ function updateRoute(spec: UpdateSpec): AnyRoute {
     roles: spec.roles,
     scope: spec.scope,
     params: Params,
+    // Scoped before the body is read: another province's or enterprise's spot check is a 404 whatever is sent.
+    scopeCheck: async ({ deps, principal, params }) => void (await visible(principal, deps, params.id)),
     headers: { 'Idempotency-Key': S.UpdateIdempotencyKey },
     body: spec.body,
     responses: {
