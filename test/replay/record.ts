@@ -31,6 +31,7 @@ import { applicant, commitment, freshUscc, makeApplication, staff } from '../hel
 import { workflowBundle } from '../helpers/temporal';
 import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
 import { type Scenario, supervisionScenarios } from './record-supervision';
+import { spotCheckScenarios } from './record-spot-checks';
 
 const OUT = path.join(__dirname, '..', 'histories');
 /**
@@ -206,6 +207,7 @@ const scenarios: Record<string, Scenario> = {
     return [h];
   },
   ...supervisionScenarios({ id, taskQueue: TQ, pool: () => pool() }),
+  ...spotCheckScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };
 
 /**
