@@ -33,7 +33,9 @@ import {
 import type { followUpInspection } from '../../workflows/supervision/follow-up';
 import { spotCheck } from '../../workflows/supervision/spot-check';
 import { spotCheckRound } from '../../workflows/supervision/spot-round';
+import { createActivities } from '../../activities';
 import { freshUscc } from '../helpers/fixtures';
+import { Gate, gateActivity } from '../helpers/gate';
 import { seedLicences } from '../helpers/licensees';
 import { poller, refusal, type TimeSkippingCtx } from '../helpers/time-skipping';
 import { workflowSuite } from '../helpers/workflow-suite';
@@ -221,5 +223,22 @@ describe('spot checks (R15)', () => {
       const check = (await findCertificateForCheck(suite.db.pool, s.certificate))!;
       expect([check.status, check.rectification]).toEqual(['valid', null]);
     });
+  });
+
+  it('R15: while the laboratory check runs (a real gated activity), another laboratory and a result are refused (409) and the state is re-read after it: the first laboratory is the one assigned', async () => {
+    const gate = new Gate();
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'assignSpotCheckLaboratory', gate);
+    await withServer(async (ctx) => {
+      const s = await setUp(ctx, at('2026-12-08'));
+      const pending = s.h.executeUpdate(assignLaboratoryUpdate, { args: [{ actor: s.sup, laboratoryId: s.labs.ok1 }] });
+      await gate.entered;
+      const second = await refusal(s.h.executeUpdate(assignLaboratoryUpdate, { args: [{ actor: s.sup, laboratoryId: s.labs.ok2 }] }));
+      expect(second).toMatchObject({ type: 'conflict', message: expect.stringMatching(/being processed/) });
+      const early = await refusal(s.h.executeUpdate(recordTestResultUpdate, { args: [{ actor: s.sup, outcome: 'pass' }] }));
+      expect(early.type).toBe('conflict');
+      gate.release();
+      expect((await pending).test).toMatchObject({ laboratoryId: s.labs.ok1 });
+      expect((await findSpotCheck(suite.db.pool, s.id))!.laboratoryId).toBe(s.labs.ok1);
+    }, activities);
   });
 });
