@@ -64,7 +64,7 @@ export interface CertificatePublicRow {
   canonicalContent: string;
   contentSha256: string | null;
   /** R15: the open rectification order on this enterprise's product, if any. */
-  rectification: { orderedOn: string; rectifyBy: string } | null;
+  rectification: { orderedOn: string; rectifyBy: string; spotCheck?: string } | null;
 }
 
 export async function findCertificateForCheck(db: Db, number: string): Promise<CertificatePublicRow | undefined> {
@@ -83,11 +83,12 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
     content_sha256: string | null;
     ordered_on: string | null;
     rectify_by: string | null;
+    spot_check: string | null;
   }>(
     `SELECT c.number, c.status, c.product, c.province, c.product_names, to_char(c.issued_on, 'YYYY-MM-DD') AS issued_on,
             to_char(c.valid_until, 'YYYY-MM-DD') AS valid_until, c.superseded_by, c.enterprise_name, c.enterprise_address,
             c.production_addresses, c.content_sha256, to_char(o.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS ordered_on,
-            to_char(o.rectify_by, 'YYYY-MM-DD') AS rectify_by
+            to_char(o.rectify_by, 'YYYY-MM-DD') AS rectify_by, o.spot_check
        FROM certificates c
        LEFT JOIN LATERAL (${OPEN_RECTIFICATION_ORDER}) o ON true
       WHERE c.number = $1`,
@@ -106,7 +107,7 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
       supersededBy: r.superseded_by,
       canonicalContent: certificateCanonicalContent(contentOf(r)),
       contentSha256: r.content_sha256,
-      rectification: r.rectify_by && r.ordered_on ? { orderedOn: r.ordered_on, rectifyBy: r.rectify_by } : null,
+      rectification: r.rectify_by && r.ordered_on ? { orderedOn: r.ordered_on, rectifyBy: r.rectify_by, ...(r.spot_check ? { spotCheck: r.spot_check } : {}) } : null,
     }
   );
 }
@@ -114,14 +115,19 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
 /**
  * R15: the newest rectification order (follow-up inspection `rectification-required`) on the
  * enterprise and product of certificate `c`, while no re-inspection of that follow-up has a
- * result yet. An order on a licence that has ended (its follow-up closes with it) no longer
+ * result yet, or (R15 spot checks) an order to stop production and sale that its spot check has
+ * not closed. An order on a licence that has ended (its follow-up closes with it) no longer
  * counts. A lateral subquery over alias `c`.
  */
 const OPEN_RECTIFICATION_ORDER = `
-  SELECT f.occurred_at, f.rectify_by FROM follow_up_inspections f JOIN certificates fc ON fc.number = f.certificate_no
-   WHERE fc.uscc = c.uscc AND fc.product = c.product AND f.outcome = 'rectification-required' AND fc.status IN ('valid', 'deemed-renewed')
-     AND NOT EXISTS (SELECT 1 FROM follow_up_inspections r WHERE r.workflow_id = f.workflow_id AND r.round > f.round)
-   ORDER BY f.occurred_at DESC LIMIT 1`;
+  SELECT * FROM (
+    SELECT f.occurred_at, f.rectify_by, NULL::text AS spot_check FROM follow_up_inspections f JOIN certificates fc ON fc.number = f.certificate_no
+     WHERE fc.uscc = c.uscc AND fc.product = c.product AND f.outcome = 'rectification-required' AND fc.status IN ('valid', 'deemed-renewed')
+       AND NOT EXISTS (SELECT 1 FROM follow_up_inspections r WHERE r.workflow_id = f.workflow_id AND r.round > f.round)
+    UNION ALL
+    SELECT s.order_at, s.rectify_by, s.id FROM spot_checks s
+     WHERE s.uscc = c.uscc AND s.product = c.product AND s.province = c.province AND s.order_at IS NOT NULL AND s.order_closed_at IS NULL
+  ) o ORDER BY o.occurred_at DESC LIMIT 1`;
 
 function contentOf(r: {
   number: string;

@@ -35,5 +35,9 @@ export const OPS_QUERIES = {
     `${SA.stage.name} = 'campaign:inspecting' AND ${SA.progress.name} < ${percent} AND ${SA.deadline.name} < '${isoInstant}' AND ${running}`,
   /** R16: proposed campaigns waiting for a supervisor to confirm or decline them. */
   campaignsAwaitingConfirmation: `${SA.waitingOn.name} = 'confirmation' AND ${running}`,
+  /** R15: spot checks whose failing result the enterprise may still object to (LpDeadline: the last day). */
+  spotCheckObjectionWindowsOpen: `${SA.stage.name} = 'spot-check:objection-window' AND ${SA.waitingOn.name} = 'objection-window' AND ${running}`,
+  /** R15: orders to stop production and sale and rectify, past their limit without a re-check result. */
+  spotCheckOrdersPastLimit: `${SA.stage.name} = 'spot-check:order' AND ${SA.overdue.name} = true AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

@@ -51,6 +51,14 @@ export const MAY = {
   /** R16: campaigns of the province; a supervisor confirms or declines a proposed one. */
   readCampaigns: ['supervisor', 'ops'],
   decideCampaign: ['supervisor'],
+  /** R15: the laboratory register; spot-check rounds and their steps; the enterprise reads its own and objects. */
+  manageLaboratories: ['supervisor', 'ops'],
+  listLaboratories: ['supervisor', 'ops'],
+  planSpotChecks: ['supervisor'],
+  readSpotRounds: ['supervisor', 'ops'],
+  readSpotChecks: ['supervisor', 'applicant', 'ops'],
+  recordSpotCheck: ['supervisor'],
+  objectToSpotCheck: ['applicant'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -10,3 +10,5 @@ export { inspectionTask } from './supervision/inspection-task';
 export { riskGradesNightly } from './supervision/risk-grades-nightly';
 export { campaign } from './supervision/campaign';
 export { riskSignalIntake, campaignDetectionNightly } from './supervision/risk-signal-intake';
+export { spotCheck } from './supervision/spot-check';
+export { spotCheckRound } from './supervision/spot-round';

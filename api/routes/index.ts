@@ -21,6 +21,9 @@ import { samrRoutes } from './samr';
 import { rectificationRoutes } from './rectification';
 import { riskSignalRoutes } from './risk-signals';
 import { campaignRoutes } from './campaigns';
+import { laboratoryRoutes } from './laboratories';
+import { spotRoundRoutes } from './spot-rounds';
+import { spotCheckRoutes } from './spot-checks';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -39,6 +42,9 @@ export const ROUTES: readonly AnyRoute[] = [
   ...rectificationRoutes,
   ...riskSignalRoutes,
   ...campaignRoutes,
+  ...laboratoryRoutes,
+  ...spotRoundRoutes,
+  ...spotCheckRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

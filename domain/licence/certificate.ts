@@ -158,6 +158,10 @@ const ACTIVE = new Set(['valid', 'deemed-renewed']);
 export const isActive = (status: string): boolean => ACTIVE.has(status);
 
 /** What the public check says (R15): an open rectification order shows beside a status that still lets the holder produce. */
-export function certificateStatusText(status: string, order: { rectifyBy: string } | null | undefined): string {
-  return order && isActive(status) ? `${status} — under rectification order until ${order.rectifyBy}` : status;
+export function certificateStatusText(status: string, order: { rectifyBy: string; spotCheck?: string } | null | undefined): string {
+  if (!order || !isActive(status)) return status;
+  // R15: a failed spot check orders production and sale of the product stopped until the re-check.
+  return order.spotCheck
+    ? `${status} — stop production and sale (failed spot check ${order.spotCheck}); under rectification order until ${order.rectifyBy}`
+    : `${status} — under rectification order until ${order.rectifyBy}`;
 }

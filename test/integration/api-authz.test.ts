@@ -101,6 +101,35 @@ afterAll(async () => {
   await h?.stop();
 });
 
+// ---- R15 (spot checks): a laboratory of BJ and a spot check of USCC_A's cement, at sampling ------------
+const LAB = 'LAB-AUTHZ';
+const SPOT_ROUND = 'SR-AUTHZ';
+const SPOT_CHECK = `${SPOT_ROUND}-${USCC_A}`;
+beforeAll(async () => {
+  expect((await api(h).post('/laboratories').set(await bearer({ role: 'ops' })).send({ id: LAB, name: '矩阵检验所', province: 'BJ' })).status).toBe(201);
+  const round = await api(h).post('/spot-rounds').set(await bearer({ role: 'supervisor', province: 'BJ' })).send({ id: SPOT_ROUND, product: 'cement', usccs: [USCC_A] });
+  expect(round.status, JSON.stringify(round.body)).toBe(201);
+  await eventually(async () => ((await api(h).get(`/spot-checks/${SPOT_CHECK}`).set(await bearer({ role: 'ops' }))).body.workflow?.stage === 'sampling' ? true : undefined), 20_000, 'spot check');
+});
+const SPOT_CASES: RouteCase[] = [
+  // The laboratory register: like the inspector register (another province's laboratory: 404; listing another province: 403).
+  { method: 'post', path: '/laboratories', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: '/laboratories', body: INVALID }) },
+  { method: 'post', path: '/laboratories/:id/suspension', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'staff', call: () => ({ url: `/laboratories/${LAB}/suspension`, body: INVALID }) },
+  { method: 'post', path: '/laboratories/:id/links', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'staff', call: () => ({ url: `/laboratories/${LAB}/links`, body: INVALID }) },
+  { method: 'get', path: '/laboratories', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/laboratories', query: p.role === 'ops' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
+  // Rounds: planned by a supervisor for his own province, read by its supervisors and ops.
+  { method: 'post', path: '/spot-rounds', allowed: ['supervisor'], ok: 422, scoped: 'none', call: () => ({ url: '/spot-rounds', body: INVALID }) },
+  { method: 'get', path: '/spot-rounds/:id', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/spot-rounds/${SPOT_ROUND}` }) },
+  // Spot checks: the enterprise reads its own (another enterprise's is a 404, as is another province's for staff) and objects; supervisors record the steps.
+  { method: 'get', path: '/spot-checks', allowed: ['applicant', 'supervisor', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/spot-checks', query: p.role === 'supervisor' ? { province: 'BJ' } : ({} as Record<string, string>) }) },
+  { method: 'get', path: '/spot-checks/:id', allowed: ['applicant', 'supervisor', 'ops'], ok: 200, scoped: 'all', call: () => ({ url: `/spot-checks/${SPOT_CHECK}` }) },
+  { method: 'post', path: '/spot-checks/:id/sampling', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: `/spot-checks/${SPOT_CHECK}/sampling`, body: INVALID }) },
+  { method: 'post', path: '/spot-checks/:id/laboratory', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: `/spot-checks/${SPOT_CHECK}/laboratory`, body: INVALID }) },
+  { method: 'post', path: '/spot-checks/:id/result', allowed: ['supervisor'], ok: 422, scoped: 'all', call: () => ({ url: `/spot-checks/${SPOT_CHECK}/result`, body: INVALID }) },
+  { method: 'post', path: '/spot-checks/:id/objection', allowed: ['applicant'], ok: 422, scoped: 'all', call: () => ({ url: `/spot-checks/${SPOT_CHECK}/objection`, body: INVALID }) },
+];
+// ---- end of R15 ---------------------------------------------------------------------------------------
+
 // ---- principals: every role, bound to the case's province / enterprise or to another one ----------
 interface Principal {
   name: string;
@@ -241,11 +270,14 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/docs', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/docs' }) },
   // The console's development sign-in: public in development (the harness), refused in production (api.test.ts).
   { method: 'post', path: '/dev/token', allowed: 'public', ok: 422, scoped: 'none', call: () => ({ url: '/dev/token', body: INVALID }) },
+  ...SPOT_CASES,
 ];
 
 /** Routes on one case or certificate: outside its scope, the caller gets the 404 of a case that does not exist. */
 const hidesExistence = (rc: RouteCase) =>
-  rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id') || rc.path.startsWith('/inspectors/:id/') || rc.path.startsWith('/plans/:id') || rc.path.startsWith('/batches/:id') || rc.path.startsWith('/campaigns/:id');
+  rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id') || rc.path.startsWith('/inspectors/:id/') || rc.path.startsWith('/plans/:id') || rc.path.startsWith('/batches/:id') || rc.path.startsWith('/campaigns/:id') ||
+  // R15
+  rc.path.startsWith('/laboratories/:id/') || rc.path.startsWith('/spot-rounds/:id') || rc.path.startsWith('/spot-checks/:id');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {
