@@ -15,6 +15,7 @@ import { createRiskSignalActivities } from './supervision/risk-signals';
 import { createBatchActivities } from './supervision/batches';
 import { createInspectionTaskActivities } from './supervision/inspection-tasks';
 import { createCampaignActivities } from './supervision/campaigns';
+import { createFlightActivities } from './supervision/flights';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createRiskSignalActivities(pool),
     ...createBatchActivities(pool),
     ...createInspectionTaskActivities(pool),
+    ...createFlightActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
     ...createSamrFindingActivities(pool),

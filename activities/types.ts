@@ -12,6 +12,7 @@ import type { RiskGradeActivities } from './supervision/risk-grades';
 import type { RiskSignalActivities } from './supervision/risk-signals';
 import type { BatchActivities } from './supervision/batches';
 import type { InspectionTaskActivities } from './supervision/inspection-tasks';
+import type { FlightActivities } from './supervision/flights';
 import type { ImportActivities } from './import/import';
 import type { CampaignActivities } from './supervision/campaigns';
 
@@ -32,4 +33,5 @@ export type Activities = CaseActivities &
   BatchActivities &
   InspectionTaskActivities &
   ImportActivities &
-  CampaignActivities;
+  CampaignActivities &
+  FlightActivities;

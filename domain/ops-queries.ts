@@ -35,5 +35,13 @@ export const OPS_QUERIES = {
     `${SA.stage.name} = 'campaign:inspecting' AND ${SA.progress.name} < ${percent} AND ${SA.deadline.name} < '${isoInstant}' AND ${running}`,
   /** R16: proposed campaigns waiting for a supervisor to confirm or decline them. */
   campaignsAwaitingConfirmation: `${SA.waitingOn.name} = 'confirmation' AND ${running}`,
+  /** R18: risk reports not triaged within 5 working days (workflows/supervision/risk-report.ts). */
+  triageOverdue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'triage' AND ${running}`,
+  /** R18: a province's risk reports waiting for triage, soonest deadline first in the UI's sort. */
+  triagePendingIn: (province: string) => `${SA.waitingOn.name} = 'triage' AND ${SA.province.name} = '${province}' AND ${running}`,
+  /** R13: flight inspections whose team could not be drawn (batches show up under batchesNotFullyStaffed too). */
+  flightsWaitingForStaff: `${SA.stage.name} = 'flight:waiting-for-staff' AND ${running}`,
+  /** R13: flight inspections that found grounds for revocation, waiting for the supervisor to revoke. */
+  flightsAwaitingRevocation: `${SA.waitingOn.name} = 'revocation' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

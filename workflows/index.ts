@@ -10,3 +10,5 @@ export { inspectionTask } from './supervision/inspection-task';
 export { riskGradesNightly } from './supervision/risk-grades-nightly';
 export { campaign } from './supervision/campaign';
 export { riskSignalIntake, campaignDetectionNightly } from './supervision/risk-signal-intake';
+export { riskReportTriage } from './supervision/risk-report';
+export { flightInspection } from './supervision/flight-inspection';

@@ -21,6 +21,9 @@ import { samrRoutes } from './samr';
 import { rectificationRoutes } from './rectification';
 import { riskSignalRoutes } from './risk-signals';
 import { campaignRoutes } from './campaigns';
+import { reporterRoutes } from './reporters';
+import { riskReportRoutes } from './risk-reports';
+import { flightRoutes } from './flights';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -39,6 +42,9 @@ export const ROUTES: readonly AnyRoute[] = [
   ...rectificationRoutes,
   ...riskSignalRoutes,
   ...campaignRoutes,
+  ...reporterRoutes,
+  ...riskReportRoutes,
+  ...flightRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];
