@@ -86,7 +86,7 @@ describe('risk information triage (R18)', () => {
     });
   });
 
-  it('R18: dismissed with a reason: the submitter reads "dismissed"; another province\'s supervisor and an empty reason are refused', async () => {
+  it('R18: dismissed with a reason, kept on the report's record; another province\'s supervisor and an empty reason are refused', async () => {
     await withServer(async (ctx) => {
       const { ref, h } = await reportAbout(ctx, 'TJ');
       expect((await refusal(h.executeUpdate(triageReportUpdate, { args: [{ actor: SUP('HE'), decision: 'dismiss', reason: 'not ours' }] }))).type).toBe('forbidden');
@@ -169,4 +169,46 @@ describe('flight inspections (R13)', () => {
       expect(st.team).toHaveLength(2);
     });
   });
+  it('R13: a second result sent while the first one is being recorded is refused (409), the first stands', async () => {
+    const gate = new Gate();
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'recordFlightResult', gate);
+    await withServer(async (ctx) => {
+      const province = 'LN';
+      await inspectors(province, 2);
+      const { h, ref } = await reportAbout(ctx, province);
+      await h.executeUpdate(triageReportUpdate, { args: [{ actor: SUP(province), decision: 'flight-inspection', reason: '需飞行检查' }] });
+      const f = ctx.env.client.workflow.getHandle(flightWorkflowId(flightIdOfReport(ref)));
+      const st = await eventually(() => f.query(flightStateQuery), (s) => s?.stage === 'inspecting');
+      const [x, y] = st.team!;
+      const first = f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: x!, role: 'inspector', province }, outcome: 'pass' }] });
+      await gate.entered;
+      const second = await refusal(f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: y!, role: 'inspector', province }, outcome: 'problems-found', findings: 'late' }] }));
+      expect(second.type).toBe('conflict');
+      gate.release();
+      expect((await first).result).toMatchObject({ outcome: 'pass', by: x });
+      expect((await f.result()).stage).toBe('closed');
+      expect((await findFlight(suite.db.pool, flightIdOfReport(ref)))!).toMatchObject({ outcome: 'pass', resultBy: x });
+    }, activities);
+  });
+
+  it('R13: grounds for revocation: the flight waits for the supervisor (LpWaitingOn revocation) until the licences are revoked, then closes', async () => {
+    await withServer(async (ctx) => {
+      const province = 'JL';
+      await inspectors(province, 2);
+      const { h, ref, number } = await reportAbout(ctx, province);
+      await h.executeUpdate(triageReportUpdate, { args: [{ actor: SUP(province), decision: 'flight-inspection', reason: '举报以欺骗手段取得许可' }] });
+      const f = ctx.env.client.workflow.getHandle(flightWorkflowId(flightIdOfReport(ref)));
+      const st = await eventually(() => f.query(flightStateQuery), (s) => s?.stage === 'inspecting');
+      await f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: st.team![0]!, role: 'inspector', province }, outcome: 'revocation', ground: 'fraud', findings: '提交虚假材料取得许可' }] });
+      await eventually(() => f.query(flightStateQuery), (s) => s.stage === 'revocation');
+      expect((await f.describe()).typedSearchAttributes.get(SA.waitingOn)).toBe('revocation');
+      expect((await notificationsOf(flightWorkflowId(flightIdOfReport(ref)))).map((n) => n.kind)).toContain('flight-revocation');
+      // The supervisor revokes through the licence (its lifecycle's revoke Update); here the register records it.
+      await suite.db.pool.query(`UPDATE certificates SET status = 'revoked' WHERE number = $1`, [number]);
+      // Checked daily: the result waits (time skips to the next look) and the flight closes.
+      expect((await f.result()).stage).toBe('closed');
+      expect((await findFlight(suite.db.pool, flightIdOfReport(ref)))!).toMatchObject({ outcome: 'revocation', ground: 'fraud' });
+    });
+  });
+
 });
