@@ -86,7 +86,7 @@ describe('risk information triage (R18)', () => {
     });
   });
 
-  it('R18: dismissed with a reason, kept on the report's record; another province\'s supervisor and an empty reason are refused', async () => {
+  it('R18: dismissed with a reason, kept on the report\'s record; another province\'s supervisor and an empty reason are refused', async () => {
     await withServer(async (ctx) => {
       const { ref, h } = await reportAbout(ctx, 'TJ');
       expect((await refusal(h.executeUpdate(triageReportUpdate, { args: [{ actor: SUP('HE'), decision: 'dismiss', reason: 'not ours' }] }))).type).toBe('forbidden');
