@@ -118,13 +118,16 @@ const submitAsReporter = defineRoute({
   rules: ['R18'],
   roles: rolesFor('submitRiskReport'),
   scope: "The token's subject must be a reporter registered (and not suspended) by the token's province; otherwise 403.",
-  body: ReportBody,
-  responses: { ...ackResponses, 401: E[401], 403: { description: 'not a registered reporter of this province, or suspended' } },
-  async handler({ deps, principal, body }) {
+  // Before the body is read: an unregistered or suspended reporter is refused whatever it sends.
+  scopeCheck: async ({ deps, principal }) => {
     const reg = await fromDb('the reporter register', () => findReporter(deps.pool, principal.sub));
     if (!reg || reg.province !== principal.province || reg.suspended) {
       throw new HttpProblem('forbidden', `${principal.sub} is not a reporter registered by ${principal.province} in good standing (R18)`);
     }
+  },
+  body: ReportBody,
+  responses: { ...ackResponses, 401: E[401], 403: { description: 'not a registered reporter of this province, or suspended' } },
+  async handler({ deps, principal, body }) {
     const ref = await submit(deps, body, { kind: 'reporter', id: principal.sub });
     return { status: 201, body: { ref, status: 'triage', statusUrl: `/risk-reports/${ref}` }, headers: { Location: `/risk-reports/${ref}` } };
   },
@@ -193,13 +196,13 @@ const listReports = defineRoute({
   summary: 'List risk reports',
   rules: ['R18'],
   roles: rolesFor('readRiskReports'),
-  scope: "A reporter, its own submissions; a supervisor, his province's (asking for another is a 403, R01); samr and ops any.",
+  scope: "A reporter, its own submissions; a supervisor, his province's (asking for another province is a 403 for either, R01); samr and ops any.",
   query: ReportListQuery,
   responses: { 200: { description: 'reports, newest first', schema: z.object({ items: z.array(StaffView.or(SubmitterView)) }).strict() }, 401: E[401], 403: E[403], 422: E[422], 503: E[503] },
   async handler({ deps, principal, query }) {
     let province = query.province;
-    if (principal.role === 'supervisor') {
-      if (province && province !== principal.province) throw new HttpProblem('forbidden', `a supervisor of ${principal.province} may not list reports of ${province} (R01)`);
+    if (principal.role === 'supervisor' || principal.role === 'reporter') {
+      if (province && province !== principal.province) throw new HttpProblem('forbidden', `a ${principal.role} of ${principal.province} may not list reports of ${province} (R01)`);
       province = principal.province;
     }
     const reporterId = principal.role === 'reporter' ? principal.sub : undefined;
