@@ -32,6 +32,7 @@ import { workflowBundle } from '../helpers/temporal';
 import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
 import { type Scenario, supervisionScenarios } from './record-supervision';
 import { campaignScenarios } from './record-campaign';
+import { reportScenarios } from './record-reports';
 
 const OUT = path.join(__dirname, '..', 'histories');
 /**
@@ -218,6 +219,7 @@ const scenarios: Record<string, Scenario> = {
   },
   ...supervisionScenarios({ id, taskQueue: TQ, pool: () => pool() }),
   ...campaignScenarios({ id, taskQueue: TQ, pool: () => pool() }),
+  ...reportScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };
 
 /**
