@@ -179,6 +179,31 @@ describe('risk information (R18) over HTTP', () => {
     expect(res.body.result).toMatchObject({ outcome: 'pass', by: 'I-RR-1' });
   });
 
+  it('R13: SAMR orders a flight inspection of a licensee from a check finding; a supervisor orders in his own province only; a non-licensee is a 422', async () => {
+    const samr = await bearer({ role: 'samr', sub: 'samr-1' });
+    // The enterprise's last flight team (the test above: I-RR-1, I-RR-2) is not drawn again (R11), so two more are registered.
+    for (const id of ['I-RR-3', 'I-RR-4']) expect((await api(h).post('/inspectors').set(await bearer({ role: 'ops' })).send({ id, name: id, province: 'BJ' })).status).toBe(201);
+    const body = { uscc, province: 'BJ', lead: { kind: 'samr-finding', ref: 'SAMR-CHECK-1' }, summary: '国家抽查发现问题线索' };
+    const r = await api(h).post('/flight-inspections').set(samr).send(body);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const seen = await eventually(async () => {
+      const x = await api(h).get(`/flight-inspections/${r.body.id}`).set(await bearer(SUP));
+      return x.body.team ? x.body : undefined;
+    }, 30_000, 'the flight staffed');
+    const earlier = await h.db.pool.query<{ team: string[] }>('SELECT team FROM flight_inspections WHERE uscc = $1 AND id <> $2 AND team IS NOT NULL', [uscc, r.body.id]);
+    for (const { team } of earlier.rows) expect(seen.team.filter((i: string) => team.includes(i))).toEqual([]);
+    expect(seen.team).toHaveLength(2);
+    expect(seen).toMatchObject({ leadKind: 'samr-finding', leadRef: 'SAMR-CHECK-1', orderedBy: 'samr-1', orderedRole: 'samr' });
+    expect((await api(h).get(`/flight-inspections/${r.body.id}`).set(await bearer({ role: 'supervisor', province: 'SH' }))).status).toBe(404);
+    const mine = await api(h).get('/flight-inspections').set(await bearer({ role: 'inspector', province: 'BJ', sub: seen.team[0] }));
+    expect(mine.body.items.map((f: { id: string }) => f.id)).toContain(r.body.id);
+    const other = await api(h).post('/flight-inspections').set(await bearer({ role: 'supervisor', province: 'SH' })).send(body);
+    expect([other.status, other.body.errors?.[0]?.path]).toEqual([422, 'province']);
+    const none = await api(h).post('/flight-inspections').set(samr).send({ ...body, uscc: freshUscc() });
+    expect([none.status, none.body.errors?.[0]?.path]).toEqual([422, 'uscc']);
+    expect((await api(h).post('/flight-inspections').set(await bearer({ role: 'applicant', uscc })).send(body)).status).toBe(403);
+  });
+
   it('R18: the documented "triage overdue" query finds a report past its 5 working days', async () => {
     const ref = 'RR-20261001-OVERDUEAAA';
     const submittedAt = '2026-10-09T02:00:00.000Z';
