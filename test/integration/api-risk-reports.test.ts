@@ -171,8 +171,11 @@ describe('risk information (R18) over HTTP', () => {
     for (const path of ['/flight-inspections', `/flight-inspections/${flightId}`, '/risk-reports', `/risk-reports/${ref}`]) {
       expect((await api(h).get(path).set(ent)).status, path).toBe(403);
     }
-    const notes = await h.db.pool.query<{ recipient_role: string }>('SELECT DISTINCT recipient_role FROM notifications WHERE application_id = $1', [`flight/${flightId}`]);
-    expect(notes.rows.map((r) => r.recipient_role)).toEqual(['inspector']);
+    const notes = await eventually(async () => {
+      const r = await h.db.pool.query<{ recipient_role: string }>('SELECT DISTINCT recipient_role FROM notifications WHERE application_id = $1', [`flight/${flightId}`]);
+      return r.rowCount ? r.rows : undefined;
+    });
+    expect(notes.map((r) => r.recipient_role)).toEqual(['inspector']);
     // After the visit the team records the result; only then does R15 handling reach the enterprise.
     const res = await api(h).post(`/flight-inspections/${flightId}/result`).set(await bearer({ role: 'inspector', province: 'BJ', sub: 'I-RR-1' })).send({ outcome: 'pass' });
     expect(res.status, JSON.stringify(res.body)).toBe(200);

@@ -73,7 +73,7 @@ describe('risk information triage (R18)', () => {
       await ctx.sleepUntil(Date.parse(st.triageDueAt!) + HOUR);
       const late = await eventually(() => h.query(riskReportStateQuery), (s) => s.overdue);
       expect(late.overdue).toBe(true);
-      expect(await notificationsOf(riskReportWorkflowId(ref))).toEqual([
+      expect(await eventually(() => notificationsOf(riskReportWorkflowId(ref)), (n) => n.length === 2)).toEqual([
         { kind: 'triage-reminder', recipient_role: 'supervisor' },
         { kind: 'triage-overdue', recipient_role: 'supervisor' },
       ]);
@@ -137,8 +137,8 @@ describe('flight inspections (R13)', () => {
       expect([...st.team!].sort()).toEqual([b, c].sort());
       expect((await findFlight(suite.db.pool, flightId))!.team).toEqual(st.team);
       // Nothing to the enterprise: only staff were notified.
-      const roles = (await suite.db.pool.query<{ recipient_role: string }>('SELECT recipient_role FROM notifications WHERE application_id = $1', [flightWorkflowId(flightId)])).rows;
-      expect(roles.map((r) => r.recipient_role)).toEqual(['inspector']);
+      const roles = await eventually(() => notificationsOf(flightWorkflowId(flightId)), (n) => n.length > 0);
+      expect(roles).toEqual([{ kind: 'flight-assigned', recipient_role: 'inspector' }]);
       expect((await refusal(f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: a!, role: 'inspector', province }, outcome: 'pass' }] }))).type).toBe('forbidden');
       await f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: b!, role: 'inspector', province }, outcome: 'problems-found', findings: '生产设备不符合许可条件' }] });
       const done = await f.result();
@@ -202,7 +202,8 @@ describe('flight inspections (R13)', () => {
       await f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: st.team![0]!, role: 'inspector', province }, outcome: 'revocation', ground: 'fraud', findings: '提交虚假材料取得许可' }] });
       await eventually(() => f.query(flightStateQuery), (s) => s.stage === 'revocation');
       expect((await f.describe()).typedSearchAttributes.get(SA.waitingOn)).toBe('revocation');
-      expect((await notificationsOf(flightWorkflowId(flightIdOfReport(ref)))).map((n) => n.kind)).toContain('flight-revocation');
+      const told = await eventually(() => notificationsOf(flightWorkflowId(flightIdOfReport(ref))), (n) => n.some((x) => x.kind === 'flight-revocation'));
+      expect(told).toContainEqual({ kind: 'flight-revocation', recipient_role: 'supervisor' });
       // The supervisor revokes through the licence (its lifecycle's revoke Update); here the register records it.
       await suite.db.pool.query(`UPDATE certificates SET status = 'revoked' WHERE number = $1`, [number]);
       // Checked daily: the result waits (time skips to the next look) and the flight closes.
