@@ -41,6 +41,8 @@ export const OPS_QUERIES = {
   triagePendingIn: (province: string) => `${SA.waitingOn.name} = 'triage' AND ${SA.province.name} = '${province}' AND ${running}`,
   /** R13: flight inspections whose team could not be drawn (batches show up under batchesNotFullyStaffed too). */
   flightsWaitingForStaff: `${SA.stage.name} = 'flight:waiting-for-staff' AND ${running}`,
+  /** R13: flight inspections without a result by their due date. */
+  flightsPastDue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'flight-inspection' AND ${running}`,
   /** R13: flight inspections that found grounds for revocation, waiting for the supervisor to revoke. */
   flightsAwaitingRevocation: `${SA.waitingOn.name} = 'revocation' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,

@@ -16,8 +16,9 @@ import type { Actor } from '../../domain/roles';
 import { SA } from '../../domain/search-attributes';
 import { flightStateQuery, flightWorkflowId, recordFlightResultUpdate, restaffFlightSignal } from '../../domain/supervision/flight';
 import { flightIdOfReport, type RiskReportInput, riskReportStateQuery, riskReportWorkflowId, triageReportUpdate } from '../../domain/supervision/risk-report';
-import { shanghaiDate } from '../../domain/time';
+import { addCalendarDays, shanghaiDate } from '../../domain/time';
 import { currentCalendar } from '../../infra/calendar';
+import { flightInspection } from '../../workflows/supervision/flight-inspection';
 import { riskReportTriage } from '../../workflows/supervision/risk-report';
 import { freshUscc } from '../helpers/fixtures';
 import { Gate, gateActivity } from '../helpers/gate';
@@ -169,6 +170,35 @@ describe('flight inspections (R13)', () => {
       expect(st.team).toHaveLength(2);
     });
   });
+  it('R13: a flight without a result by its due date is escalated to the supervisor and shows overdue; the team can still record it', async () => {
+    await withServer(async (ctx) => {
+      const province = 'HL';
+      await inspectors(province, 2);
+      const uscc = freshUscc();
+      await seedLicences(suite.db.pool, [{ number: `HL-${hex()}`, uscc, province }]);
+      const today = shanghaiDate(await ctx.now());
+      const flightId = `FI-TEST-${hex()}`;
+      const f = await ctx.env.client.workflow.start(flightInspection, {
+        taskQueue: TASK_QUEUE,
+        workflowId: flightWorkflowId(flightId),
+        args: [{ flightId, province, uscc, lead: { kind: 'complaint', ref: 'C-1' }, summary: '投诉线索', orderedBy: { id: 'samr-1', role: 'samr' }, orderedAt: new Date(await ctx.now()).toISOString(), dueOn: addCalendarDays(today, 2) }],
+      });
+      const st = await eventually(() => f.query(flightStateQuery), (s) => s?.stage === 'inspecting');
+      expect((await f.describe()).typedSearchAttributes.get(SA.waitingOn)).toBe('flight-inspection');
+      await ctx.sleepUntil(Date.parse(st.dueAt) + HOUR);
+      const late = await eventually(() => f.query(flightStateQuery), (s) => s.overdue);
+      expect(late.overdue).toBe(true);
+      expect(await eventually(() => notificationsOf(flightWorkflowId(flightId)), (n) => n.length === 2)).toEqual([
+        { kind: 'flight-assigned', recipient_role: 'inspector' },
+        { kind: 'flight-overdue', recipient_role: 'supervisor' },
+      ]);
+      expect((await f.describe()).typedSearchAttributes.get(SA.overdue)).toBe(true);
+      await ctx.env.sleep(HOUR / 2);
+      await f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: st.team![1]!, role: 'inspector', province }, outcome: 'pass' }] });
+      expect((await f.result()).result?.outcome).toBe('pass');
+    });
+  });
+
   it('R13: a second result sent while the first one is being recorded is refused (409), the first stands', async () => {
     const gate = new Gate();
     const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'recordFlightResult', gate);

@@ -32,7 +32,8 @@ export async function flightInspection(input: FlightInput): Promise<FlightState>
   const WAITING: Record<FlightState['stage'], string> = {
     staffing: 'draw',
     'waiting-for-staff': 'staffing',
-    inspecting: 'inspection',
+    // Not 'inspection': the follow-up and routine-inspection queries filter on that one.
+    inspecting: 'flight-inspection',
     rectification: 'nobody',
     revocation: 'revocation',
     closed: 'nobody',
