@@ -207,6 +207,38 @@ describe('risk information (R18) over HTTP', () => {
     expect((await api(h).post('/flight-inspections').set(await bearer({ role: 'applicant', uscc })).send(body)).status).toBe(403);
   });
 
+  it('R13: the documented queries find a flight waiting for staff and one waiting for its revocation', async () => {
+    const samr = await bearer({ role: 'samr', sub: 'samr-1' });
+    const seed = async (province: string) => {
+      const who = freshUscc();
+      await h.db.pool.query(
+        `INSERT INTO certificates (number, application_id, province, uscc, enterprise_name, enterprise_address, production_addresses, product, product_names, issued_on, valid_until, status, status_changed_at, source, import_id, import_line, import_hash, issuing_authority)
+         VALUES ($1, NULL, $2, $3, '企业', '地址', '[]', 'cement', '[]', '2024-01-08', '2029-01-07', 'valid', now(), 'import', 'seed', 0, 'seed', 'seed')`,
+        [`${province}-Q-${who.slice(-6)}`, province, who],
+      );
+      return who;
+    };
+    const list = async (query: string, id: string) =>
+      eventually(async () => {
+        const ids: string[] = [];
+        for await (const wf of h.env.client.workflow.list({ query })) ids.push(wf.workflowId);
+        return ids.includes(`flight/${id}`) ? ids : undefined;
+      }, 30_000, query);
+    // Shanghai has no inspectors on the register: no team can be drawn.
+    const unstaffed = await api(h).post('/flight-inspections').set(samr).send({ uscc: await seed('SH'), province: 'SH', lead: { kind: 'complaint', ref: 'C-9' }, summary: '投诉线索' });
+    expect(unstaffed.status).toBe(201);
+    expect(await list(OPS_QUERIES.flightsWaitingForStaff, unstaffed.body.id)).toContain(`flight/${unstaffed.body.id}`);
+    const restaff = await api(h).post(`/flight-inspections/${unstaffed.body.id}/staffing`).set(await bearer({ role: 'supervisor', province: 'SH' })).send({});
+    expect(restaff.status).toBe(202);
+    // Beijing: staffed, and the team finds grounds for revocation.
+    const target = await seed('BJ');
+    const o = await api(h).post('/flight-inspections').set(samr).send({ uscc: target, province: 'BJ', lead: { kind: 'complaint', ref: 'C-10' }, summary: '举报骗取许可' });
+    const team: string[] = await eventually(async () => (await api(h).get(`/flight-inspections/${o.body.id}`).set(samr)).body.workflow?.team, 30_000, 'team');
+    const rec = await api(h).post(`/flight-inspections/${o.body.id}/result`).set(await bearer({ role: 'inspector', province: 'BJ', sub: team[0] })).send({ outcome: 'revocation', ground: 'fraud', findings: '以欺骗手段取得许可' });
+    expect(rec.status, JSON.stringify(rec.body)).toBe(200);
+    expect(await list(OPS_QUERIES.flightsAwaitingRevocation, o.body.id)).toContain(`flight/${o.body.id}`);
+  });
+
   it('R18: the documented "triage overdue" query finds a report past its 5 working days', async () => {
     const ref = 'RR-20261001-OVERDUEAAA';
     const submittedAt = '2026-10-09T02:00:00.000Z';
