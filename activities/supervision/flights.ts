@@ -1,6 +1,6 @@
 /**
  * R13 and R18: the database side of flight inspections and of risk-report triage. A flight's team
- * is drawn like a routine inspection's (R11: domain/supervision/draw.ts, the same register, size
+ * is drawn like a routine inspection's (R11: domain/supervision/draw.ts, the same pool of inspectors and certified verifiers, size
  * from the risk policy, not suspended, not conflicted, not on the enterprise's last team). A failing
  * result is an R17 fact (the grade is recomputed) and an R14 signal ('inspection-finding').
  */
@@ -8,6 +8,7 @@ import type { Pool } from 'pg';
 import { drawTeam } from '../../domain/supervision/draw';
 import type { FlightInput, FlightOutcome } from '../../domain/supervision/flight';
 import { riskPolicyInForce } from '../../domain/supervision/risk-policy';
+import { shanghaiDate } from '../../domain/time';
 import type { ReportStatus } from '../../domain/supervision/risk-report';
 import { drawableInspectors, lastTeams } from '../../db/inspection-batches';
 import { insertSupervisionFact } from '../../db/risk-grades';
@@ -41,7 +42,8 @@ export function createFlightActivities(pool: Pool) {
       const f = await findFlight(pool, input.flightId);
       if (!f) throw new NotFoundError(`flight inspection ${input.flightId} is not on record`);
       if (f.team) return { ok: true, team: f.team };
-      const inspectors = await drawableInspectors(pool, f.province);
+      // The same pool as a routine batch (R11, R10): inspectors and the verifiers the province certified for the whole visit window.
+      const inspectors = await drawableInspectors(pool, f.province, { from: shanghaiDate(Date.parse(f.orderedAt)), to: f.dueOn });
       const routine = (await lastTeams(pool, f.province, '', [f.uscc])).get(f.uscc) ?? [];
       const lastTeam = [...new Set([...routine, ...(await lastFlightTeam(pool, f.province, f.uscc, f.id))])];
       const d = drawTeam({ seed: f.seed, province: f.province, uscc: f.uscc, inspectors, lastTeam, size: riskPolicyInForce(f.orderedAt.slice(0, 10)).teamSize });
