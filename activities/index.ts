@@ -16,6 +16,7 @@ import { createBatchActivities } from './supervision/batches';
 import { createInspectionTaskActivities } from './supervision/inspection-tasks';
 import { createCampaignActivities } from './supervision/campaigns';
 import { createSpotCheckActivities } from './supervision/spot-checks';
+import { createFlightActivities } from './supervision/flights';
 import { createImportActivities } from './import/import';
 import type { Activities } from './types';
 
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps): Activities {
     ...createBatchActivities(pool),
     ...createInspectionTaskActivities(pool),
     ...createSpotCheckActivities(pool),
+    ...createFlightActivities(pool),
     ...createCalendarActivities({ dir: deps.calendarDir }),
     ...createSamplingActivities(pool),
     ...createSamrFindingActivities(pool),

@@ -13,6 +13,7 @@ import type { RiskSignalActivities } from './supervision/risk-signals';
 import type { BatchActivities } from './supervision/batches';
 import type { InspectionTaskActivities } from './supervision/inspection-tasks';
 import type { SpotCheckActivities } from './supervision/spot-checks';
+import type { FlightActivities } from './supervision/flights';
 import type { ImportActivities } from './import/import';
 import type { CampaignActivities } from './supervision/campaigns';
 
@@ -34,4 +35,5 @@ export type Activities = CaseActivities &
   InspectionTaskActivities &
   ImportActivities &
   CampaignActivities &
-  SpotCheckActivities;
+  SpotCheckActivities &
+  FlightActivities;

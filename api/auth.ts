@@ -30,6 +30,8 @@ export const Claims = z
   })
   .superRefine((c, ctx) => {
     if (isStaff(c.role) && !c.province) ctx.addIssue({ code: 'custom', path: ['province'], message: `${c.role} tokens name their province` });
+    // R18: a reporter is registered by one province; its token carries its register id (sub) and that province.
+    if (c.role === 'reporter' && !c.province) ctx.addIssue({ code: 'custom', path: ['province'], message: 'reporter tokens name the province that registered them' });
     if (c.role === 'applicant' && !(c.uscc && isValidUscc(c.uscc))) {
       ctx.addIssue({ code: 'custom', path: ['uscc'], message: 'an applicant token carries a valid USCC' });
     }

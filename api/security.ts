@@ -90,13 +90,16 @@ export interface RateLimiters {
   public?: RateLimiter;
   /** New applications: per principal (an enterprise's USCC, or the token's subject). */
   submission?: RateLimiter;
+  /** R18: well-formed public risk reports (no account), per client address: far stricter than `public`. */
+  report?: RateLimiter;
 }
 
-export function rateLimitersFrom(cfg: { RATE_LIMIT_PUBLIC_PER_MINUTE: number; RATE_LIMIT_SUBMISSIONS_PER_MINUTE: number }): RateLimiters {
+export function rateLimitersFrom(cfg: { RATE_LIMIT_PUBLIC_PER_MINUTE: number; RATE_LIMIT_SUBMISSIONS_PER_MINUTE: number; RATE_LIMIT_PUBLIC_REPORTS_PER_HOUR?: number }): RateLimiters {
   const minute = 60_000;
   return {
     public: cfg.RATE_LIMIT_PUBLIC_PER_MINUTE > 0 ? new RateLimiter('public', { limit: cfg.RATE_LIMIT_PUBLIC_PER_MINUTE, windowMs: minute }) : undefined,
     submission:
       cfg.RATE_LIMIT_SUBMISSIONS_PER_MINUTE > 0 ? new RateLimiter('submission', { limit: cfg.RATE_LIMIT_SUBMISSIONS_PER_MINUTE, windowMs: minute }) : undefined,
+    report: (cfg.RATE_LIMIT_PUBLIC_REPORTS_PER_HOUR ?? 10) > 0 ? new RateLimiter('report', { limit: cfg.RATE_LIMIT_PUBLIC_REPORTS_PER_HOUR ?? 10, windowMs: 60 * minute }) : undefined,
   };
 }

@@ -2,7 +2,7 @@
 import type { PoolClient } from 'pg';
 
 export interface RegisterChange {
-  register: 'verifiers' | 'verifier-conflicts' | 'inspectors' | 'inspector-conflicts' | 'laboratories';
+  register: 'verifiers' | 'verifier-conflicts' | 'inspectors' | 'inspector-conflicts' | 'laboratories' | 'reporters';
   subjectId: string;
   action: string;
   actor: { id: string; role: string };

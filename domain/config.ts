@@ -37,6 +37,8 @@ export const ConfigSchema = z.object({
   /** Per API instance (docs/security.md): requests a minute per client address on public routes, and submissions a minute per applicant; 0 turns a limit off. */
   RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(0).default(300),
   RATE_LIMIT_SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(0).default(120),
+  /** R18: public risk reports (no account) an hour per client address, counted when well-formed; 0 turns it off. */
+  RATE_LIMIT_PUBLIC_REPORTS_PER_HOUR: z.coerce.number().int().min(0).default(10),
   /** Express `trust proxy`: how many proxies (or which addresses) to believe for X-Forwarded-For, so rate limits see the client; unset: none. */
   TRUST_PROXY: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -39,5 +39,15 @@ export const OPS_QUERIES = {
   spotCheckObjectionWindowsOpen: `${SA.stage.name} = 'spot-check:objection-window' AND ${SA.waitingOn.name} = 'objection-window' AND ${running}`,
   /** R15: orders to stop production and sale and rectify, past their limit without a re-check result. */
   spotCheckOrdersPastLimit: `${SA.stage.name} = 'spot-check:order' AND ${SA.overdue.name} = true AND ${running}`,
+  /** R18: risk reports not triaged within 5 working days (workflows/supervision/risk-report.ts). */
+  triageOverdue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'triage' AND ${running}`,
+  /** R18: a province's risk reports waiting for triage, soonest deadline first in the UI's sort. */
+  triagePendingIn: (province: string) => `${SA.waitingOn.name} = 'triage' AND ${SA.province.name} = '${province}' AND ${running}`,
+  /** R13: flight inspections whose team could not be drawn (batches show up under batchesNotFullyStaffed too). */
+  flightsWaitingForStaff: `${SA.stage.name} = 'flight:waiting-for-staff' AND ${running}`,
+  /** R13: flight inspections without a result by their due date. */
+  flightsPastDue: `${SA.overdue.name} = true AND ${SA.waitingOn.name} = 'flight-inspection' AND ${running}`,
+  /** R13: flight inspections that found grounds for revocation, waiting for the supervisor to revoke. */
+  flightsAwaitingRevocation: `${SA.waitingOn.name} = 'revocation' AND ${running}`,
   decisionsDueBefore: (isoInstant: string) => `${SA.deadline.name} < '${isoInstant}' AND ${SA.waitingOn.name} = 'decision' AND ${running}`,
 } as const;

@@ -59,6 +59,17 @@ export const MAY = {
   readSpotChecks: ['supervisor', 'applicant', 'ops'],
   recordSpotCheck: ['supervisor'],
   objectToSpotCheck: ['applicant'],
+  /** R18: the province's register of reporters; reporters submit risk information and read their own; supervisors triage their province's. */
+  manageReporters: ['supervisor', 'ops'],
+  listReporters: ['supervisor', 'ops'],
+  submitRiskReport: ['reporter'],
+  readRiskReports: ['reporter', 'supervisor', 'samr', 'ops'],
+  triageRiskReport: ['supervisor'],
+  /** R13: flight inspections, ordered by SAMR or a province's supervisor; the drawn team records the result. Never the enterprise. */
+  orderFlightInspection: ['samr', 'supervisor'],
+  readFlightInspections: ['samr', 'supervisor', 'inspector', 'ops'],
+  recordFlightResult: ['inspector'],
+  restaffFlight: ['supervisor'],
   /** README "Failure policy": run again the steps a workflow holds after a failure for good. */
   retryAfterOps: ['ops'],
 } as const satisfies Record<string, readonly Role[]>;

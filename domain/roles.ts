@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { ProvinceCode } from './approval/application';
 
-/** `inspector`: a province's enforcement officer, drawn into routine inspection teams (R11). */
-export const ROLES = ['applicant', 'acceptance-officer', 'reviewer', 'approver', 'supervisor', 'inspector', 'samr', 'ops'] as const;
+/**
+ * `inspector`: a province's enforcement officer, drawn into routine inspection teams (R11).
+ * `reporter`: an organisation registered by a province (industry association, testing institute) that submits risk information (R18).
+ */
+export const ROLES = ['applicant', 'acceptance-officer', 'reviewer', 'approver', 'supervisor', 'inspector', 'samr', 'ops', 'reporter'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who sent a message to a case; the API fills it from the verified token, never from the body. */

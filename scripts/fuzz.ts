@@ -50,6 +50,7 @@ async function startApi(): Promise<{ url: string; child: ChildProcess; dataDir: 
     // Fuzzing is many requests from one address: the limits would answer 429 to most of them.
     RATE_LIMIT_PUBLIC_PER_MINUTE: '1000000',
     RATE_LIMIT_SUBMISSIONS_PER_MINUTE: '1000000',
+    RATE_LIMIT_PUBLIC_REPORTS_PER_HOUR: '1000000',
   };
   // Its own embedded database, never a shared one (CI exports DATABASE_URL for the tests).
   delete env.DATABASE_URL;

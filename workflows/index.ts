@@ -12,3 +12,5 @@ export { campaign } from './supervision/campaign';
 export { riskSignalIntake, campaignDetectionNightly } from './supervision/risk-signal-intake';
 export { spotCheck } from './supervision/spot-check';
 export { spotCheckRound } from './supervision/spot-round';
+export { riskReportTriage } from './supervision/risk-report';
+export { flightInspection } from './supervision/flight-inspection';

@@ -2,8 +2,8 @@
 import { ROLES, type Role } from '../../domain/roles';
 import type { ResponseDoc } from '../route';
 
-/** Every role that reads cases and licences. Inspectors (R11) see their own inspection tasks, not the approval cases. */
-export const ALL_ROLES: Role[] = ROLES.filter((r) => r !== 'inspector');
+/** Every role that reads cases and licences. Inspectors (R11) see their own inspection tasks, not the approval cases; reporters (R18) their own submissions only. */
+export const ALL_ROLES: Role[] = ROLES.filter((r) => r !== 'inspector' && r !== 'reporter');
 export const CASE_SCOPE = 'Applicants see only their own enterprise (USCC); authority staff only their province (R01); samr and ops see all.';
 export const CERTIFICATE_SCOPE = "Applicants see only their own enterprise's certificates; authority staff only their province's (R01); samr and ops all.";
 

@@ -24,6 +24,9 @@ import { campaignRoutes } from './campaigns';
 import { laboratoryRoutes } from './laboratories';
 import { spotRoundRoutes } from './spot-rounds';
 import { spotCheckRoutes } from './spot-checks';
+import { reporterRoutes } from './reporters';
+import { riskReportRoutes } from './risk-reports';
+import { flightRoutes } from './flights';
 
 export const ROUTES: readonly AnyRoute[] = [
   ...caseRoutes,
@@ -45,6 +48,9 @@ export const ROUTES: readonly AnyRoute[] = [
   ...laboratoryRoutes,
   ...spotRoundRoutes,
   ...spotCheckRoutes,
+  ...reporterRoutes,
+  ...riskReportRoutes,
+  ...flightRoutes,
   devTokenRoute,
   ...documentationRoutes(() => ROUTES),
 ];

@@ -35,6 +35,9 @@ const PLAN = 'PLAN-AUTHZ';
 const BATCH = `${PLAN}-1`;
 /** R16: a Beijing campaign. */
 const CAMPAIGN = 'BJ-cement-99';
+/** R18: a reporter of Beijing registered under the matrix's reporter token subject, its submission, and one more reporter for the register routes. */
+const REPORTER_REG = 'R-AUTHZ-REG';
+let riskReportRef: string;
 
 /** Staff act once the intake checks are done (stage `received`). */
 const receivedStage = (id: string) =>
@@ -96,6 +99,16 @@ beforeAll(async () => {
   expect(plan.status, JSON.stringify(plan.body)).toBe(201);
   // R16: a proposed Beijing campaign on record (no workflow needed to read it).
   await h.db.pool.query(`INSERT INTO campaigns (id, province, product, status, policy_id, triggers, auto_start, proposed_on) VALUES ($1, 'BJ', 'cement', 'proposed', 'campaign-2026-12-01', '[]', false, now())`, [CAMPAIGN]);
+  // R18: the matrix's Beijing reporter token (sub reporter-BJ) is a registered reporter, with one submission of its own.
+  for (const id of ['reporter-BJ', REPORTER_REG]) {
+    expect((await api(h).post('/reporters').set(await bearer({ role: 'ops' })).send({ id, name: '行业协会', kind: 'industry-association', province: 'BJ' })).status).toBe(201);
+  }
+  const rr = await api(h)
+    .post('/risk-reports')
+    .set(await bearer({ role: 'reporter', province: 'BJ' }))
+    .send({ certificateNumber: certificate, what: '矩阵检查用的风险信息', evidence: [], contact: '010-0000' });
+  expect(rr.status, JSON.stringify(rr.body)).toBe(201);
+  riskReportRef = rr.body.ref;
 });
 afterAll(async () => {
   await h?.stop();
@@ -149,6 +162,9 @@ const PRINCIPALS: Principal[] = [
   ]),
   { name: 'samr', role: 'samr', own: true },
   { name: 'ops', role: 'ops', own: true },
+  // R18: reporters are registered by a province (their token names it) and are denied everything but their own submissions.
+  { name: 'reporter BJ (own province)', role: 'reporter', province: 'BJ', own: true },
+  { name: 'reporter SH (other province)', role: 'reporter', province: 'SH', own: false },
 ];
 
 // ---- routes: how to call each, and who may ----------------------------------------------------------
@@ -260,6 +276,26 @@ const ROUTE_CASES: RouteCase[] = [
   { method: 'get', path: '/campaigns/:id', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/campaigns/${CAMPAIGN}` }) },
   { method: 'post', path: '/campaigns/:id/decision', allowed: ['supervisor'], ok: 422, scoped: 'none', call: () => ({ url: `/campaigns/${CAMPAIGN}/decision`, body: INVALID }) },
   // ---- end of R14, R16 ----------------------------------------------------------------------------------
+  // ---- R18 risk information and R13 flight inspections (issue 14, parts 3-4) ----------------------------------------------------
+  // The reporter register: a supervisor keeps his province's (another province's reporter is a 404), ops any.
+  { method: 'post', path: '/reporters', allowed: ['supervisor', 'ops'], ok: 422, scoped: 'none', call: () => ({ url: '/reporters', body: INVALID }) },
+  { method: 'post', path: '/reporters/:id/suspension', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/reporters/${REPORTER_REG}/suspension`, body: { suspended: false, reason: 'matrix check' } }) },
+  { method: 'get', path: '/reporters', allowed: ['supervisor', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/reporters', query: p.role === 'ops' ? ({} as Record<string, string>) : { province: 'BJ' } }) },
+  // Submissions: a registered reporter of the province (another province's token is not registered there: 403); the public without a token.
+  { method: 'post', path: '/risk-reports', allowed: ['reporter'], ok: 422, scoped: 'staff', call: () => ({ url: '/risk-reports', body: INVALID }) },
+  { method: 'post', path: '/risk-reports/public', allowed: 'public', ok: 422, scoped: 'none', call: () => ({ url: '/risk-reports/public', body: INVALID }) },
+  { method: 'get', path: '/risk-reports/public/:ref', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/risk-reports/public/${riskReportRef}` }) },
+  // Reading: a reporter its own (the BJ reporter submitted this one), a supervisor his province's, samr and ops all; the enterprise never.
+  { method: 'get', path: '/risk-reports', allowed: ['reporter', 'supervisor', 'samr', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/risk-reports', query: p.province ? { province: 'BJ' } : ({} as Record<string, string>) }) },
+  { method: 'get', path: '/risk-reports/:ref', allowed: ['reporter', 'supervisor', 'samr', 'ops'], ok: 200, scoped: 'staff', call: () => ({ url: `/risk-reports/${riskReportRef}` }) },
+  { method: 'post', path: '/risk-reports/:ref/triage', allowed: ['supervisor'], ok: 422, scoped: 'staff', call: () => ({ url: `/risk-reports/${riskReportRef}/triage`, body: INVALID }) },
+  // Flight inspections: ordered by SAMR or a supervisor; none exists here, so one is a 404 for everyone allowed.
+  { method: 'post', path: '/flight-inspections', allowed: ['samr', 'supervisor'], ok: 422, scoped: 'none', call: () => ({ url: '/flight-inspections', body: INVALID }) },
+  { method: 'get', path: '/flight-inspections', allowed: ['samr', 'supervisor', 'inspector', 'ops'], ok: 200, scoped: 'staff', call: (p) => ({ url: '/flight-inspections', query: p.province ? { province: 'BJ' } : ({} as Record<string, string>) }) },
+  { method: 'get', path: '/flight-inspections/:id', allowed: ['samr', 'supervisor', 'inspector', 'ops'], ok: 404, scoped: 'none', call: () => ({ url: '/flight-inspections/FI-AUTHZ-NONE' }) },
+  { method: 'post', path: '/flight-inspections/:id/result', allowed: ['inspector'], ok: 404, scoped: 'none', call: () => ({ url: '/flight-inspections/FI-AUTHZ-NONE/result', body: INVALID }) },
+  { method: 'post', path: '/flight-inspections/:id/staffing', allowed: ['supervisor'], ok: 404, scoped: 'none', call: () => ({ url: '/flight-inspections/FI-AUTHZ-NONE/staffing', body: {} }) },
+  // ---- end of R18 / R13 --------------------------------------------------------------------------------------------------------
   // Public: no token needed, the same answer for everyone.
   { method: 'get', path: '/certificates/:number', allowed: 'public', ok: 404, scoped: 'none', call: () => ({ url: `/certificates/${encodeURIComponent('(京)XK08-001-99999')}` }) },
   { method: 'get', path: '/calendar/deadline', allowed: 'public', ok: 200, scoped: 'none', call: () => ({ url: '/calendar/deadline', query: { from: '2026-09-30', n: '5' } }) },
@@ -277,7 +313,9 @@ const ROUTE_CASES: RouteCase[] = [
 const hidesExistence = (rc: RouteCase) =>
   rc.path.startsWith('/applications/:id') || rc.path.startsWith('/certificates/:number/') || rc.path.startsWith('/samr/findings/:id') || rc.path.startsWith('/inspectors/:id/') || rc.path.startsWith('/plans/:id') || rc.path.startsWith('/batches/:id') || rc.path.startsWith('/campaigns/:id') ||
   // R15
-  rc.path.startsWith('/laboratories/:id/') || rc.path.startsWith('/spot-rounds/:id') || rc.path.startsWith('/spot-checks/:id');
+  rc.path.startsWith('/laboratories/:id/') || rc.path.startsWith('/spot-rounds/:id') || rc.path.startsWith('/spot-checks/:id') ||
+  // R18
+  rc.path.startsWith('/reporters/:id/') || rc.path.startsWith('/risk-reports/:ref');
 
 /** The expected status, and why (the rule a refusal proves, for the test name). */
 function expected(rc: RouteCase, p: Principal): { status: number; why: string } {

@@ -102,6 +102,26 @@ export function supervisionScenarios(opts: { id: (scenario: string) => string; t
       await h.result();
       return [h];
     },
+    async 'inspection-task-rectification'(_start, _sleep, ctx) {
+      // R11, R15: problems found put the enterprise's licence under rectification (a follow-up child); then published and closed.
+      const province = 'SX';
+      const uscc = freshUscc();
+      await seedLicences(opts.pool(), [{ number: `SX-${id('inspection-task-rectification')}`, uscc, province }]);
+      const today = shanghaiDate(await ctx.now());
+      const batchId = id('inspection-task-rectification');
+      await plannedBatch(opts.pool(), batchId, province, today);
+      const taskId = taskIdOf(batchId, uscc);
+      const team = ['I-HIST-1', 'I-HIST-2'];
+      const dueOn = addCalendarDays(today, 5);
+      await opts.pool().query(`INSERT INTO inspection_tasks (id, batch_id, province, uscc, grade, team, due_on) VALUES ($1, $2, $3, $4, 'A', $5, $6)`, [taskId, batchId, province, uscc, JSON.stringify(team), dueOn]);
+      const h = await ctx.env.client.workflow.start(inspectionTask, { taskQueue, workflowId: inspectionTaskWorkflowId(taskId), args: [{ taskId, batchId, province, uscc, grade: 'A', team, dueOn }] });
+      await eventually(() => h.query(inspectionTaskStatusQuery), (s) => s.stage === 'inspecting');
+      const st = await h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: 'I-HIST-1', role: 'inspector', province }, outcome: 'problems-found', findings: '进货查验记录缺失' }] });
+      await eventually(() => h.query(inspectionTaskStatusQuery), (s) => (s.rectifications?.length ?? 0) > 0);
+      await opts.pool().query(`UPDATE credit_publicity SET published_at = now() WHERE record_key = $1`, [st.publication!.recordKey]);
+      await h.result();
+      return [h];
+    },
     async 'inspection-batch'(_start, _sleep, ctx) {
       // R11, R17: grade, draw, staff and start three tasks (run 1), continue as new, find nothing left (run 2).
       const province = 'TJ';

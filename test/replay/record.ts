@@ -33,6 +33,7 @@ import { withServer, type TimeSkippingCtx } from '../helpers/time-skipping';
 import { type Scenario, supervisionScenarios } from './record-supervision';
 import { campaignScenarios } from './record-campaign';
 import { spotCheckScenarios } from './record-spot-checks';
+import { reportScenarios } from './record-reports';
 
 const OUT = path.join(__dirname, '..', 'histories');
 /**
@@ -220,6 +221,7 @@ const scenarios: Record<string, Scenario> = {
   ...supervisionScenarios({ id, taskQueue: TQ, pool: () => pool() }),
   ...campaignScenarios({ id, taskQueue: TQ, pool: () => pool() }),
   ...spotCheckScenarios({ id, taskQueue: TQ, pool: () => pool() }),
+  ...reportScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };
 
 /**

@@ -34,7 +34,7 @@ describe('replay of recorded histories', () => {
     }
     // The long-lived shapes: a licence's lifecycle, SAMR's sampling, the import; supervision: a
     // SAMR finding (R06), an inspection task and its batch (R11), the nightly grades (R17).
-    for (const prefix of ['licence/', 'samr/', 'import/', 'samr-finding/', 'inspection/', 'batch/', 'risk-grades/', 'campaign/', 'spot-round/', 'spot-check/']) expect(histories.some((h) => h.workflowId.startsWith(prefix)), prefix).toBe(true);
+    for (const prefix of ['licence/', 'samr/', 'import/', 'samr-finding/', 'inspection/', 'batch/', 'risk-grades/', 'campaign/', 'spot-round/', 'spot-check/', 'risk-report/', 'flight/']) expect(histories.some((h) => h.workflowId.startsWith(prefix)), prefix).toBe(true);
     // The batch continues as new after its page of tasks: an earlier run of its chain is kept too.
     expect(files.some((f) => /__batch~[^#]+#run\d+\.json$/.test(f)), 'batch/ earlier run').toBe(true);
   });

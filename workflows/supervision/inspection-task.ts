@@ -12,8 +12,7 @@
  * published the record (`published_at` set), which the task checks once a day: so it is
  * visible as `LpWaitingOn = 'publication'` until the public can actually see the result.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { condition, ParentClosePolicy, setHandler, sleep, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { civilDateProblem } from '../../domain/approval/application';
 import { messageRefused } from '../../domain/refusal';
@@ -25,9 +24,7 @@ import {
   recordTaskResultUpdate,
 } from '../../domain/supervision/inspection-task';
 import { riskPolicyInForce } from '../../domain/supervision/risk-policy';
-import { policyInForce } from '../../domain/policy';
-import { followUpWorkflowId } from '../../domain/workflow-ids';
-import { followUpInspection } from './follow-up';
+import { startRectifications } from './rectification';
 import { addCalendarDays, endOfShanghaiDay, shanghaiDate } from '../../domain/time';
 
 const DAY_MS = 86_400_000;
@@ -132,41 +129,15 @@ export async function inspectionTask(input: InspectionTaskInput): Promise<Inspec
   // same follow-up workflow as after issuance (opened at its rectification stage): order, limit,
   // re-check by a verifier team, revocation with its ban when the re-check fails.
   if (s.result!.outcome === 'problems-found') {
-    const on = s.result!.inspectedOn;
-    const limit = policyInForce(on).followUp.rectification;
-    const rectifyBy =
-      limit.unit === 'days' ? addCalendarDays(on, limit.n) : (await acts.computeDeadline({ startedAt: endOfShanghaiDay(on), workingDays: limit.n, pauses: [] })).deadlineDate!;
-    s.rectifications = [];
-    for (const c of await acts.rectificationTargets({ uscc: input.uscc, province: input.province, on })) {
-      // A licence from an application keeps its case's follow-up id (the follow-up API reaches it); an imported one has its own.
-      const workflowId = c.applicationId ? followUpWorkflowId(c.applicationId) : `${wid}/rectification/${c.certificateNumber}`;
-      try {
-        await startChild(followUpInspection, {
-          workflowId,
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          args: [
-            {
-              applicationId: c.applicationId ?? wid,
-              certificateNumber: c.certificateNumber,
-              province: input.province,
-              product: c.product,
-              uscc: input.uscc,
-              kind: 'supervision-inspection',
-              window: { n: limit.n, unit: limit.unit },
-              issuedAt: c.issuedAt,
-              policyVersion: c.policyVersion,
-              rectification: { orderedAt: s.result!.at, rectifyBy, source: `routine inspection ${input.taskId}`, findings: s.result!.findings ?? 'problems found' },
-            },
-          ],
-        });
-        s.rectifications.push({ certificateNumber: c.certificateNumber, workflowId, rectifyBy });
-      } catch (e) {
-        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-        // Its follow-up is still open: that one already supervises the licence.
-        s.rectifications.push({ certificateNumber: c.certificateNumber, workflowId, rectifyBy, alreadyOpen: true });
-      }
-    }
+    s.rectifications = await startRectifications({
+      wid,
+      province: input.province,
+      uscc: input.uscc,
+      on: s.result!.inspectedOn,
+      orderedAt: s.result!.at,
+      source: `routine inspection ${input.taskId}`,
+      findings: s.result!.findings ?? 'problems found',
+    });
   }
 
   // R11: the publication clock runs until the sender has published the record.
