@@ -293,7 +293,7 @@ export const CertificateCheck = z
     supersededBy: z.string().optional(),
     statusText: z.string().describe('what the check says, e.g. `valid — under rectification order until 2026-05-01` (R15)'),
     rectificationOrder: z
-      .object({ orderedOn: IsoDate, rectifyBy: IsoDate, spotCheck: z.string().optional().describe('R15: the failed spot check that ordered it') })
+      .object({ orderedOn: IsoDate, rectifyBy: IsoDate, spotCheck: z.string().optional().describe('R15: the spot-check round whose failed spot check ordered it (the round, never the enterprise)') })
       .strict()
       .optional()
       .describe('R15: the enterprise is ordered to stop producing and selling this product and rectify by `rectifyBy`; open until a re-inspection has a result'),

@@ -125,7 +125,8 @@ const OPEN_RECTIFICATION_ORDER = `
      WHERE fc.uscc = c.uscc AND fc.product = c.product AND f.outcome = 'rectification-required' AND fc.status IN ('valid', 'deemed-renewed')
        AND NOT EXISTS (SELECT 1 FROM follow_up_inspections r WHERE r.workflow_id = f.workflow_id AND r.round > f.round)
     UNION ALL
-    SELECT s.order_at, s.rectify_by, s.id FROM spot_checks s
+    -- The round, not the spot check: a spot check's id carries the holder's USCC, which the public check never shows.
+    SELECT s.order_at, s.rectify_by, s.round_id FROM spot_checks s
      WHERE s.uscc = c.uscc AND s.product = c.product AND s.province = c.province AND s.order_at IS NOT NULL AND s.order_closed_at IS NULL
   ) o ORDER BY o.occurred_at DESC LIMIT 1`;
 

@@ -18,7 +18,7 @@ export async function recordSignal(pool: Pool, s: NewRiskSignal): Promise<{ sign
     const r = await insertRiskSignal(c, s);
     // R14: a local signal is sent to SAMR (e-CQS record `risk-signal`), written with the signal.
     await enqueueRiskSignalRecord(c, r.signal);
-    if (s.uscc) {
+    if (s.uscc && !s.gradedByCaller) {
       await insertSupervisionFact(c, {
         factKey: `risk-signal|${s.signalKey}`,
         uscc: s.uscc,

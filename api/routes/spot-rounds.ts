@@ -73,7 +73,15 @@ const planRound = defineRoute({
     const round = (await fromDb('the spot-check rounds', () => findRound(deps.pool, body.id)))!;
     if (round.province !== province) throw new HttpProblem('not-found', `spot-check round ${body.id} not found`);
     await withTemporal(`spot-check round ${body.id}`, () =>
-      deps.client.workflow.start(SPOT_ROUND_WORKFLOW_TYPE, { taskQueue: deps.taskQueue, workflowId: spotRoundWorkflowId(body.id), args: [{ roundId: body.id, province }] }).catch((e: unknown) => {
+      // The same round again (200) starts nothing: a round that ran is never run again, only one that failed.
+      deps.client.workflow
+        .start(SPOT_ROUND_WORKFLOW_TYPE, {
+          taskQueue: deps.taskQueue,
+          workflowId: spotRoundWorkflowId(body.id),
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          args: [{ roundId: body.id, province }],
+        })
+        .catch((e: unknown) => {
         if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
       }),
     );

@@ -162,6 +162,6 @@ export function certificateStatusText(status: string, order: { rectifyBy: string
   if (!order || !isActive(status)) return status;
   // R15: a failed spot check orders production and sale of the product stopped until the re-check.
   return order.spotCheck
-    ? `${status} — stop production and sale (failed spot check ${order.spotCheck}); under rectification order until ${order.rectifyBy}`
+    ? `${status} — stop production and sale (failed spot check, round ${order.spotCheck}); under rectification order until ${order.rectifyBy}`
     : `${status} — under rectification order until ${order.rectifyBy}`;
 }

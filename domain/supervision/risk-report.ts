@@ -72,5 +72,21 @@ export interface RiskReportState {
 export const triageReportUpdate = defineUpdate<RiskReportState, [TriageInput]>('triageReport');
 export const riskReportStateQuery = defineQuery<RiskReportState>('riskReportState');
 
-/** The flight inspection a report is turned into: one per report. */
-export const flightIdOfReport = (ref: string): string => `FI-${ref}`;
+/**
+ * The flight inspection a report is turned into: one per report. Opaque (R18): the flight's id
+ * reaches the enterprise once its result is out (a rectification's source, an imported licence's
+ * rectification workflow), and must not tell it that a report was the lead, nor when it came.
+ */
+export const flightIdOfReport = (ref: string): string => `FI-${opaqueHex(`risk-report|${ref}`)}`;
+
+/** Two FNV-1a 32-bit hashes with different offsets: 64 bits, stable, and pure (workflow code uses it). */
+function opaqueHex(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x9e3779b9;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193) >>> 0;
+    b = Math.imul(b ^ c, 0x01000193 + 2) >>> 0;
+  }
+  return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+}

@@ -39,6 +39,11 @@ export interface NewRiskSignal {
   evidence: Evidence[];
   occurredOn: string;
   recordedBy: string;
+  /**
+   * R17: the caller has recorded its own fact for this finding (a failed spot check, a failed
+   * inspection), so the signal adds no `risk-information` fact of its own: one finding, counted once.
+   */
+  gradedByCaller?: boolean;
 }
 
 export interface RiskSignal extends NewRiskSignal {

@@ -147,6 +147,8 @@ describe('risk information (R18) over HTTP', () => {
     expect(sub.status).toBe(201);
     const ref: string = sub.body.ref;
     const flightId = flightIdOfReport(ref);
+    // Its id reaches the enterprise with the result; it must not say that a report was the lead, nor when.
+    expect(flightId).toMatch(/^FI-[0-9a-f]{16}$/);
     const before = await snapshot(ref);
     await eventually(async () => ((await api(h).get(`/risk-reports/${ref}`).set(await bearer(SUP))).body.triageDueAt ? true : undefined));
     const t = await api(h).post(`/risk-reports/${ref}/triage`).set(await bearer(SUP)).send({ decision: 'flight-inspection', reason: '线索具体，组织飞行检查' });

@@ -48,7 +48,7 @@ describe('laboratory register (R15)', () => {
 });
 
 describe('spot checks over HTTP (R15)', () => {
-  it('R15: a drawn round keeps seed, population and result, and re-runs to the same answer; a named enterprise without a licence for the product is a 422 naming it', async () => {
+  it('R15: a drawn round keeps seed, population and result, and re-runs to the same answer; planned again once it has run, neither it nor a spot check runs twice; a named enterprise without a licence for the product is a 422 naming it', async () => {
     const usccs = Array.from({ length: 6 }, () => freshUscc());
     await seedLicences(h.db.pool, usccs.map((uscc) => ({ number: `BJ-${newId()}`, uscc, province: 'BJ', product: 'steel-bar' })));
     const stranger = freshUscc();
@@ -67,6 +67,17 @@ describe('spot checks over HTTP (R15)', () => {
     const again = drawInspectees({ seed: round.seed, province: 'BJ', population: round.draw.population, rates: round.rates });
     expect(again.selected).toEqual(round.draw.selected);
     expect((await api(h).get(`/spot-rounds/${id}`).set(await supSH())).status).toBe(404);
+    // The same round planned again once it has run starts nothing: neither the round nor any of its spot checks runs twice.
+    await eventually(async () => ((await h.env.client.workflow.getHandle(`spot-round/${id}`).describe()).status.name === 'COMPLETED' ? true : undefined));
+    expect((await api(h).post('/spot-rounds').set(await supBJ()).send({ id, product: 'steel-bar', seed: 'seed-1', rates: { A: 0.5, B: 0.5 } })).status).toBe(200);
+    const runs = async (query: string) => {
+      let n = 0;
+      for await (const _ of h.env.client.workflow.list({ query })) n++;
+      return n;
+    };
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await runs(`WorkflowId = 'spot-round/${id}'`)).toBe(1);
+    for (const c of round.spotChecks as { id: string }[]) expect(await runs(`WorkflowId = 'spot-check/${c.id}'`)).toBe(1);
   });
 
   it("R15: over HTTP the enterprise's own laboratory is a 422 naming the conflict; the enterprise sees its failing result and objection deadline and objects in time, another enterprise gets 404; a limit in the past and the first laboratory for the re-test are 422s; the open window shows in the documented query", async () => {

@@ -146,7 +146,8 @@ describe('flight inspections (R13)', () => {
       expect(done.rectifications).toEqual([{ certificateNumber: number, workflowId: `${flightWorkflowId(flightId)}/rectification/${number}`, rectifyBy: expect.any(String) }]);
       await eventually(() => ctx.env.client.workflow.getHandle(done.rectifications![0]!.workflowId).describe(), (x) => x?.status.name === 'RUNNING');
       const facts = await suite.db.pool.query('SELECT kind FROM supervision_facts WHERE uscc = $1 ORDER BY kind', [uscc]);
-      expect(facts.rows.map((r) => r.kind)).toEqual(['failed-inspection', 'risk-information']);
+      // R17: one finding, one fact: the R14 signal adds no risk-information fact of its own.
+      expect(facts.rows.map((r) => r.kind)).toEqual(['failed-inspection']);
       const sig = await suite.db.pool.query('SELECT kind, source FROM risk_signals WHERE uscc = $1', [uscc]);
       expect(sig.rows).toEqual([{ kind: 'inspection-finding', source: `flight inspection ${flightId}` }]);
       expect((await findRiskGrade(suite.db.pool, uscc, province))!.grade).not.toBe('A');

@@ -171,6 +171,9 @@ describe('spot checks (R15)', () => {
       expect(pub.rows).toEqual([{ ground: 'fail' }]);
       const fact = await suite.db.pool.query(`SELECT kind, ref FROM supervision_facts WHERE uscc = $1 AND kind = 'failed-spot-check'`, [s.uscc]);
       expect(fact.rows).toEqual([{ kind: 'failed-spot-check', ref: `spot check ${s.id}` }]);
+      // R17: one finding, one fact: the R14 signal that follows adds no risk-information fact of its own.
+      const allFacts = await suite.db.pool.query(`SELECT kind FROM supervision_facts WHERE uscc = $1`, [s.uscc]);
+      expect(allFacts.rows).toEqual([{ kind: 'failed-spot-check' }]);
       // R16: the final failure is one tested sample that names its failed-test signal, so the campaign threshold counts it once.
       const sample = await suite.db.pool.query(`SELECT failed, signal_key FROM tested_samples WHERE sample_key = $1`, [`spot-check|${s.id}`]);
       expect(sample.rows).toEqual([{ failed: true, signal_key: `spot-check|${s.id}` }]);
@@ -181,8 +184,10 @@ describe('spot checks (R15)', () => {
       expect(grade.reasons.join('\n')).toMatch(/failed spot check on 2026-12-24/);
       // The public check shows the order to stop production and sale.
       const check = (await findCertificateForCheck(suite.db.pool, s.certificate))!;
-      expect(check.rectification).toEqual({ orderedOn: '2026-12-24', rectifyBy: '2027-02-22', spotCheck: s.id });
+      // It names the round, never the spot check, whose id carries the holder's USCC.
+      expect(check.rectification).toEqual({ orderedOn: '2026-12-24', rectifyBy: '2027-02-22', spotCheck: s.id.slice(0, -s.uscc.length - 1) });
       expect(certificateStatusText('valid', check.rectification)).toMatch(/stop production and sale .*until 2027-02-22/);
+      expect(certificateStatusText('valid', check.rectification)).not.toContain(s.uscc);
       // The follow-up's rectification path re-checks: failing revokes with the L08 ban.
       const fu = ctx.env.client.workflow.getHandle<typeof followUpInspection>(ordered.order!.rectifications[0]!.workflowId);
       const team = await verifiers(s.province);

@@ -83,6 +83,8 @@ export async function flightInspection(input: FlightInput): Promise<FlightState>
               evidence: [],
               occurredOn: on,
               recordedBy: actor.id,
+              // Its own R17 fact is already on record: the signal must not count the same finding twice.
+              gradedByCaller: true,
             });
           }
         }
@@ -114,8 +116,9 @@ export async function flightInspection(input: FlightInput): Promise<FlightState>
 
   // R11's team draw; an unstaffable flight waits for a supervisor and never invents a team.
   for (;;) {
-    const d = await acts.staffFlight({ flightId: input.flightId });
+    // Cleared before the draw, not after: a restaffing request that arrives while it runs is kept for the next round.
     restaff = false;
+    const d = await acts.staffFlight({ flightId: input.flightId });
     if (d.ok) {
       s.team = d.team;
       s.staffingProblem = undefined;

@@ -293,6 +293,8 @@ export async function spotCheck(input: SpotCheckInput): Promise<SpotCheckStatus>
       evidence: [],
       occurredOn: decidedOn,
       recordedBy: decidedBy,
+      // Its own R17 fact is already on record: the signal must not count the same finding twice.
+      gradedByCaller: true,
     });
     await order();
   }

@@ -4,7 +4,7 @@
  * supervisor gave) and starts one spot check per enterprise, `spot-check/<round>-<uscc>`, which
  * outlives the round (ABANDON). A re-run after a crash starts nothing twice.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import { ParentClosePolicy, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { SA } from '../../domain/search-attributes';
@@ -27,7 +27,13 @@ export async function spotCheckRound(input: SpotRoundInput): Promise<SpotRoundSt
   st.stage = 'starting';
   for (const c of checks) {
     try {
-      await startChild(spotCheck, { workflowId: spotCheckWorkflowId(c.spotCheckId), parentClosePolicy: ParentClosePolicy.ABANDON, args: [c] });
+      // A spot check that already ran is never run again (its result, sample and order stand); only a failed one may be.
+      await startChild(spotCheck, {
+        workflowId: spotCheckWorkflowId(c.spotCheckId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        args: [c],
+      });
     } catch (e) {
       if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
     }
