@@ -7,6 +7,7 @@
  * the enterprise has no route to any of it.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { rolesFor } from '../../domain/permissions';
 import { type RiskReportInput, RISK_REPORT_WORKFLOW_TYPE, riskReportWorkflowId, triageReportUpdate } from '../../domain/supervision/risk-report';
@@ -93,7 +94,17 @@ async function submit(deps: RouteDeps, body: z.infer<typeof ReportBody>, who: { 
       }),
     );
   } catch (e) {
-    await deleteRiskReport(deps.pool, ref).catch(() => undefined);
+    // The start may have happened although its answer was lost (a timeout): then the report and
+    // its triage stand. Only a report whose triage surely never started is taken back.
+    const started = await deps.client.workflow
+      .getHandle(riskReportWorkflowId(ref))
+      .describe()
+      .then(
+        () => true as const,
+        (err: unknown) => (err instanceof WorkflowNotFoundError ? (false as const) : ('unknown' as const)),
+      );
+    if (started === true) return ref;
+    if (started === false) await deleteRiskReport(deps.pool, ref).catch(() => undefined);
     throw e;
   }
   return ref;
