@@ -3,8 +3,11 @@
  * follow-up and lifecycle children started) driven by a Temporal client, no HTTP, against the
  * bare baseline (bench/workflows/bare.ts: the same activities, Updates and children doing
  * nothing), on the same dev server and worker in the same run. Target: ≥ 0.8× the baseline.
- *   npx tsx bench/p1-throughput.ts [--cases=200] [--concurrency=20] [--smoke]
+ * Then the same cases again with a second worker process (one vs two workers, the scale-out ratio).
+ *   npx tsx bench/p1-throughput.ts [--cases=200] [--concurrency=20] [--smoke] [--two-workers]
  */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { acceptUpdate, approveUpdate, type LicenceApplicationInput } from '../domain/approval/messages';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createDevServerEnv } from '../test/helpers/temporal';
@@ -14,6 +17,12 @@ import { arg, figure, machine, pastIntake, pool, SMOKE, startWorld, timed } from
 
 const CASES = arg('cases', SMOKE ? 6 : 200);
 const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
+
+/** The second worker sends nothing to e-CQS: the bench has no peer. */
+function withoutEcqs(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { ECQS_URL: _e, PUBLICITY_URL: _p, ...rest } = env;
+  return rest;
+}
 
 async function main(): Promise<void> {
   console.log(`P1 case throughput: ${CASES} cases at concurrency ${CONCURRENCY}`);
@@ -66,6 +75,25 @@ async function main(): Promise<void> {
     const events = await client.workflow.getHandle(`P1-${run}-0`).fetchHistory();
     const bareEvents = await client.workflow.getHandle(`P1-bare-${run}-0`).fetchHistory();
     console.log(figure('P1 history events per case (parent only)', events.events?.length ?? 0, bareEvents.events?.length ?? 0, 'events'));
+
+    // Scale-out (issue 15): the same cases with a second worker process on the task queue (the
+    // production entry point, workers/main.ts, on the same database), against one worker just before.
+    if (!SMOKE || process.argv.includes('--two-workers')) {
+      const one = await ours();
+      const second = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', 'workers', 'main.ts')], {
+        cwd: path.join(__dirname, '..'),
+        env: { ...withoutEcqs(process.env), DATABASE_URL: world.db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: world.taskQueue, LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      try {
+        await new Promise((r) => setTimeout(r, 8_000)); // bundled and polling
+        const two = await ours();
+        console.log(figure('P1 with two worker processes', two, one, 'cases/s', 'more than 1× if the worker is the bottleneck'));
+      } finally {
+        second.kill('SIGTERM');
+        await new Promise((r) => second.once('exit', r));
+      }
+    }
 
   } finally {
     await world.stop();

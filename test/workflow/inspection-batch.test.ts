@@ -218,12 +218,13 @@ describe('inspection tasks (R11, R17)', () => {
       const opened = await eventually(() => h.query(inspectionTaskStatusQuery), (x) => (x.rectifications?.length ?? 0) > 0);
       const fu = env.client.workflow.getHandle<typeof followUpInspection>(opened.rectifications![0]!.workflowId);
       const detail = await eventually(() => fu.query(followUpDetailQuery), (x) => x.stage === 'rectifying');
-      expect(detail).toMatchObject({ certificateNumber: certificate, stage: 'rectifying', round: 2, rectification: { rectifyBy: '2027-01-09' } });
+      // 30 days from 2026-12-10 is Saturday 2027-01-09: a period in days ending on a rest day ends on the next working day.
+      expect(detail).toMatchObject({ certificateNumber: certificate, stage: 'rectifying', round: 2, rectification: { rectifyBy: '2027-01-11' } });
       const ordered = await eventually(
         () => suite.db.pool.query(`SELECT recipient_role, message FROM notifications WHERE kind = 'rectification-ordered' AND application_id = $1`, [inspectionTaskWorkflowId(taskId)]),
         (r) => r.rows.length === 1,
       );
-      expect(ordered.rows[0].message).toMatch(/no incoming-inspection records.*rectify by 2027-01-09/);
+      expect(ordered.rows[0].message).toMatch(/no incoming-inspection records.*rectify by 2027-01-11/);
       // R15, L08: the re-check fails: the follow-up revokes the licence, as after issuance.
       const team = [`V-${hex()}`, `V-${hex()}`];
       for (const v of team) await upsertVerifier(suite.db.pool, { id: v, name: v, certifiedBy: province, certifiedOn: '2020-01-01', certifiedUntil: '2099-12-31' });

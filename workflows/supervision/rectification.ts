@@ -5,12 +5,15 @@
  * when the re-check fails. One helper for both callers, so the commands are the same in each.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { policyInForce } from '../../domain/policy';
 import { followUpWorkflowId } from '../../domain/workflow-ids';
 import { addCalendarDays, endOfShanghaiDay } from '../../domain/time';
 import { followUpInspection } from './follow-up';
+
+/** Patch: R15 limits in days move off rest days and holidays (patched in the shared start and in the spot check). */
+export const RECTIFICATION_LIMIT_PATCH = 'rectification-limit-working-day';
 
 export interface RectificationStarted {
   certificateNumber: string;
@@ -30,8 +33,12 @@ export async function startRectifications(o: {
   findings: string;
 }): Promise<RectificationStarted[]> {
   const limit = policyInForce(o.on).followUp.rectification;
+  // A limit in days that ends on a rest day or holiday ends on the next working day (clarification
+  // of 2026-11-28); cases started before that read the calendar day itself.
   const rectifyBy =
-    limit.unit === 'days' ? addCalendarDays(o.on, limit.n) : (await acts.computeDeadline({ startedAt: endOfShanghaiDay(o.on), workingDays: limit.n, pauses: [] })).deadlineDate!;
+    limit.unit === 'days' && !patched(RECTIFICATION_LIMIT_PATCH)
+      ? addCalendarDays(o.on, limit.n)
+      : (await acts.computeDeadline({ startedAt: endOfShanghaiDay(o.on), workingDays: limit.n, unit: limit.unit, pauses: [] })).deadlineDate!;
   const out: RectificationStarted[] = [];
   for (const c of await acts.rectificationTargets({ uscc: o.uscc, province: o.province, on: o.on })) {
     // A licence from an application keeps its case's follow-up id (the follow-up API reaches it); an imported one has its own.

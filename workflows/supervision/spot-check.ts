@@ -17,7 +17,7 @@
  * after every await.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { allHandlersFinished, type ChildWorkflowHandle, condition, ParentClosePolicy, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { allHandlersFinished, type ChildWorkflowHandle, condition, ParentClosePolicy, patched, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { requireStaff } from '../shared/guards';
 import { civilDateProblem } from '../../domain/approval/application';
@@ -41,6 +41,7 @@ import {
 import { followUpWorkflowId } from '../../domain/workflow-ids';
 import { addCalendarDays, endOfShanghaiDay, shanghaiDate } from '../../domain/time';
 import { followUpInspection } from './follow-up';
+import { RECTIFICATION_LIMIT_PATCH } from './rectification';
 
 export async function spotCheck(input: SpotCheckInput): Promise<SpotCheckStatus> {
   const id = input.spotCheckId;
@@ -312,9 +313,10 @@ export async function spotCheck(input: SpotCheckInput): Promise<SpotCheckStatus>
     const rectifyBy =
       rectifyByAsked && rectifyByAsked > on
         ? rectifyByAsked
-        : limit.unit === 'days'
+        : limit.unit === 'days' && !patched(RECTIFICATION_LIMIT_PATCH)
           ? addCalendarDays(on, limit.n)
-          : (await acts.computeDeadline({ startedAt: orderedAt, workingDays: limit.n, pauses: [] })).deadlineDate!;
+          : // A limit in days that ends on a rest day or holiday ends on the next working day (clarification of 2026-11-28).
+            (await acts.computeDeadline({ startedAt: orderedAt, workingDays: limit.n, unit: limit.unit, pauses: [] })).deadlineDate!;
     const o: NonNullable<SpotCheckStatus['order']> = { orderedAt, rectifyBy, dueAt: endOfShanghaiDay(rectifyBy), overdue: false, rectifications: [] };
     s.order = o;
     s.stage = 'order';
