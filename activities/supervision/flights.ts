@@ -97,9 +97,19 @@ export function createFlightActivities(pool: Pool) {
       await setTriageDue(pool, input.ref, input.dueAt);
     },
 
-    /** R18: the triage decision on the report's record (what its submitter reads), once. */
+    /** R18: the triage decision on the report's record (what its submitter reads) and in the audit trail, once. */
     async recordTriageDecision(input: { ref: string; status: ReportStatus; reason: string; by: string; at: string; signalKey?: string; flightId?: string }): Promise<void> {
-      await recordTriage(pool, input);
+      await inTransaction(pool, async (c) => {
+        await recordTriage(c, input);
+        await appendSupervisionAudit(c, {
+          eventKey: `risk-report|${input.ref}|triage`,
+          action: 'risk-report-triaged',
+          actor: { id: input.by, role: 'supervisor' },
+          reason: input.reason,
+          details: { ref: input.ref, status: input.status, ...(input.signalKey ? { signalKey: input.signalKey } : {}), ...(input.flightId ? { flightId: input.flightId } : {}) },
+          occurredAt: input.at,
+        });
+      });
     },
   };
 }

@@ -99,6 +99,20 @@ describe('risk information triage (R18)', () => {
     });
   });
 
+  it('R18: a triage decision is in the audit trail once, with who decided and why, even when its activity runs again (soak finding: it was on the report only)', async () => {
+    await withServer(async (ctx) => {
+      const { ref, h } = await reportAbout(ctx, 'TJ');
+      await h.executeUpdate(triageReportUpdate, { args: [{ actor: SUP('TJ'), decision: 'dismiss', reason: '反映内容与许可产品无关' }] });
+      const decided = (await h.result()).decision!;
+      const audit = async () =>
+        (await suite.db.pool.query('SELECT action, actor_id, actor_role, reason, details FROM audit_events WHERE event_key = $1', [`risk-report|${ref}|triage`])).rows;
+      expect(await audit()).toEqual([{ action: 'risk-report-triaged', actor_id: 'sup-TJ', actor_role: 'supervisor', reason: '反映内容与许可产品无关', details: { ref, status: 'dismissed' } }]);
+      // The activity again (a worker killed after its commit, before reporting it): nothing recorded twice.
+      await createActivities({ pool: suite.db.pool }).recordTriageDecision({ ref, status: 'dismissed', reason: decided.reason, by: decided.by, at: decided.at });
+      expect(await audit()).toHaveLength(1);
+    });
+  });
+
   it('R18: recorded as a risk signal (substantiated-report) raises the enterprise\'s grade (R14, R17); a second decision sent while the first runs is refused', async () => {
     const gate = new Gate();
     const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'recordRiskSignal', gate);
