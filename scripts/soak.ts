@@ -5,7 +5,10 @@
  * TWO workers, the API, and a loopback e-CQS peer. While the cases run it SIGKILLs a random worker
  * every 10-20 s (and starts a new one), restarts PostgreSQL once and SIGKILLs and restarts the
  * API once. Then it checks, from the database, Temporal and the peer, that nothing was lost or
- * doubled (scripts/lib/soak-checks.ts), prints the counts, and exits 1 on any violation.
+ * doubled (scripts/lib/soak-checks.ts), prints the counts, and exits 1 on any violation. Besides the
+ * approval paths, cases run the supervision paths on the licence they issue: spot checks (R15),
+ * risk reports triaged or turned into flight inspections (R18, R13), risk signals (R14)
+ * (scripts/lib/soak-supervision.ts, soak-supervision-checks.ts).
  *
  *   npm run soak                          1,000 cases, concurrency 20, all faults
  *   npm run soak -- --cases 50 --kills 1  the CI version: 50 cases, one worker kill, no restarts
@@ -25,6 +28,7 @@ import { ManagedChild } from './lib/child';
 import { startEmbeddedPostgres } from './lib/embedded-postgres';
 import { checkSoak, type SoakCounts } from './lib/soak-checks';
 import { type Driver, type Expected, runScenario, SCENARIOS } from './lib/soak-scenarios';
+import { prepareSupervision } from './lib/soak-supervision';
 import { devServerArgs, waitForTemporal } from './lib/temporal-dev';
 import { ensureBinary, PROJECT_ROOT } from './temporal-binaries';
 
@@ -153,6 +157,7 @@ async function main(): Promise<void> {
 
     // The cases, CONCURRENCY at a time.
     const driver: Driver = { baseUrl, secret: SECRET, caseTimeoutMs: 300_000, verifiers, retries: { n: 0 } };
+    await prepareSupervision(driver);
     const expected: Expected[] = [];
     const errors: string[] = [];
     let next = 0;
@@ -240,6 +245,7 @@ function report(c: SoakCounts, faults: { workerKills: number; dbRestarts: number
     `cases: ${c.cases} (${Object.entries(c.byOutcome).map(([k, n]) => `${k} ${n}`).join(', ')}) in ${seconds.toFixed(0)} s (${(c.cases / seconds).toFixed(2)} cases/s)`,
     `faults: ${faults.workerKills} worker kill -9, ${faults.dbRestarts} PostgreSQL restart, ${faults.apiRestarts} API kill -9 + restart; ${retried} client calls retried; processes that died by themselves: ${faults.unexpectedExits.length}`,
     `certificates: ${c.certificates}; e-CQS records: ${c.ecqsRecords} (re-deliveries the peer deduplicated: ${c.ecqsDuplicatesAtPeer}); audit rows: ${c.auditRows}`,
+    `supervision: ${c.supervision.spotChecks} spot checks (${c.supervision.publicity} publicity records, ${c.supervision.testedSamples} tested samples), ${c.supervision.riskReports} risk reports, ${c.supervision.flights} flight inspections, ${c.supervision.riskSignals} risk signals`,
     `violations: ${c.violations.length}`,
   ];
   for (const l of lines) log(l);

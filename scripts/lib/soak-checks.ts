@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { followUpWorkflowId } from '../../domain/workflow-ids';
 import type { Expected } from './soak-scenarios';
+import { checkSupervision, type SupervisionCounts } from './soak-supervision-checks';
 
 export interface SoakCounts {
   cases: number;
@@ -14,6 +15,8 @@ export interface SoakCounts {
   ecqsRecords: number;
   ecqsDuplicatesAtPeer: number;
   auditRows: number;
+  /** The supervision paths run on issued licences (R13, R14, R15, R18). */
+  supervision: SupervisionCounts;
   violations: { check: string; detail: string }[];
 }
 
@@ -83,10 +86,13 @@ export async function checkSoak(pool: Pool, client: Client, expected: Expected[]
   }
   const auditRows = (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_events WHERE application_id = ANY($1)', [ids])).rows[0]!.n;
 
-  // 5. Nothing stuck: no workflow holds a step for ops, no case workflow is still running.
+  // 5. The supervision paths: each left exactly what it expects (soak-supervision-checks.ts).
+  const supervision = await checkSupervision(pool, client, expected.flatMap((e) => (e.supervision ? [e.supervision] : [])), peer, v);
+
+  // 6. Nothing stuck: no workflow holds a step for ops, no case workflow is still running.
   for await (const w of client.workflow.list({ query: 'ExecutionStatus = "Running" AND LpWaitingOn = "ops"' })) v('stuck', `${w.workflowId} waits on ops`);
 
   const byOutcome: Record<string, number> = {};
   for (const e of expected) byOutcome[e.scenario] = (byOutcome[e.scenario] ?? 0) + 1;
-  return { cases: expected.length, byOutcome, certificates: [...certs.values()].reduce((a, b) => a + b, 0), ecqsRecords: rows.length, ecqsDuplicatesAtPeer: duplicatesAtPeer, auditRows, violations };
+  return { cases: expected.length, byOutcome, certificates: [...certs.values()].reduce((a, b) => a + b, 0), ecqsRecords: rows.length, ecqsDuplicatesAtPeer: duplicatesAtPeer, auditRows, supervision, violations };
 }

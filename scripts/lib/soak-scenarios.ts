@@ -4,16 +4,21 @@
  * which end state it expects. The checks (soak-checks.ts) then compare every case with it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mintToken } from '../../api/auth';
 import { withUsccCheck } from '../../domain/uscc';
+import { bearerFor, call, type Driver, expectOk, until } from './soak-http';
+import { runSupervision, SUPERVISION_SCENARIOS, type SupervisionExpected, type SupervisionScenario } from './soak-supervision';
+
+export type { Driver } from './soak-http';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const freshUscc = () => withUsccCheck(`91110000${Array.from(randomBytes(9), (b) => USCC_ALPHABET[b % USCC_ALPHABET.length]).join('')}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export type ScenarioName = 'post-verification' | 'follow-up-passed' | 'supplement' | 'pause' | 'refused' | 'rejected' | 'verify-then-issue';
-export const SCENARIOS: ScenarioName[] = ['post-verification', 'follow-up-passed', 'supplement', 'pause', 'refused', 'rejected', 'verify-then-issue'];
+type ApprovalScenario = 'post-verification' | 'follow-up-passed' | 'supplement' | 'pause' | 'refused' | 'rejected' | 'verify-then-issue';
+/** The approval paths, then (R11-R18) the supervision paths, each run on a licence the case issues first. */
+export type ScenarioName = ApprovalScenario | SupervisionScenario;
+export const SCENARIOS: ScenarioName[] = ['post-verification', 'follow-up-passed', 'supplement', 'pause', 'refused', 'rejected', 'verify-then-issue', ...SUPERVISION_SCENARIOS];
+const isSupervision = (s: ScenarioName): s is SupervisionScenario => (SUPERVISION_SCENARIOS as readonly string[]).includes(s);
 
 export interface Expected {
   id: string;
@@ -23,62 +28,8 @@ export interface Expected {
   followUp?: 'closed' | 'awaiting-inspection';
   /** e-CQS events the case must have produced, in order. */
   ecqs: string[];
-}
-
-export interface Driver {
-  baseUrl: string;
-  secret: string;
-  /** How long one case may take, faults included. */
-  caseTimeoutMs: number;
-  verifiers: string[];
-  /** Counts of what the faults cost: calls retried. */
-  retries: { n: number };
-}
-
-class Transient extends Error {}
-
-/** A JSON answer of the API, read loosely: the checks name the fields they need. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
-
-async function call(d: Driver, method: string, path: string, token: string, body?: unknown, key?: string, deadline = Date.now() + d.caseTimeoutMs): Promise<{ status: number; body: Json }> {
-  for (;;) {
-    try {
-      const res = await fetch(d.baseUrl + path, {
-        method,
-        headers: { authorization: token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(key ? { 'idempotency-key': key } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const text = await res.text();
-      const parsed = text ? JSON.parse(text) : undefined;
-      // 503: a part is restarting (the API answers, Temporal or the database does not); 409 at
-      // intake: the receipt checks are still running. Both say "again, shortly".
-      if (res.status === 503 || res.status === 502 || res.status === 429 || (res.status === 409 && /still at intake/.test(parsed?.detail ?? ''))) throw new Transient(`${res.status} ${parsed?.detail ?? ''}`);
-      return { status: res.status, body: parsed };
-    } catch (err) {
-      // Connection refused or reset (the API restarting), a timeout, or a transient answer.
-      if (Date.now() > deadline) throw new Error(`${method} ${path}: gave up: ${String(err)}`);
-      d.retries.n++;
-      await sleep(500);
-    }
-  }
-}
-
-async function expectOk(d: Driver, what: string, p: Promise<{ status: number; body: Json }>, ok = [200, 201]): Promise<Json> {
-  const r = await p;
-  if (!ok.includes(r.status)) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
-
-async function until(d: Driver, id: string, token: string, test: (c: Json) => boolean, what: string, path = `/applications/${id}`): Promise<Json> {
-  const deadline = Date.now() + d.caseTimeoutMs;
-  for (;;) {
-    const r = await call(d, 'GET', path, token, undefined, undefined, deadline);
-    if (r.status === 200 && test(r.body)) return r.body;
-    if (Date.now() > deadline) throw new Error(`${id}: timed out waiting for ${what} (last: ${r.status} ${JSON.stringify(r.body).slice(0, 300)})`);
-    await sleep(300);
-  }
+  /** What the supervision path run on the case's licence must have left (soak-supervision-checks.ts). */
+  supervision?: SupervisionExpected;
 }
 
 function applicationFor(scenario: ScenarioName, uscc: string, id: string): Record<string, unknown> {
@@ -110,16 +61,16 @@ function applicationFor(scenario: ScenarioName, uscc: string, id: string): Recor
 export async function runScenario(d: Driver, scenario: ScenarioName, n: number): Promise<Expected> {
   const uscc = freshUscc();
   const id = `SOAK-${n.toString().padStart(5, '0')}-${randomBytes(3).toString('hex')}`;
-  const bearer = async (o: Parameters<typeof mintToken>[1]) => `Bearer ${await mintToken(d.secret, o)}`;
+  const bearer = (o: Parameters<typeof bearerFor>[1]) => bearerFor(d, o);
   const applicant = await bearer({ sub: `ent-${id}`, role: 'applicant', uscc });
   const officer = await bearer({ sub: 'soak-officer', role: 'acceptance-officer', province: 'BJ' });
   const reviewer = await bearer({ sub: 'soak-reviewer', role: 'reviewer', province: 'BJ' });
   const approver = await bearer({ sub: 'soak-approver', role: 'approver', province: 'BJ' });
   const supervisor = await bearer({ sub: 'soak-supervisor', role: 'supervisor', province: 'BJ' });
   const post = (path: string, token: string, body: unknown, step: string) =>
-    expectOk(d, `${id} ${step}`, call(d, 'POST', `/applications/${id}${path}`, token, body, `${id}-${step}`), [200, 201, 202]);
+    expectOk(`${id} ${step}`, call(d, 'POST', `/applications/${id}${path}`, token, body, `${id}-${step}`), [200, 201, 202]);
 
-  await expectOk(d, `${id} submit`, call(d, 'POST', '/applications', applicant, applicationFor(scenario, uscc, id)));
+  await expectOk(`${id} submit`, call(d, 'POST', '/applications', applicant, applicationFor(scenario, uscc, id)));
   await until(d, id, officer, (c) => c.stage === 'received', 'receipt');
 
   if (scenario === 'rejected') {
@@ -148,8 +99,12 @@ export async function runScenario(d: Driver, scenario: ScenarioName, n: number):
     await post('/verification', reviewer, { result: 'pass', verifierIds: d.verifiers.slice(0, 2), findings: '符合要求' }, 'verification');
   }
   await post('/approve', approver, { note: 'conditions met' }, 'approve');
-  await until(d, id, approver, (c) => c.stage === 'issued', 'issuance');
+  const issued = await until(d, id, approver, (c) => c.stage === 'issued' && Boolean(c.certificate?.number), 'issuance');
   const ecqs = ['accepted', 'approved', 'certificate-issued'];
+  if (isSupervision(scenario)) {
+    const supervision = await runSupervision(d, scenario, { id, uscc, product: 'cement', certificateNumber: issued.certificate.number });
+    return { id, scenario, stage: 'issued', followUp: 'awaiting-inspection', ecqs, supervision };
+  }
   if (scenario === 'verify-then-issue') return { id, scenario, stage: 'issued', ecqs };
 
   if (scenario === 'follow-up-passed') {
