@@ -132,6 +132,12 @@ describe('the OpenAPI document for fuzzing', () => {
     expect(re.test('ab\u0000c')).toBe(false);
   });
 
+  it('R-c: a risk report without evidence is accepted, so the document does not require it (R18)', () => {
+    const body = doc.components.schemas.SubmitRiskReportBody ?? doc.components.schemas.SubmitPublicRiskReportBody;
+    expect(body!.required).toEqual(expect.arrayContaining(['certificateNumber', 'what', 'contact']));
+    expect(body!.required).not.toContain('evidence');
+  });
+
   it('R-c: a spot-check sample is documented as sealed (const true), which the API requires', () => {
     const body = doc.components.schemas.RecordSpotCheckSamplingBody as { properties: Record<string, Json> };
     expect(body.properties.sealed).toMatchObject({ const: true });
