@@ -26,7 +26,7 @@ import { loadConfig } from '../domain/config';
 import { ROLES, type Role } from '../domain/roles';
 import { ensureSchemathesis, freePort, ROOT, SCHEMATHESIS_VERSION, ST } from './fuzz-tools';
 import { seedSupervision, supervisionStages } from './lib/fuzz-seed-supervision';
-import { Api, application, enc, importLicences, inYears, type Json, newLicence, pathExample, PROVINCE, USCC, VERIFIERS } from './lib/fuzz-api';
+import { Api, application, importLicences, inYears, type Json, newLicence, pathExample, PROVINCE, USCC, VERIFIERS } from './lib/fuzz-api';
 
 async function startApi(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
   const [api, temporal, ui, pg] = [await freePort(), await freePort(), await freePort(), await freePort()];

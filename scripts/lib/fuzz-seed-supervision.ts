@@ -79,9 +79,10 @@ async function spotCheck(api: Api, run: string, uscc: string, stage: 'sampling' 
   if (stage === 'sampling') return id;
   await api.call('supervisor', 'POST', `${path}/sampling`, { sampleId: `S-${stamp()}`, quantity: 4, unit: '袋', sealed: true, sampledBy: ['I-BJ-001', 'I-BJ-002'] });
   if (stage === 'testing') return id;
-  // An earlier run may have suspended the example laboratory (its path example): reinstate it first.
-  await api.call('supervisor', 'POST', '/laboratories/LAB-BJ-001/suspension', { suspended: false, reason: '示范：恢复（fuzz seed）' });
-  await api.call('supervisor', 'POST', `${path}/laboratory`, { laboratoryId: 'LAB-BJ-001' });
+  // A laboratory of its own: the runs suspend the example one and link it to the example enterprise.
+  const laboratoryId = `LAB-FUZZ-${stamp()}`;
+  await api.call('supervisor', 'POST', '/laboratories', { id: laboratoryId, name: '示范检测所（fuzz seed）', province: PROVINCE });
+  await api.call('supervisor', 'POST', `${path}/laboratory`, { laboratoryId });
   if (stage === 'laboratory') return id;
   await api.call('supervisor', 'POST', `${path}/result`, { outcome: 'fail', findings: '示范：3天抗压强度不达标' });
   return id;
