@@ -12,7 +12,8 @@
  * runs (CI), 40 over 10,000 (docs/reliability.md).
  *
  * Before the runs it creates what the document's path examples name (a case, a licence, a
- * verifier, an import, an inspector, an inspection plan), so the first request of every operation meets real data. Exits non-zero
+ * verifier, an import, an inspector, an inspection plan; for supervision a laboratory, reporters, a spot-check
+ * round, a campaign, risk reports and flights: scripts/lib/fuzz-seed-supervision.ts), so the first request of every operation meets real data. Exits non-zero
  * when any run has a failure, an error or a warning (schemathesis.toml: every warning fails).
  * Schemathesis comes from PyPI into .tools/schemathesis (a venv), pinned, like the Temporal binaries.
  */
