@@ -74,17 +74,19 @@ export function createApp(deps: ApiDeps): Express {
 
   const router = express.Router();
   const methodsByPath = new Map<string, string[]>();
-  for (const route of ROUTES) {
-    router[route.method](route.path, mount(route, routeDeps));
-    methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
-  }
+  for (const route of ROUTES) methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
   // A known path with another method: 405 with Allow, not a misleading 404.
-  for (const [path, methods] of methodsByPath) {
-    router.all(path, (req, res) => {
-      const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
-      sendProblem(res, new HttpProblem('method-not-allowed', `${req.method} is not supported here; use ${allow}`, undefined, { Allow: allow }), req.originalUrl);
-    });
-  }
+  const notAllowed = (methods: string[]) => (req: express.Request, res: express.Response) => {
+    const allow = [...methods, ...(methods.includes('GET') ? ['HEAD'] : [])].join(', ');
+    sendProblem(res, new HttpProblem('method-not-allowed', `${req.method} is not supported here; use ${allow}`, undefined, { Allow: allow }), req.originalUrl);
+  };
+  // Paths without parameters first, each with its 405: `GET /risk-reports/public` is a 405 (only POST
+  // is served there), not `GET /risk-reports/{ref}` with ref "public" (which answered 401/404).
+  const literal = (path: string) => !path.includes(':');
+  for (const route of ROUTES.filter((r) => literal(r.path))) router[route.method](route.path, mount(route, routeDeps));
+  for (const [path, methods] of methodsByPath) if (literal(path)) router.all(path, notAllowed(methods));
+  for (const route of ROUTES.filter((r) => !literal(r.path))) router[route.method](route.path, mount(route, routeDeps));
+  for (const [path, methods] of methodsByPath) if (!literal(path)) router.all(path, notAllowed(methods));
   app.use(router);
   app.use((req, res) => sendProblem(res, new HttpProblem('not-found', `no route ${req.method} ${req.path}; see /docs`), req.originalUrl));
   app.use(problemMiddleware(deps.logError ?? logToStderr));

@@ -22,8 +22,42 @@ function stripDialect(schema: Json): Json {
   return rest;
 }
 
+/** String.prototype.trim's whitespace (WhiteSpace and LineTerminator) spelled out: `\\s` differs between ECMA-262 and the Python regexes fuzzers generate from. */
+const TRIM_SPACE = '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/**
+ * A trimmed string's bounds hold for the string once trimmed (`"\\v ab"` is 2 characters for
+ * `.trim().min(3)`), which `minLength`/`maxLength` cannot say: a pattern does, with NUL refused too
+ * (NO_NUL_PATTERN, below): any surrounding whitespace, then min..max characters without NUL that
+ * start and end with something else.
+ */
+export function trimmedPattern(min: number, max: number | undefined): string {
+  const ws = `[${TRIM_SPACE}]*`;
+  const edge = `[^${TRIM_SPACE}\\u0000]`;
+  const alternatives: string[] = [];
+  if (min <= 1 && (max === undefined || max >= 1)) alternatives.push(edge);
+  if (max === undefined || max >= 2) alternatives.push(`${edge}[^\\u0000]{${Math.max(0, min - 2)},${max === undefined ? '' : max - 2}}${edge}`);
+  const core = `(?:${alternatives.join('|')})`;
+  return `^${ws}${min === 0 ? `${core}?` : core}${ws}$`;
+}
+
+const isTrimmed = (schema: z.core.$ZodType): boolean =>
+  ((schema._zod.def as { checks?: z.core.$ZodCheck[] }).checks ?? []).some((c) => {
+    const def = c._zod.def as { check: string; tx?: (v: string) => string };
+    return def.check === 'overwrite' && def.tx?.(' x ') === 'x';
+  });
+
+/** z.toJSONSchema's hook: trimmed strings carry trimmedPattern instead of their length bounds. */
+function describeTrim(ctx: { zodSchema: z.core.$ZodType; jsonSchema: Json }): void {
+  const j = ctx.jsonSchema;
+  if (j.type !== 'string' || j.pattern !== undefined || j.format !== undefined || !isTrimmed(ctx.zodSchema)) return;
+  j.pattern = trimmedPattern(typeof j.minLength === 'number' ? j.minLength : 0, typeof j.maxLength === 'number' ? j.maxLength : undefined);
+  delete j.minLength;
+  delete j.maxLength;
+}
+
 function fieldSchema(field: z.ZodType): Json {
-  return stripDialect(z.toJSONSchema(field, { unrepresentable: 'any', io: 'input' }) as Json);
+  return stripDialect(z.toJSONSchema(field, { unrepresentable: 'any', io: 'input', override: describeTrim }) as Json);
 }
 
 /**
@@ -161,7 +195,7 @@ export function buildOpenApi(routes: readonly AnyRoute[]): Json {
     (paths[openApiPath(route.path)] ??= {})[route.method] = op;
   }
 
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }) as { schemas: Record<string, Json> };
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any', override: describeTrim }) as { schemas: Record<string, Json> };
   const components: Record<string, Json> = {};
   // Not Problem: its detail may quote the bad input, NUL and all (a body that is not JSON).
   for (const [name, schema] of Object.entries(schemas)) components[name] = name === 'Problem' ? stripDialect(schema) : forbidNul(stripDialect(schema));

@@ -14,7 +14,7 @@ export const ReportBody = z
   .object({
     certificateNumber: CertificateNumberParams.shape.number.describe('the licence the information is about (public: the certificate check finds it)'),
     what: z.string().trim().min(10).max(5000).describe('what was observed, where and when'),
-    evidence: z.array(Evidence).max(20).default([]).describe('evidence by SHA-256; the files stay with the submitter until asked for'),
+    evidence: z.array(Evidence).max(20).optional().describe('evidence by SHA-256; the files stay with the submitter until asked for (none when left out)'),
     contact: z.string().trim().min(3).max(200).describe('how the province reaches the submitter (phone or e-mail); never shown to the enterprise'),
   })
   .strict();

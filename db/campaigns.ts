@@ -214,7 +214,7 @@ export async function campaignProgress(c: Db, campaignId: string): Promise<Campa
             (SELECT count(*) FROM t WHERE outcome IS NOT NULL AND outcome <> 'pass') AS failed,
             (SELECT count(*) FROM t WHERE outcome = 'problems-found') AS orders,
             (SELECT count(*) FROM certificates k, cam WHERE k.province = cam.province AND k.status = 'revoked' AND k.uscc IN (SELECT uscc FROM t)
-               AND k.status_changed_at >= (cam.starts_on::timestamp AT TIME ZONE 'Asia/Shanghai')) AS revocations,
+               AND k.status_changed_at >= (cam.starts_on::timestamp AT TIME ZONE INTERVAL '+08:00')) AS revocations,
             (SELECT count(*) FROM t WHERE t.outcome = 'problems-found' AND EXISTS (
                SELECT 1 FROM certificates k WHERE k.uscc = t.uscc AND k.province = t.province AND k.status IN ('valid', 'deemed-renewed')
                   AND NOT EXISTS (SELECT 1 FROM follow_up_inspections f WHERE f.certificate_no = k.number AND f.outcome = 'pass' AND f.occurred_at > t.result_at))) AS open_orders`,

@@ -87,7 +87,7 @@ export async function findCertificateForCheck(db: Db, number: string): Promise<C
   }>(
     `SELECT c.number, c.status, c.product, c.province, c.product_names, to_char(c.issued_on, 'YYYY-MM-DD') AS issued_on,
             to_char(c.valid_until, 'YYYY-MM-DD') AS valid_until, c.superseded_by, c.enterprise_name, c.enterprise_address,
-            c.production_addresses, c.content_sha256, to_char(o.occurred_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS ordered_on,
+            c.production_addresses, c.content_sha256, to_char(o.occurred_at AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD') AS ordered_on,
             to_char(o.rectify_by, 'YYYY-MM-DD') AS rectify_by, o.spot_check
        FROM certificates c
        LEFT JOIN LATERAL (${OPEN_RECTIFICATION_ORDER}) o ON true

@@ -141,7 +141,7 @@ export async function dueYearlyInspection(c: Db, province: string, usccs: readon
   const { rows } = await c.query<{ uscc: string }>(
     `SELECT u.uscc FROM unnest($2::text[]) AS u(uscc)
       WHERE NOT EXISTS (SELECT 1 FROM inspection_tasks t WHERE t.province = $1 AND t.uscc = u.uscc
-                          AND (t.result_at IS NULL OR extract(year FROM t.result_at AT TIME ZONE 'Asia/Shanghai') = $3)
+                          AND (t.result_at IS NULL OR extract(year FROM t.result_at AT TIME ZONE INTERVAL '+08:00') = $3)
                           AND t.batch_id IN (SELECT id FROM inspection_batches WHERE extract(year FROM starts_on) = $3))`,
     [province, [...usccs], year],
   );

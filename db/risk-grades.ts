@@ -8,7 +8,8 @@ import type { GradeOverride, RiskFact, RiskFactKind, RiskFacts, RiskGradeResult 
 import type { RiskGrade } from '../domain/supervision/risk-policy';
 
 type Db = Pool | PoolClient;
-const SH_DATE = (col: string) => `to_char(${col} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`;
+/** Shanghai's day of an instant. A fixed offset, not 'Asia/Shanghai': the embedded PostgreSQL of npm start has no time zone database (China has had no DST since 1991). */
+const SH_DATE = (col: string) => `to_char(${col} AT TIME ZONE INTERVAL '+08:00', 'YYYY-MM-DD')`;
 
 /** R17: every fact on record about one enterprise in one province, as of a day. */
 export async function gatherRiskFacts(c: Db, uscc: string, province: string, asOf: string): Promise<RiskFacts> {

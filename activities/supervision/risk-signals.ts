@@ -11,6 +11,7 @@ import { insertSupervisionFact } from '../../db/risk-grades';
 import { enqueueRiskSignalRecord, insertRiskSignal } from '../../db/risk-signals';
 import { inTransaction } from '../../db/tx';
 import type { NewRiskSignal, RiskSignal } from '../../domain/supervision/risk-signal';
+import { shanghaiDate } from '../../domain/time';
 import { type GradeChange, recomputeGrade } from './risk-grades';
 
 export async function recordSignal(pool: Pool, s: NewRiskSignal): Promise<{ signal: RiskSignal; inserted: boolean; grade?: GradeChange }> {
@@ -32,7 +33,9 @@ export async function recordSignal(pool: Pool, s: NewRiskSignal): Promise<{ sign
     return r;
   });
   if (!s.uscc) return stored;
-  return { ...stored, grade: await recomputeGrade(pool, s.uscc, s.province, s.occurredOn, `risk signal: ${s.source}`) };
+  // The grade now, with the new fact: not as of the day it occurred, which may be before any risk
+  // policy (the activity failed for good and the request hung) and would store an old view as current.
+  return { ...stored, grade: await recomputeGrade(pool, s.uscc, s.province, shanghaiDate(Date.now()), `risk signal: ${s.source}`) };
 }
 
 export function createRiskSignalActivities(pool: Pool) {

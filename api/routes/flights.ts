@@ -50,7 +50,7 @@ const order = defineRoute({
   scope: 'SAMR in any province; a supervisor in his own (another province is a 422 naming `province`).',
   body: OrderFlightBody,
   responses: {
-    201: { description: 'ordered', schema: z.object({ id: z.string(), workflowId: z.string() }).strict() },
+    201: { description: 'ordered', schema: z.object({ id: z.string(), workflowId: z.string() }).strict(), links: { to: '/flight-inspections/:id', parameters: { id: '$response.body#/id' } } },
     400: E[400],
     401: E[401],
     403: E[403],

@@ -37,6 +37,7 @@ const Laboratory = z
   })
   .strict();
 const ListQuery = z.object({ province: ProvinceCode.optional().describe('supervisors: their own province (the default); ops: any, or all when omitted') }).strict();
+const LABORATORY_LINKS = { to: '/laboratories/:id', parameters: { id: '$response.body#/id' } };
 const WRITE_RESPONSES = { 400: E[400], 401: E[401], 403: E[403], 404: { description: "no such laboratory in the caller's province" }, 413: E[413], 415: E[415], 422: E[422], 503: E[503] };
 
 /** A supervisor keeps his own province's register; another province's laboratory is answered as not found (R01). */
@@ -57,7 +58,7 @@ const addLaboratory = defineRoute({
   roles: rolesFor('manageLaboratories'),
   scope: 'A supervisor adds laboratories of his own province only (another province is a 422 naming `province`); ops any.',
   body: AddBody,
-  responses: { 201: { description: 'added', schema: Laboratory }, 200: { description: 'an existing laboratory renamed', schema: Laboratory }, ...WRITE_RESPONSES },
+  responses: { 201: { description: 'added', schema: Laboratory, links: LABORATORY_LINKS }, 200: { description: 'an existing laboratory renamed', schema: Laboratory, links: LABORATORY_LINKS }, ...WRITE_RESPONSES },
   async handler({ deps, principal, body, res }) {
     if (principal.role === 'supervisor' && body.province !== principal.province) {
       throw new HttpProblem('validation', `a supervisor of ${principal.province} adds laboratories of ${principal.province} only (R01)`, [

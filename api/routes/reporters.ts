@@ -23,6 +23,7 @@ const SuspendBody = z.object({ suspended: z.boolean(), reason: z.string().trim()
 const Reporter = z.object({ id: z.string(), name: z.string(), kind: z.string(), province: z.string(), suspended: z.boolean() }).strict();
 const ListQuery = z.object({ province: ProvinceCode.optional().describe('supervisors: their own province (the default); ops: any, or all when omitted') }).strict();
 const REGISTER = 'the reporter register';
+const REPORTER_LINKS = { to: '/reporters/:id', parameters: { id: '$response.body#/id' } };
 
 /** A supervisor keeps his own province's register; another province's reporter is answered as not found (R01). */
 async function ownReporter(p: Principal, id: string, pool: Parameters<typeof findReporter>[0]): Promise<ReporterRecord> {
@@ -43,8 +44,8 @@ const addReporter = defineRoute({
   scope: 'A supervisor registers for his own province only (another province is a 422 naming `province`); ops any.',
   body: AddBody,
   responses: {
-    201: { description: 'registered', schema: Reporter },
-    200: { description: 'an existing reporter updated', schema: Reporter },
+    201: { description: 'registered', schema: Reporter, links: REPORTER_LINKS },
+    200: { description: 'an existing reporter updated', schema: Reporter, links: REPORTER_LINKS },
     400: E[400],
     401: E[401],
     403: E[403],

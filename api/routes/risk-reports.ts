@@ -74,12 +74,12 @@ async function submit(deps: RouteDeps, body: z.infer<typeof ReportBody>, who: { 
       uscc: cert.uscc,
       product: cert.product,
       what: body.what,
-      evidence: body.evidence,
+      evidence: body.evidence ?? [],
       contact: body.contact,
       submittedAt,
     }),
   );
-  const input: RiskReportInput = { ref, province: cert.province, certificateNumber: cert.number, uscc: cert.uscc, product: cert.product, what: body.what, evidence: body.evidence, submittedAt };
+  const input: RiskReportInput = { ref, province: cert.province, certificateNumber: cert.number, uscc: cert.uscc, product: cert.product, what: body.what, evidence: body.evidence ?? [], submittedAt };
   try {
     await withTemporal(`risk report ${ref}`, () =>
       deps.client.workflow.start(RISK_REPORT_WORKFLOW_TYPE, {
@@ -137,7 +137,12 @@ const submitAsReporter = defineRoute({
     }
   },
   body: ReportBody,
-  responses: { ...ackResponses, 401: E[401], 403: { description: 'not a registered reporter of this province, or suspended' } },
+  responses: {
+    ...ackResponses,
+    201: { ...ackResponses[201], links: { to: '/risk-reports/:ref', parameters: { ref: '$response.body#/ref' } } },
+    401: E[401],
+    403: { description: 'not a registered reporter of this province, or suspended' },
+  },
   async handler({ deps, principal, body }) {
     const ref = await submit(deps, body, { kind: 'reporter', id: principal.sub });
     return { status: 201, body: { ref, status: 'triage', statusUrl: `/risk-reports/${ref}` }, headers: { Location: `/risk-reports/${ref}` } };

@@ -187,7 +187,10 @@ const updates: AnyRoute[] = [
     description: 'R15: the sample id, quantity and unit, the seal (封样; an unsealed sample is a 422) and the staff who took it.',
     roles: rolesFor('recordSpotCheck'),
     scope: staffScope,
-    body: RecordSamplingInput.omit({ actor: true }),
+    // The document says what the validator enforces: an unsealed sample is never taken (a 422 naming `sealed`).
+    body: RecordSamplingInput.omit({ actor: true }).extend({
+      sealed: z.literal(true, { error: 'a spot-check sample is sealed at the enterprise (封样) before it goes to the laboratory' }).describe('封样: must be true'),
+    }),
     update: recordSamplingUpdate,
   }),
   updateRoute({

@@ -25,7 +25,7 @@ const PlanBody = z
   .object({
     id: RoundId,
     product: ProductIdSchema,
-    usccs: z.array(Uscc).min(1).max(500).optional().describe('the enterprises named; when omitted they are drawn at random by risk grade (R11, R17)'),
+    usccs: z.array(Uscc).min(1).max(500).meta({ uniqueItems: true }).optional().describe('the enterprises named; when omitted they are drawn at random by risk grade (R11, R17)'),
     seed: z.string().trim().min(1).max(100).optional().describe('the draw\'s seed (default: random); kept with the draw so it can be re-run'),
     rates: z.object({ A: Rate, B: Rate, C: Rate, D: Rate }).partial().strict().optional().describe('draw rates per grade; the policy defaults for those omitted'),
   })
@@ -33,9 +33,12 @@ const PlanBody = z
   .superRefine((b, ctx) => {
     if (b.usccs && (b.seed !== undefined || b.rates !== undefined)) ctx.addIssue({ code: 'custom', path: ['usccs'], message: 'named enterprises are not drawn: give either usccs, or seed and rates' });
     if (b.usccs && new Set(b.usccs).size !== b.usccs.length) ctx.addIssue({ code: 'custom', path: ['usccs'], message: 'an enterprise is named twice' });
-  });
+  })
+  // What the refinement enforces, in the document: named enterprises are not drawn (no seed or rates with usccs).
+  .meta({ not: { anyOf: [{ required: ['usccs', 'seed'] }, { required: ['usccs', 'rates'] }] } });
 const Params = z.object({ id: RoundId.meta({ examples: ['BJ-SR-2026-1'] }) }).strict();
 const RoundView = z.record(z.string(), z.unknown());
+const ROUND_LINKS = { to: '/spot-rounds/:id', parameters: { id: '$response.body#/id' } };
 
 const planRound = defineRoute({
   method: 'post',
@@ -50,7 +53,7 @@ const planRound = defineRoute({
   roles: rolesFor('planSpotChecks'),
   scope: "A supervisor, for his own province; a named enterprise must hold a licence of the province for the product (otherwise a 422 naming it).",
   body: PlanBody,
-  responses: { 201: { description: 'planned', schema: RoundView }, 200: { description: 'already planned', schema: RoundView }, 400: E[400], 401: E[401], 403: E[403], 404: E[404], 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
+  responses: { 201: { description: 'planned', schema: RoundView, links: ROUND_LINKS }, 200: { description: 'already planned', schema: RoundView, links: ROUND_LINKS }, 400: E[400], 401: E[401], 403: E[403], 404: E[404], 413: E[413], 415: E[415], 422: E[422], 503: E[503] },
   async handler({ deps, principal, body }) {
     const province = principal.province!;
     const today = shanghaiDate(Date.now());

@@ -88,6 +88,11 @@ describe('risk information (R18) over HTTP', () => {
     const r = await api(h).post('/risk-reports/public').send(report({ contact: 'someone@example.com' }));
     expect(r.status).toBe(201);
     const { ref, accessToken } = r.body;
+    // Evidence is optional, as documented: none is an empty list.
+    const bare = await api(h).post('/risk-reports/public').send(report({ evidence: undefined }));
+    expect(bare.status).toBe(201);
+    const bareRead = await api(h).get(`/risk-reports/public/${bare.body.ref}`).set('X-Report-Token', bare.body.accessToken);
+    expect(bareRead.body.evidence).toEqual([]);
     expect(accessToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = await h.db.pool.query('SELECT access_hash FROM risk_reports WHERE ref = $1', [ref]);
     expect(stored.rows[0].access_hash).toBe(sha(accessToken));

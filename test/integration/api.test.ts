@@ -306,6 +306,10 @@ describe('error classes: RFC 9457 problems, bad input never a 500', () => {
     const m = await api(h).delete('/applications');
     expectProblem(m, 405);
     expect(m.headers.allow).toContain('POST');
+    // A literal path beats a parameter of the same shape: GET /risk-reports/public is no report "public" (was 401).
+    const literal = await api(h).get('/risk-reports/public');
+    expectProblem(literal, 405);
+    expect(literal.headers.allow).toBe('POST');
   });
 
   it('409: a decision refused by the workflow validator at the wrong stage, with its reason', async () => {

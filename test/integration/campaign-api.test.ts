@@ -79,6 +79,15 @@ describe('risk signals over the API (R14)', () => {
     await bad({ evidence: [{ sha256: 'not-a-hash' }] }, 'evidence.0.sha256');
   });
 
+  it('R14: a signal about a licensee that occurred before any risk policy (2019) is recorded at once (201), the grade computed as of today (it hung: the activity failed for good)', async () => {
+    const uscc = freshUscc();
+    await seedLicences(h.db.pool, [{ number: `BJ-OLD-${Date.now()}`, uscc, province: 'BJ', product: 'cement' }]);
+    const r = await api(h).post('/risk-signals').set(await bearer(SUP)).timeout(20_000).send(body({ uscc, kind: 'substantiated-report', occurredOn: '2019-03-01' }));
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.signal).toMatchObject({ uscc, occurredOn: '2019-03-01' });
+    expect(r.body.grade.grade.grade).toEqual(expect.stringMatching(/^[A-D]$/));
+  });
+
   it("R14: SAMR passes on another province's signal about a licensee: recorded as received, raises its grade, not sent back; about an enterprise that is no licensee there it is a 422; a supervisor may not send it", async () => {
     const samr = await bearer({ role: 'samr' });
     const received = { ...body({ product: 'fertiliser', kind: 'failed-test', source: 'province GD (e-CQS)' }), province: 'SH', uscc: FERT_A, reference: 'ecqs-0b7f3c2a-1' };

@@ -91,6 +91,9 @@ describe('spot checks over HTTP (R15)', () => {
     const path = `/spot-checks/${id}`;
     await eventually(async () => ((await api(h).get(path).set(await supBJ())).body.workflow?.stage === 'sampling' ? true : undefined));
     const sample = { sampleId: 'S-001', quantity: 4, unit: 'bags', sealed: true, sampledBy: ['I-BJ-1', 'I-BJ-2'] };
+    // The document says `sealed` is `true` (const), and the API refuses anything else before the workflow: a 422 naming it.
+    const unsealed = await api(h).post(`${path}/sampling`).set(await supBJ()).send({ ...sample, sealed: false });
+    expect([unsealed.status, unsealed.body.errors?.[0]?.path]).toEqual([422, 'sealed']);
     const first = await api(h).post(`${path}/sampling`).set(await supBJ()).set('Idempotency-Key', 'sample-001').send(sample);
     expect([first.status, first.body.stage]).toEqual([200, 'testing']);
     const repeat = await api(h).post(`${path}/sampling`).set(await supBJ()).set('Idempotency-Key', 'sample-001').send(sample);

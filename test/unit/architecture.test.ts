@@ -100,4 +100,11 @@ describe('architecture', () => {
       .map((x) => `${x.f}: ${x.lines}`);
     expect(long).toEqual([]);
   });
+
+  it("SQL names no time zone: npm start's embedded PostgreSQL has no time zone database (\"Asia/Shanghai\" not recognized, found by fuzzing R14 signals); Shanghai is INTERVAL '+08:00' (no DST since 1991)", () => {
+    const named = files
+      .filter((f) => f.startsWith(`db${path.sep}`) || f.startsWith(`activities${path.sep}`))
+      .flatMap((f) => [...readFileSync(path.join(ROOT, f), 'utf8').matchAll(/AT TIME ZONE\s+'[A-Za-z]+\/[A-Za-z_]+'/g)].map((m) => `${f}: ${m[0]}`));
+    expect(named).toEqual([]);
+  });
 });

@@ -5,7 +5,8 @@
  * routes that create something to the routes that follow.
  */
 import { describe, expect, it } from 'vitest';
-import { buildOpenApi, NO_NUL_PATTERN } from '../../api/openapi';
+import { buildOpenApi, NO_NUL_PATTERN, trimmedPattern } from '../../api/openapi';
+import { z } from 'zod';
 import { ROUTES } from '../../api/routes';
 import * as S from '../../api/schemas';
 import { DeadlineQuery, ListQuery } from '../../api/schemas';
@@ -117,6 +118,29 @@ describe('the OpenAPI document for fuzzing', () => {
     const re = new RegExp(NO_NUL_PATTERN);
     expect(re.test('王五 \n\t')).toBe(true);
     expect(re.test('王\u0000五')).toBe(false);
+  });
+
+  it('R-c: a trimmed string is documented by a pattern that bounds it once trimmed, as the API counts it (a leading vertical tab is not a character of a 3-character reason)', () => {
+    const suspend = doc.components.schemas.SuspendLaboratoryBody as { properties: Record<string, Json> };
+    expect(suspend.properties.reason).toMatchObject({ type: 'string', pattern: trimmedPattern(3, 1000) });
+    expect(suspend.properties.reason!.minLength).toBeUndefined();
+    const enforced = z.string().trim().min(3).max(12);
+    const re = new RegExp(trimmedPattern(3, 12));
+    for (const s of ['abc', ' ab ', '\u000bab\u2028', '  a b  ', '\ufeffabc\u3000', 'a\tb', 'x'.repeat(12), ` ${'x'.repeat(12)} `, 'x'.repeat(13), '', '   ']) {
+      expect(re.test(s), JSON.stringify(s)).toBe(enforced.safeParse(s).success);
+    }
+    expect(re.test('ab\u0000c')).toBe(false);
+  });
+
+  it('R-c: a risk report without evidence is accepted, so the document does not require it (R18)', () => {
+    const body = doc.components.schemas.SubmitRiskReportBody ?? doc.components.schemas.SubmitPublicRiskReportBody;
+    expect(body!.required).toEqual(expect.arrayContaining(['certificateNumber', 'what', 'contact']));
+    expect(body!.required).not.toContain('evidence');
+  });
+
+  it('R-c: a spot-check sample is documented as sealed (const true), which the API requires', () => {
+    const body = doc.components.schemas.RecordSpotCheckSamplingBody as { properties: Record<string, Json> };
+    expect(body.properties.sealed).toMatchObject({ const: true });
   });
 
   it('R-c: every request-body example is accepted by the schema the API enforces; the example application passes the policy checks and names the example case', () => {

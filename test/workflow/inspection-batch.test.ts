@@ -197,6 +197,9 @@ describe('inspection tasks (R11, R17)', () => {
       const outsider = await refusal(h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: 'I-9', role: 'inspector', province }, outcome: 'pass' }] }));
       expect(outsider.type).toBe('forbidden');
       expect(outsider.message).toMatch(/I-9 is not on it/);
+      // R11: a day before the task was opened is refused at once (found by fuzzing: 1020-02-29 hung the Update).
+      const ancient = await refusal(h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: 'I-2', role: 'inspector', province }, outcome: 'pass', inspectedOn: '1020-02-29' }] }));
+      expect([ancient.type, ancient.message]).toEqual(['invalid', expect.stringMatching(/^inspectedOn: the inspection cannot end before its task was opened/)]);
       await sleepUntil(Date.parse('2026-12-10T10:00:00+08:00'));
       const st = await h.executeUpdate(recordTaskResultUpdate, {
         args: [{ actor: { id: 'I-2', role: 'inspector', province }, outcome: 'problems-found', findings: 'no incoming-inspection records', inspectedOn: '2026-12-10' }],

@@ -155,6 +155,9 @@ describe('flight inspections (R13)', () => {
       const roles = await eventually(() => notificationsOf(flightWorkflowId(flightId)), (n) => n.length > 0);
       expect(roles).toEqual([{ kind: 'flight-assigned', recipient_role: 'inspector' }]);
       expect((await refusal(f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: a!, role: 'inspector', province }, outcome: 'pass' }] }))).type).toBe('forbidden');
+      // A day before the flight was ordered is refused at once (found by fuzzing: a day before any risk policy hung the Update).
+      const ancient = await refusal(f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: b!, role: 'inspector', province }, outcome: 'problems-found', findings: '示范', inspectedOn: '1020-02-29' }] }));
+      expect([ancient.type, ancient.message]).toEqual(['invalid', expect.stringMatching(/^inspectedOn: the inspection cannot end before the flight was ordered/)]);
       await f.executeUpdate(recordFlightResultUpdate, { args: [{ actor: { id: b!, role: 'inspector', province }, outcome: 'problems-found', findings: '生产设备不符合许可条件' }] });
       const done = await f.result();
       expect(done.rectifications).toEqual([{ certificateNumber: number, workflowId: `${flightWorkflowId(flightId)}/rectification/${number}`, rectifyBy: expect.any(String) }]);

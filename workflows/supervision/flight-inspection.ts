@@ -11,7 +11,7 @@
  * Revocation is the supervisor's, through each licence's lifecycle (POST /certificates/{n}/revoke,
  * the revoke Update with its L04/L08 ban): the flight waits, visible as `LpWaitingOn = 'revocation'`.
  */
-import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { civilDateProblem } from '../../domain/approval/application';
 import { messageRefused } from '../../domain/refusal';
@@ -106,6 +106,9 @@ export async function flightInspection(input: FlightInput): Promise<FlightState>
           const bad = civilDateProblem(inspectedOn);
           if (bad) throw messageRefused('invalid', `inspectedOn: ${bad}`);
           if (inspectedOn > shanghaiDate(Date.now())) throw messageRefused('invalid', `inspectedOn: the inspection cannot end in the future; got ${inspectedOn}`);
+          // Nor before the flight was ordered: a day before any risk policy failed the grading activity for good and the Update hung.
+          const ordered = shanghaiDate(workflowInfo().startTime.getTime());
+          if (inspectedOn < ordered) throw messageRefused('invalid', `inspectedOn: the inspection cannot end before the flight was ordered (${ordered}); got ${inspectedOn}`);
         }
       },
     },

@@ -12,7 +12,7 @@
  * published the record (`published_at` set), which the task checks once a day: so it is
  * visible as `LpWaitingOn = 'publication'` until the public can actually see the result.
  */
-import { condition, setHandler, sleep, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { civilDateProblem } from '../../domain/approval/application';
 import { messageRefused } from '../../domain/refusal';
@@ -107,6 +107,9 @@ export async function inspectionTask(input: InspectionTaskInput): Promise<Inspec
           const bad = civilDateProblem(inspectedOn);
           if (bad) throw messageRefused('invalid', `inspectedOn: ${bad}`);
           if (inspectedOn > shanghaiDate(Date.now())) throw messageRefused('invalid', `inspectedOn: the inspection cannot end in the future; got ${inspectedOn}`);
+          // Nor before the task was opened: a day before any risk policy or working-day calendar failed the handler for good and the Update hung.
+          const opened = shanghaiDate(workflowInfo().startTime.getTime());
+          if (inspectedOn < opened) throw messageRefused('invalid', `inspectedOn: the inspection cannot end before its task was opened (${opened}); got ${inspectedOn}`);
         }
       },
     },
