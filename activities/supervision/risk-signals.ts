@@ -34,8 +34,12 @@ export async function recordSignal(pool: Pool, s: NewRiskSignal): Promise<{ sign
   });
   if (!s.uscc) return stored;
   // The grade now, with the new fact: not as of the day it occurred, which may be before any risk
-  // policy (the activity failed for good and the request hung) and would store an old view as current.
-  return { ...stored, grade: await recomputeGrade(pool, s.uscc, s.province, shanghaiDate(Date.now()), `risk signal: ${s.source}`) };
+  // policy (the activity failed for good and the request hung) and would store an old view as
+  // current. A signal dated after today (a workflow whose clock runs ahead of this process's, as in
+  // time-skipping tests) is graded as of its own day, or its fact would not count yet.
+  const today = shanghaiDate(Date.now());
+  const asOf = s.occurredOn > today ? s.occurredOn : today;
+  return { ...stored, grade: await recomputeGrade(pool, s.uscc, s.province, asOf, `risk signal: ${s.source}`) };
 }
 
 export function createRiskSignalActivities(pool: Pool) {
