@@ -10,8 +10,8 @@
  * waits, visible as `LpWaitingOn = 'staffing'`, until a supervisor signals `restaff` (after adding
  * or reinstating inspectors); it never invents a team.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { condition, continueAsNew, ParentClosePolicy, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { type SearchAttributePair, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import { condition, continueAsNew, ParentClosePolicy, patched, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { SA } from '../../domain/search-attributes';
 import {
@@ -22,7 +22,7 @@ import {
   restaffSignal,
 } from '../../domain/supervision/inspection-task';
 import { shanghaiDate } from '../../domain/time';
-import { inspectionTask } from './inspection-task';
+import { inspectionTask, taskSearchAttributes } from './inspection-task';
 
 /** Tasks started per run; with ~3 events per child start a run stays far below 2,000 events. */
 export const BATCH_PAGE_SIZE = 200;
@@ -62,6 +62,8 @@ export async function inspectionBatch(input: InspectionBatchInput): Promise<Batc
     if (page.length) {
       s.stage = 'starting';
       publish();
+      // Each task starts with its search attributes, so its first workflow task need not upsert them.
+      const withAttributes = patched('inspection-task-search-attributes-at-start');
       for (let i = 0; i < page.length; i += START_CONCURRENCY) {
         await Promise.all(
           page.slice(i, i + START_CONCURRENCY).map(async (t) => {
@@ -71,6 +73,7 @@ export async function inspectionBatch(input: InspectionBatchInput): Promise<Batc
                 args: [t],
                 parentClosePolicy: ParentClosePolicy.ABANDON,
                 workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                ...(withAttributes ? { typedSearchAttributes: taskSearchAttributes(t).filter((a): a is SearchAttributePair => a.value !== null) } : {}),
               });
             } catch (e) {
               if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
