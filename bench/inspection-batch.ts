@@ -4,7 +4,10 @@
  * by the nightly workflow (timed apart: grades are normally there already), then one batch draws
  * them (rate 1 by default: every licensee an inspectee, the worst case), draws a team for each
  * and starts every inspection task, on the real Temporal dev server with a real worker and
- * PostgreSQL. Prints the time to the last task started and the largest history among the
+ * PostgreSQL. Its baseline, in the same run on the same server and worker: `bareBatch`
+ * (bench/workflows/bare.ts), the same pages of child starts and activities doing nothing, so the
+ * ratio says what our own logic costs above what the server needs to open that many workflows.
+ * Prints the time to the last task started and the largest history among the
  * batch's runs (continue-as-new) and a sample of its tasks (target: under 2,000 events), where a
  * page's time goes, and the worker's own CPU (steadier than wall time on a shared machine). The
  * worker caches `--cache` workflows, the production default (WORKER_MAX_CACHED_WORKFLOWS).
@@ -15,14 +18,12 @@ import { insertPlan, listTasks } from '../db/inspection-batches';
 import { upsertInspector } from '../db/inspectors';
 import { batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
 import { shanghaiDate } from '../domain/time';
-import { createWorker } from '../workers/worker';
 import { BATCH_PAGE_SIZE, inspectionBatch } from '../workflows/supervision/inspection-batch';
 import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly';
-import { createTestDatabase } from '../test/helpers/db';
 import { freshUscc } from '../test/helpers/fixtures';
 import { seedLicences } from '../test/helpers/licensees';
-import { createDevServerEnv, workflowBundle } from '../test/helpers/temporal';
-import { arg, machine, SMOKE } from './lib';
+import { createDevServerEnv } from '../test/helpers/temporal';
+import { arg, figure, machine, SMOKE, startWorld } from './lib';
 
 async function main(): Promise<void> {
   const licensees = arg('licensees', SMOKE ? 200 : 5_000);
@@ -30,11 +31,18 @@ async function main(): Promise<void> {
   const rate = arg('rate', 1);
   const province = 'BJ';
   const today = shanghaiDate(Date.now());
-  const [env, db, bundle] = await Promise.all([createDevServerEnv(), createTestDatabase(), workflowBundle()]);
+  const env = await createDevServerEnv();
   const taskQueue = 'bench-inspection-batch';
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle, maxCachedWorkflows: arg('cache', 250) });
-  const running = worker.run();
+  const world = await startWorld(env, taskQueue, { maxCachedWorkflows: arg('cache', 250) });
+  const db = world.db;
   try {
+    // The floor first: a bare batch opening as many children, in the same pages, on the same server and worker.
+    const tBare = performance.now();
+    const cpuBare = process.cpuUsage();
+    const bareId = `bench-bare-batch-${randomBytes(3).toString('hex')}`;
+    await env.client.workflow.execute('bareBatch', { taskQueue, workflowId: bareId, args: [{ id: bareId, total: Math.round(licensees * Math.min(1, rate)), pageSize: BATCH_PAGE_SIZE }] });
+    const bareElapsed = performance.now() - tBare;
+    const bareCpu = process.cpuUsage(cpuBare);
     await seedLicences(db.pool, Array.from({ length: licensees }, (_, i) => ({ number: `BENCH-${i}`, uscc: freshUscc(), province })));
     const actor = { id: 'bench', role: 'ops' as const };
     for (let i = 0; i < inspectors; i++) await upsertInspector(db.pool, { id: `I-${i}`, name: `执法人员 ${i}`, province }, actor, new Date().toISOString());
@@ -88,16 +96,17 @@ async function main(): Promise<void> {
     console.log(machine());
     console.log(`licensees ${licensees.toLocaleString('en-US')}, inspectors ${inspectors}, rate ${rate}: grading (nightly workflow) ${(graded / 1000).toFixed(1)} s`);
     console.log(`batch: drew ${tasks.length}, staffed ${tasks.filter((t) => t.team).length}, started ${started} (workflow says ${done.started}) in ${(elapsed / 1000).toFixed(1)} s (target 60 s)`);
+    console.log(
+      `${figure('batch time to every task started', elapsed / 1000, bareElapsed / 1000, 's')}; worker process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s vs ${((bareCpu.user + bareCpu.system) / 1e6).toFixed(1)} s bare`,
+    );
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     console.log(
       `per page of ${BATCH_PAGE_SIZE} (median of ${pages.length}): run ${(med(pages.map((p) => p.run)) / 1000).toFixed(1)} s, of which child starts ${(med(pages.map((p) => p.starts)) / 1000).toFixed(1)} s, ${med(pages.map((p) => p.tasks))} workflow tasks; worker process CPU during the batch ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (server and PostgreSQL not counted)`,
     );
     console.log(`histories: ${runs.length} batch runs (continue-as-new), ${runs.join('/')} events; largest ${largest.events} events (${largest.id}); target under 2,000`);
   } finally {
-    worker.shutdown();
-    await running.catch(() => undefined);
+    await world.stop();
     await env.teardown();
-    await db.drop();
   }
 }
 

@@ -4,7 +4,7 @@
  * long timer, one of them after an activity), doing nothing. What a case costs beyond this is
  * the cost of our own logic.
  */
-import { condition, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, defineUpdate } from '@temporalio/workflow';
+import { condition, continueAsNew, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, defineUpdate } from '@temporalio/workflow';
 
 const { benchNoop } = proxyActivities<{ benchNoop(step: string): Promise<void> }>({ startToCloseTimeout: '30 seconds' });
 
@@ -47,4 +47,25 @@ export async function bareTimerChild(): Promise<void> {
 export async function bareActivityChild(): Promise<void> {
   await benchNoop('lifecycle-started');
   await sleep('365 days');
+}
+
+/**
+ * The R11 batch's floor (bench/inspection-batch.ts): the same pages of child starts, the same three
+ * activities per page and continue-as-new after each, with children that only wait on a timer.
+ */
+export async function bareBatch(input: { id: string; total: number; pageSize: number; started?: number }): Promise<number> {
+  const started = input.started ?? 0;
+  if (started >= input.total) return started;
+  await benchNoop('batch-staff');
+  await benchNoop('batch-page');
+  const n = Math.min(input.pageSize, input.total - started);
+  await Promise.all(
+    Array.from({ length: n }, (_, i) => startChild(bareTask, { workflowId: `${input.id}/${started + i}`, parentClosePolicy: ParentClosePolicy.ABANDON })),
+  );
+  await benchNoop('batch-mark');
+  return continueAsNew<typeof bareBatch>({ ...input, started: started + n });
+}
+
+export async function bareTask(): Promise<void> {
+  await sleep('1 day');
 }

@@ -1,3 +1,3 @@
 // The bench worker registers the real workflows and the bare baselines side by side.
 export * from '../../workflows';
-export { bareActivityChild, bareCase, bareTimerChild } from './bare';
+export { bareActivityChild, bareBatch, bareCase, bareTask, bareTimerChild } from './bare';
