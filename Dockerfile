@@ -7,9 +7,12 @@
 #   runtime  node:24 slim (the current LTS) (glibc: Temporal's native core bridge has no musl build),
 #            sources + production node_modules, runs as the unprivileged `node` user.
 #
-# TypeScript runs through tsx (a production dependency, as for `npm start`), loaded in-process
-# with `node --import tsx`: one process, so SIGTERM reaches the worker's graceful shutdown,
-# and paths such as db/migrations and domain/calendar/data stay where the code expects them.
+# TypeScript runs through tsx (a production dependency, as for `npm start`), loaded in-process:
+# one process, so SIGTERM reaches the worker's graceful shutdown, and paths such as db/migrations
+# and domain/calendar/data stay where the code expects them. The worker uses tsx's CommonJS hook
+# (`--require tsx/cjs`, on the main thread; `--import tsx` adds a hooks thread with its own V8
+# heap) and loads the bundle built here instead of bundling at start (docs/performance.md,
+# worker memory).
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
@@ -17,17 +20,13 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
-# Type-check (as CI), then bundle workflows/ exactly as the worker does at start-up: a workflow
-# that breaks the sandbox (a Node built-in, an I/O import) fails `docker build`, not the first
-# deployment. The bundle is kept at dist/workflow-bundle.js for a worker that prefers
-# `workflowBundle: { codePath }` to bundling at start-up.
+# Type-check (as CI), then bundle workflows/ with the worker's own options (preloadModules
+# included): a workflow that breaks the sandbox (a Node built-in, an I/O import) fails
+# `docker build`, not the first deployment, and the worker loads dist/workflow-bundle.js
+# (WORKFLOW_BUNDLE_PATH) without running webpack. Built and run at the same path (/app): the
+# preloaded modules and the source map name absolute paths.
 RUN npx tsc --noEmit -p tsconfig.json \
- && node -e " \
-      const fs = require('node:fs'); \
-      require('@temporalio/worker') \
-        .bundleWorkflowCode({ workflowsPath: require.resolve('./workflows/index.ts') }) \
-        .then(({ code }) => { fs.mkdirSync('dist', { recursive: true }); fs.writeFileSync('dist/workflow-bundle.js', code); }) \
-        .catch((err) => { console.error(err); process.exit(1); });"
+ && npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -37,7 +36,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
 # Owned by root, read-only for the `node` user that runs the code.
 COPY --from=deps /app/node_modules ./node_modules
@@ -52,4 +52,4 @@ COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
 USER node
 EXPOSE 3000
 # Default: the worker. The api service overrides the command (docker-compose.yml).
-CMD ["node", "--import", "tsx", "workers/main.ts"]
+CMD ["node", "--max-semi-space-size=4", "--require", "tsx/cjs", "workers/main.ts"]

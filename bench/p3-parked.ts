@@ -5,10 +5,11 @@
  * flat within 10 % and under 512 MB: the worker must not hold every open case in memory), and
  * the overdue list (GET /applications?overdue=true) p95 at 10,000 (target < 300 ms), beside the
  * bare visibility query it is built on.
- *   npx tsx bench/p3-parked.ts [--first=2000] [--total=10000] [--smoke]
+ *   npx tsx bench/p3-parked.ts [--first=2000] [--total=10000] [--concurrency=20] [--legacy-worker] [--smoke]
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,7 @@ import { mintToken } from '../api/auth';
 import { acceptUpdate, type LicenceApplicationInput, requestSupplementUpdate } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
+import { buildWorkflowBundle } from '../workers/bundle';
 import { createTestDatabase } from '../test/helpers/db';
 import { makeApplication, staff } from '../test/helpers/fixtures';
 import { createDevServerEnv } from '../test/helpers/temporal';
@@ -24,6 +26,10 @@ import { arg, fmt, machine, pastIntake, pool, SMOKE, summary } from './lib';
 
 const FIRST = arg('first', SMOKE ? 20 : 2000);
 const TOTAL = arg('total', SMOKE ? 40 : 10_000);
+// Cases started at once (at 50 the loaded 2-core machine let intake queries time out).
+const CONCURRENCY = arg('concurrency', 20);
+// --legacy-worker: the worker as it ran before issue 15 (bundled in-process, `--import tsx`), for comparison.
+const LEGACY = process.argv.includes('--legacy-worker');
 const SECRET = 'bench-secret-bench-secret-bench-secret!';
 const TQ = 'bench-p3';
 const DAY = 86_400_000;
@@ -32,15 +38,19 @@ const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
-  console.log(`P3 parked cases: ${FIRST} then ${TOTAL} open cases, worker in its own process`);
+  console.log(`P3 parked cases: ${FIRST} then ${TOTAL} open cases, worker in its own process${LEGACY ? ' (legacy: bundled in-process, --import tsx)' : ''}`);
   console.log(machine());
   const env = await createDevServerEnv();
   const db = await createTestDatabase();
   const root = path.join(__dirname, '..');
   const { ECQS_URL: _unused, ...inherited } = process.env;
-  const worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts')], {
+  // The worker as `npm start` and the image run it: a bundle built beforehand, the same node flags.
+  const bundlePath = LEGACY ? undefined : await buildWorkflowBundle(path.join(mkdtempSync(path.join(os.tmpdir(), 'lp-p3-')), 'workflow-bundle.js'));
+  const nodeArgs = LEGACY ? ['--import', 'tsx'] : ['--max-semi-space-size=4', '--require', 'tsx/cjs'];
+  const { WORKFLOW_BUNDLE_PATH: _b, ...rest } = inherited;
+  const worker = spawn(process.execPath, [...nodeArgs, path.join(root, 'workers', 'main.ts')], {
     cwd: root,
-    env: { ...inherited, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: TQ, LOG_LEVEL: 'error' },
+    env: { ...rest, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: TQ, LOG_LEVEL: 'error', ...(bundlePath ? { WORKFLOW_BUNDLE_PATH: bundlePath } : {}) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let workerExit: string | undefined;
@@ -98,10 +108,17 @@ async function main(): Promise<void> {
   };
 
   try {
+    // Cases start once the worker polls: a query sent before then (pastIntake) times out.
+    for (;;) {
+      if (workerExit) throw new Error(workerExit);
+      const res = await env.connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TQ }, taskQueueType: 1 });
+      if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.pid}@`))) break;
+      await sleep(300);
+    }
     const t0 = performance.now();
-    await pool([...Array(FIRST).keys()], 20, startCase);
+    await pool([...Array(FIRST).keys()], CONCURRENCY, startCase);
     const rssFirst = await settle();
-    await pool([...Array(TOTAL - FIRST).keys()].map((k) => k + FIRST), 20, startCase);
+    await pool([...Array(TOTAL - FIRST).keys()].map((k) => k + FIRST), CONCURRENCY, startCase);
     const rssTotal = await settle();
     const secs = (performance.now() - t0) / 1000;
     console.log(`P3 parked ${started} cases in ${fmt(secs)} s (${fmt(started / secs)} cases/s started and settled)`);

@@ -63,6 +63,11 @@ export const ConfigSchema = z.object({
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(500).default(16),
   /** Workflows a worker keeps in memory between tasks; the rest are replayed from history when they wake (bench P3). */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  /**
+   * A workflow bundle built beforehand (workers/bundle.ts buildWorkflowBundle; `npm start` and the
+   * image build one): the worker loads it instead of bundling at start. Unset: bundle in-process.
+   */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** PostgreSQL: how long to wait for a connection, and the longest one statement may run (locks wait half of it). */
   PG_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),

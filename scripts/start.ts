@@ -5,7 +5,8 @@
  *   preflight  configuration, Temporal CLI, every port free, DATABASE_URL reachable (if set)
  *   database   DATABASE_URL, or an embedded PostgreSQL on 127.0.0.1:EMBEDDED_PG_PORT; migrations
  *   temporal   `temporal server start-dev` (UI, SQLite file under DATA_DIR, search attributes)
- *   worker     workers/main.ts
+ *   bundle     the workflows bundled once into DATA_DIR/workflow-bundle.js (meanwhile), for the worker
+ *   worker     workers/main.ts with WORKFLOW_BUNDLE_PATH
  *   api        api/main.ts, ready when GET /health answers 200
  *
  * Ctrl-C / SIGTERM / SIGHUP stops api, worker, temporal, postgres in that order (their stop
@@ -32,7 +33,7 @@ import { devServerArgs, searchAttributeProblems, waitForTemporal } from './lib/t
 import { ensureBinary, PROJECT_ROOT } from './temporal-binaries';
 
 const TEMPORAL_READY_TIMEOUT_MS = 60_000;
-const SYSTEM_READY_TIMEOUT_MS = 120_000; // the worker bundles the workflows on its first start
+const SYSTEM_READY_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = { api: 5_000, worker: 30_000, temporal: 10_000, postgres: 20_000 } as const; // worker grace time is 20 s
 /** A dead worker is restarted after 0.5 s, 1 s, 2 s … 15 s; a sixth death within 2 minutes stops everything. */
 const WORKER_RESTARTS = { baseMs: 500, maxMs: 15_000, maxRestarts: 5, windowMs: 120_000 };
@@ -155,10 +156,18 @@ async function preflightPorts(sc: StartConfig): Promise<void> {
 // Start-up
 
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
+/**
+ * The worker's node: tsx's CommonJS hook (the project is CommonJS) runs on the main thread, where
+ * `--import tsx` adds a module-hooks thread with its own V8 heap (about 40 MB); a 4 MB semi-space
+ * per heap instead of 16 keeps the young generations of the main and workflow threads small
+ * (docs/performance.md, worker memory). Same flags as the Dockerfile's CMD.
+ */
+const WORKER_NODE_ARGS = ['--max-semi-space-size=4', '--require', require.resolve('tsx/cjs')];
 
 /** A TypeScript entry point run by node with tsx's loader: one process, so signals and pids are its own. */
 function startTs(name: string, entry: string, env: NodeJS.ProcessEnv, replacing?: ManagedChild): ManagedChild {
-  const child = new ManagedChild(name, process.execPath, ['--import', TSX_LOADER, path.join(PROJECT_ROOT, entry)], {
+  const nodeArgs = name === 'worker' ? WORKER_NODE_ARGS : ['--import', TSX_LOADER];
+  const child = new ManagedChild(name, process.execPath, [...nodeArgs, path.join(PROJECT_ROOT, entry)], {
     env,
     cwd: process.cwd(),
   });
@@ -198,6 +207,24 @@ function restartWorker(dead: ManagedChild, how: string): void {
     const worker = startTs('worker', 'workers/main.ts', workerEnv, dead);
     say(`worker restarted (pid ${worker.pid ?? '?'}, restart ${workerRestartCount})`);
   }, delay);
+}
+
+/**
+ * Bundles the workflows in a child of its own, so webpack's heap leaves with it; the worker and each
+ * restart of it load the result. Rebuilt on every start: the workflows may have changed since.
+ */
+async function buildWorkflowBundle(out: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const child = new ManagedChild('bundle', process.execPath, ['--import', TSX_LOADER, path.join(PROJECT_ROOT, 'scripts', 'build-workflow-bundle.ts'), out], {
+    env,
+    cwd: process.cwd(),
+  });
+  children.push(child); // stopped with the rest if start-up fails meanwhile
+  if (child.pid !== undefined) childrenFile?.add(child.name, child.pid, child.command, child.stopSignal);
+  const exit = await child.exited;
+  children.splice(children.indexOf(child), 1);
+  if (child.pid !== undefined) childrenFile?.remove(child.pid);
+  if (stopping) return;
+  if (exit.code !== 0) throw new StartError(`bundling the workflows ${describeExit(exit)} (see the [bundle] lines above)`);
 }
 
 async function waitForHealth(url: string, deadline: number): Promise<void> {
@@ -298,6 +325,13 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
 
+  // Workflow bundle, while Temporal starts ----------------------------------------------------
+  // In DATA_DIR, not the checkout: two starts on their own DATA_DIRs never share a bundle.
+  const workflowBundle = path.join(sc.dataDir, 'workflow-bundle.js');
+  say('bundling the workflows');
+  const bundled = buildWorkflowBundle(workflowBundle, process.env);
+  bundled.catch(() => undefined); // awaited below; a failure meanwhile must not be unhandled
+
   // Temporal ----------------------------------------------------------------------------------
   const dbFile = path.join(sc.dataDir, 'temporal.db');
   const temporal = new ManagedChild(
@@ -326,7 +360,9 @@ async function main(): Promise<void> {
     if (stopping) return;
 
     // Worker and API ----------------------------------------------------------------------------
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress };
+    await bundled;
+    if (stopping) return;
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, WORKFLOW_BUNDLE_PATH: workflowBundle };
     // The local dev server speaks plain gRPC; mTLS settings for a real cluster would break the connection.
     delete childEnv.TEMPORAL_TLS_CERT;
     delete childEnv.TEMPORAL_TLS_KEY;

@@ -15,8 +15,9 @@
  * themselves stay per execution. The list is derived from the workflows' own imports, so a new
  * domain module is shared as soon as a workflow uses it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = path.join(__dirname, '..', 'workflows');
 const DOMAIN = path.join(__dirname, '..', 'domain');
@@ -48,4 +49,26 @@ export function workflowPreloadModules(entry = path.join(WORKFLOWS_PATH, 'index.
 
 export function workflowBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
   return { workflowsPath: WORKFLOWS_PATH, preloadModules: workflowPreloadModules() };
+}
+
+/** Where `npm start` and the image build the bundle (git-ignored: never committed). */
+export const DEFAULT_WORKFLOW_BUNDLE_PATH = path.join(__dirname, '..', 'dist', 'workflow-bundle.js');
+
+/**
+ * Bundles the workflows once, with the same options as the worker's in-process bundling, and writes
+ * the code (its source map inline, which the SDK requires and uses for workflow stack traces).
+ * A worker started with WORKFLOW_BUNDLE_PATH then never runs webpack, whose compilation would
+ * otherwise stay in its heap for the life of the process (docs/performance.md, worker memory).
+ */
+export async function buildWorkflowBundle(outPath = DEFAULT_WORKFLOW_BUNDLE_PATH): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    ...workflowBundleOptions(),
+    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+  });
+  mkdirSync(path.dirname(outPath), { recursive: true });
+  // Written aside then renamed: a worker starting meanwhile never reads half a bundle.
+  const tmp = `${outPath}.${process.pid}.tmp`;
+  writeFileSync(tmp, code);
+  renameSync(tmp, outPath);
+  return outPath;
 }

@@ -3,6 +3,8 @@
  * SIGINT/SIGTERM: the SDK stops polling, lets in-flight tasks finish within the grace time,
  * then exits.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../domain/config';
@@ -13,6 +15,14 @@ import { ensureRiskGradeSchedule } from './grade-schedule';
 import { ensureCampaignSchedule } from './campaign-schedule';
 import { ensureSamrSamplingSchedule } from './samr-schedule';
 import { createWorker, startEcqsSender, startPublicitySender } from './worker';
+
+/** The prebuilt bundle when there is one; a missing file is a packaging slip, not a reason not to start. */
+function prebuiltBundle(codePath: string | undefined): { codePath: string } | undefined {
+  if (!codePath) return undefined;
+  if (existsSync(codePath)) return { codePath: path.resolve(codePath) };
+  console.warn(`worker: WORKFLOW_BUNDLE_PATH=${codePath} does not exist; bundling the workflows in-process`);
+  return undefined;
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -37,6 +47,7 @@ async function main(): Promise<void> {
       calendarDir: config.CALENDAR_DIR,
       activitySlots: config.WORKER_ACTIVITY_SLOTS,
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      workflowBundle: prebuiltBundle(config.WORKFLOW_BUNDLE_PATH),
     });
     logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, metricsPort: config.WORKER_METRICS_PORT }, 'worker polling');
     // R06: deliver the e-CQS outbox beside the worker; stopped after the worker drains.

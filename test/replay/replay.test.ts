@@ -2,13 +2,15 @@
  * Safe change of workflow code: every recorded history in test/histories/ must replay against
  * the current workflows. A change that would break in-flight cases fails here, before deploy.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../helpers/temporal';
+import { buildWorkflowBundle } from '../../workers/bundle';
 
 const DIR = path.join(__dirname, '..', 'histories');
 const files = readdirSync(DIR)
@@ -18,7 +20,7 @@ const histories = files
   // `<tag>__<workflow id>[#<run label>].json` (record.ts)
   .map((f) => ({ workflowId: path.basename(f, '.json').split('__')[1]!.split('#')[0]!.replace(/~/g, '/'), history: historyFromJSON(JSON.parse(readFileSync(path.join(DIR, f), 'utf8'))) }));
 
-async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>>) {
+async function replayAll(bundle: Awaited<ReturnType<typeof workflowBundle>> | { codePath: string }) {
   const failures: { workflowId: string; error: unknown }[] = [];
   for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
     if (r.error) failures.push({ workflowId: r.workflowId, error: r.error });
@@ -43,6 +45,17 @@ describe('replay of recorded histories', () => {
     const failures = await replayAll(await workflowBundle());
     expect(failures.map((f) => `${f.workflowId}: ${String(f.error)}`)).toEqual([]);
   }, 120_000);
+
+  it('replay: the prebuilt bundle the worker loads in production (WORKFLOW_BUNDLE_PATH) replays them too', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'lp-replay-bundle-'));
+    try {
+      const codePath = await buildWorkflowBundle(path.join(dir, 'workflow-bundle.js'));
+      const failures = await replayAll({ codePath });
+      expect(failures.map((f) => `${f.workflowId}: ${String(f.error)}`)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it('replay: a deliberately incompatible change is caught as a determinism violation', async () => {
     const incompatible = await bundleWorkflowCode({
