@@ -7,13 +7,13 @@ import path from 'node:path';
 import { Pool } from 'pg';
 
 const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
-const LOCK_KEY = 7_240_152; // any constant shared by every process of this project
+export const MIGRATIONS_LOCK_KEY = 7_240_152; // any constant shared by every process of this project
 
 export async function migrate(pool: Pool): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK_KEY]);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
@@ -31,12 +31,12 @@ export async function migrate(pool: Pool): Promise<string[]> {
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw new Error(`migration ${file} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
       applied.push(file);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATIONS_LOCK_KEY]).catch(() => undefined);
     client.release();
   }
   return applied;

@@ -34,13 +34,28 @@ export function createPool(config: Config, opts: PoolOptions = {}): Pool {
     query_timeout: config.PG_STATEMENT_TIMEOUT_MS + 5_000,
     keepAlive: true,
   });
-  // An idle connection that the server ends (a PostgreSQL restart or failover: 57P01) emits
-  // 'error' on the pool; unhandled, that event kills the process (found by `npm run soak`).
-  // The pool drops that connection and opens a new one on next use; the next query tells the
-  // caller whether the database is back.
-  pool.on('error', (err: Error & { code?: string }) => {
-    process.stderr.write(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'idle PostgreSQL connection lost; it will be replaced', pool: opts.applicationName, code: err.code, error: err.message })}\n`);
+  const lost = (err: Error & { code?: string }) => {
+    process.stderr.write(`${JSON.stringify({ level: 'warn', time: new Date().toISOString(), msg: 'PostgreSQL connection lost; it will be replaced', pool: opts.applicationName, code: err.code, error: err.message })}\n`);
+  };
+  // A connection the server ends (a PostgreSQL restart or failover: 57P01) emits 'error' on its
+  // client; with no listener that event is an uncaught exception and kills the process (found
+  // by `npm run soak`). The pool listens only while a client is idle (and re-emits on the pool,
+  // handled here); a client checked out (pool.connect(): migrations, transactions, the
+  // activities' cancellable pool) has no listener of the pool's, and gets the event between two
+  // of its queries or right after its query failed. So every client gets a listener of its own
+  // for its whole life. The caller still sees the failure: its query rejects, or the next one
+  // does ("not queryable"), and a dead client released to the pool is discarded, not reused.
+  pool.on('connect', (client) => {
+    // A lost connection may emit twice (the server's 57P01, then the socket's end): one line.
+    let said = false;
+    client.on('error', (err) => {
+      if (!said) lost(err);
+      said = true;
+    });
   });
+  // Still required: the pool re-emits an idle client's error on itself, and an 'error' with no
+  // listener throws. Logged once already, by the client's listener above.
+  pool.on('error', () => undefined);
   return pool;
 }
 
@@ -52,4 +67,42 @@ export function createPool(config: Config, opts: PoolOptions = {}): Pool {
  */
 export function workerPoolSizes(config: Pick<Config, 'WORKER_ACTIVITY_SLOTS' | 'ECQS_CONCURRENCY'>): { activities: number; sender: number } {
   return { activities: config.WORKER_ACTIVITY_SLOTS + 1, sender: Math.min(config.ECQS_CONCURRENCY, 4) };
+}
+
+/** Node socket errors and SQLSTATEs of a database that is gone or not yet (back) up. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P01', '57P02', '57P03']);
+const UNREACHABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|connection error/i;
+
+/** Whether `err` (or an error it wraps) says the server could not be reached or went away, rather than refused the work. */
+export function isDatabaseUnreachable(err: unknown): boolean {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
+    if (e instanceof Error && UNREACHABLE_MESSAGE.test(e.message)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `step` (a start-up step: the migrations) until the database answers. A process started
+ * while PostgreSQL restarts (an orchestrator replacing a killed worker at that moment, as the
+ * soak does) waits for it instead of exiting; any other failure (a migration the server
+ * refuses) is thrown at once.
+ */
+export async function whenDatabaseAnswers<T>(
+  step: () => Promise<T>,
+  warn: (msg: string) => void,
+  opts: { initialMs?: number; maxMs?: number } = {},
+): Promise<T> {
+  let delay = opts.initialMs ?? 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isDatabaseUnreachable(err)) throw err;
+      warn(`database not reachable (attempt ${attempt}: ${err instanceof Error ? err.message : String(err)}); retrying in ${delay} ms`);
+      await new Promise<void>((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, opts.maxMs ?? 5_000);
+    }
+  }
 }

@@ -133,6 +133,8 @@ async function main(): Promise<void> {
         if (killed.has(c) || stopping) return;
         faults.unexpectedExits.push(`${name} exited by itself (code ${exit.code}, signal ${exit.signal})`);
         log(`${name} exited by itself (code ${exit.code}, signal ${exit.signal}); starting it again`);
+        // Its output is muted unless --verbose: without these lines the cause is lost with the run.
+        void c.outputClosed.then(() => log(`${name}'s last lines:\n${c.lastLines().map((l) => `  [${name}] ${l}`).join('\n')}`));
         const again = ts(name, entry);
         if (name === 'api') api = again;
         else workers[workers.indexOf(c)] = again;

@@ -9,7 +9,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../domain/config';
 import { createPinoLogger, temporalLoggerFrom } from './logging';
-import { createPool, workerPoolSizes } from '../infra/pg';
+import { createPool, whenDatabaseAnswers, workerPoolSizes } from '../infra/pg';
 import { connectClient, temporalConnectionOptions } from '../infra/temporal';
 import { ensureRiskGradeSchedule } from './grade-schedule';
 import { ensureCampaignSchedule } from './campaign-schedule';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const sizes = workerPoolSizes(config);
   const pool = createPool(config, { max: sizes.activities, applicationName: 'licence-pipeline worker' });
   const senderPool = createPool(config, { max: sizes.sender, applicationName: 'licence-pipeline e-CQS sender' });
-  await migrate(pool);
+  await whenDatabaseAnswers(() => migrate(pool), (msg) => logger.warn({ step: 'migrate' }, msg));
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
     const worker = await createWorker({

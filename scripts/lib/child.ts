@@ -26,12 +26,17 @@ export interface ChildOptions {
   stopSignal?: NodeJS.Signals;
 }
 
+const LAST_LINES = 60;
+
 export class ManagedChild {
   readonly exited: Promise<ChildExit>;
   private readonly proc: ChildProcess;
   private exit: ChildExit | undefined;
   /** When set, output lines are dropped (the expected noise of a server shutting down). */
   muted = false;
+  /** Resolves once its output pipes have closed: every line is in `lastLines` by then. */
+  readonly outputClosed: Promise<void>;
+  private readonly recent: string[] = [];
   readonly stopSignal: NodeJS.Signals;
   /** The command line, for DATA_DIR/children.json and messages. */
   readonly command: string;
@@ -55,11 +60,15 @@ export class ManagedChild {
     const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
       if (!stream) return;
       readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        // Kept even when muted: why a muted child died is in its last lines (the soak prints them).
+        this.recent.push(line);
+        if (this.recent.length > LAST_LINES) this.recent.shift();
         if (!this.muted) out.write(prefix + line + '\n');
       });
     };
     pipe(this.proc.stdout, process.stdout);
     pipe(this.proc.stderr, process.stderr);
+    this.outputClosed = new Promise<void>((resolve) => this.proc.once('close', () => resolve()));
     this.exited = new Promise<ChildExit>((resolve) => {
       this.proc.once('error', (error) => {
         // 'error' without a pid: spawn failed and no 'exit' will follow.
@@ -73,6 +82,11 @@ export class ManagedChild {
         resolve(this.exit);
       });
     });
+  }
+
+  /** Its last output lines (stdout and stderr as they arrived), muted or not. */
+  lastLines(): string[] {
+    return [...this.recent];
   }
 
   get pid(): number | undefined {
