@@ -102,9 +102,13 @@ export async function startWorld(env: TestWorkflowEnvironment, taskQueue: string
     worker,
     taskQueue,
     async stop() {
-      worker.shutdown();
-      await running;
-      await db.drop();
+      // A worker that already stopped by itself (its server went away) says why in `running`.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      try {
+        await running;
+      } finally {
+        await db.drop();
+      }
     },
   };
 }
