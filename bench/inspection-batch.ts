@@ -5,7 +5,7 @@
  * them (rate 1 by default: every licensee an inspectee, the worst case), draws a team for each
  * and starts every inspection task, on the real Temporal dev server with a real worker and
  * PostgreSQL. Its baseline, in the same run on the same server and worker: `bareBatch`
- * (bench/workflows/bare.ts) in as many lanes, the same pages of child starts and activities doing nothing, so the
+ * (bench/workflows/bare.ts), the same pages of child starts and activities doing nothing, so the
  * ratio says what our own logic costs above what the server needs to open that many workflows.
  * Prints the time to the last task started and the largest history among the
  * batch's runs (continue-as-new) and a sample of its tasks (target: under 2,000 events), where a
@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { insertPlan, listTasks } from '../db/inspection-batches';
 import { upsertInspector } from '../db/inspectors';
-import { batchLaneWorkflowId, batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
+import { batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
 import { shanghaiDate } from '../domain/time';
-import { BATCH_LANES, BATCH_PAGE_SIZE, inspectionBatch } from '../workflows/supervision/inspection-batch';
+import { BATCH_PAGE_SIZE, inspectionBatch } from '../workflows/supervision/inspection-batch';
 import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly';
 import { freshUscc } from '../test/helpers/fixtures';
 import { seedLicences } from '../test/helpers/licensees';
@@ -40,16 +40,7 @@ async function main(): Promise<void> {
     const tBare = performance.now();
     const cpuBare = process.cpuUsage();
     const bareId = `bench-bare-batch-${randomBytes(3).toString('hex')}`;
-    const bareTotal = Math.round(licensees * Math.min(1, rate));
-    await Promise.all(
-      Array.from({ length: BATCH_LANES }, (_, lane) =>
-        env.client.workflow.execute('bareBatch', {
-          taskQueue,
-          workflowId: `${bareId}-${lane}`,
-          args: [{ id: `${bareId}-${lane}`, total: Math.ceil(bareTotal / BATCH_LANES), pageSize: BATCH_PAGE_SIZE }],
-        }),
-      ),
-    );
+    await env.client.workflow.execute('bareBatch', { taskQueue, workflowId: bareId, args: [{ id: bareId, total: Math.round(licensees * Math.min(1, rate)), pageSize: BATCH_PAGE_SIZE }] });
     const bareElapsed = performance.now() - tBare;
     const bareCpu = process.cpuUsage(cpuBare);
     await seedLicences(db.pool, Array.from({ length: licensees }, (_, i) => ({ number: `BENCH-${i}`, uscc: freshUscc(), province })));
@@ -82,8 +73,7 @@ async function main(): Promise<void> {
     const runs: number[] = [];
     // Where a page's time goes: from its first child start to the last child reported started, and the whole run.
     const pages: { run: number; starts: number; tasks: number }[] = [];
-    const ids = [batchWorkflowId(batchId), ...Array.from({ length: BATCH_LANES }, (_, lane) => batchLaneWorkflowId(batchId, lane))];
-    for await (const wf of env.client.workflow.list({ query: ids.map((id) => `WorkflowId = '${id}'`).join(' OR ') })) {
+    for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${batchWorkflowId(batchId)}'` })) {
       const evs = (await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()).events ?? [];
       runs.push(evs.length);
       if (evs.length > largest.events) largest = { id: `${wf.workflowId} run ${wf.runId}`, events: evs.length };
@@ -111,9 +101,9 @@ async function main(): Promise<void> {
     );
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     console.log(
-      `per page of ${BATCH_PAGE_SIZE} in a lane (median of ${pages.length}): run ${(med(pages.map((p) => p.run)) / 1000).toFixed(1)} s, of which child starts ${(med(pages.map((p) => p.starts)) / 1000).toFixed(1)} s, ${med(pages.map((p) => p.tasks))} workflow tasks; worker process CPU during the batch ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (server and PostgreSQL not counted)`,
+      `per page of ${BATCH_PAGE_SIZE} (median of ${pages.length}): run ${(med(pages.map((p) => p.run)) / 1000).toFixed(1)} s, of which child starts ${(med(pages.map((p) => p.starts)) / 1000).toFixed(1)} s, ${med(pages.map((p) => p.tasks))} workflow tasks; worker process CPU during the batch ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (server and PostgreSQL not counted)`,
     );
-    console.log(`histories: ${runs.length} runs of the batch and its ${BATCH_LANES} lanes (continue-as-new), ${runs.join('/')} events; largest ${largest.events} events (${largest.id}); target under 2,000`);
+    console.log(`histories: ${runs.length} batch runs (continue-as-new), ${runs.join('/')} events; largest ${largest.events} events (${largest.id}); target under 2,000`);
   } finally {
     await world.stop();
     await env.teardown();

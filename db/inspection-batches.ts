@@ -256,16 +256,8 @@ export async function setTeams(c: Db, updates: { id: string; team: string[] | nu
   );
 }
 
-/** Staffed tasks not yet started; with a lane, only those whose id hashes to it, so parallel lanes never share a task. */
-export async function tasksToStart(c: Db, batchId: string, limit: number, lane?: { lane: number; lanes: number }): Promise<TaskRow[]> {
-  const { rows } = lane
-    ? await c.query(`${TASK_SELECT} WHERE batch_id = $1 AND team IS NOT NULL AND started_at IS NULL AND mod(abs(hashtext(id)::bigint), $3) = $4 ORDER BY id LIMIT $2`, [
-        batchId,
-        limit,
-        lane.lanes,
-        lane.lane,
-      ])
-    : await c.query(`${TASK_SELECT} WHERE batch_id = $1 AND team IS NOT NULL AND started_at IS NULL ORDER BY id LIMIT $2`, [batchId, limit]);
+export async function tasksToStart(c: Db, batchId: string, limit: number): Promise<TaskRow[]> {
+  const { rows } = await c.query(`${TASK_SELECT} WHERE batch_id = $1 AND team IS NOT NULL AND started_at IS NULL ORDER BY id LIMIT $2`, [batchId, limit]);
   return rows.map(toTask);
 }
 

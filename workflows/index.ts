@@ -5,7 +5,7 @@ export { samrSampling } from './samr/samr-sampling';
 export { licenceLifecycle } from './licence/licence-lifecycle';
 export { licenceImport } from './import/licence-import';
 export { samrFinding } from './samr/samr-finding';
-export { inspectionBatch, inspectionBatchLane } from './supervision/inspection-batch';
+export { inspectionBatch } from './supervision/inspection-batch';
 export { inspectionTask } from './supervision/inspection-task';
 export { riskGradesNightly } from './supervision/risk-grades-nightly';
 export { campaign } from './supervision/campaign';

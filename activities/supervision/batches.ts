@@ -84,8 +84,8 @@ export function createBatchActivities(pool: Pool) {
     },
 
     /** R11: the next page of staffed tasks not yet started, as inspection-task inputs. */
-    async nextTaskPage(input: { batchId: string; limit: number; lane?: number; lanes?: number }): Promise<InspectionTaskInput[]> {
-      const rows = await tasksToStart(pool, input.batchId, input.limit, input.lanes ? { lane: input.lane ?? 0, lanes: input.lanes } : undefined);
+    async nextTaskPage(input: { batchId: string; limit: number }): Promise<InspectionTaskInput[]> {
+      const rows = await tasksToStart(pool, input.batchId, input.limit);
       return rows.map((t) => ({ taskId: t.id, batchId: t.batchId, province: t.province, uscc: t.uscc, grade: t.grade, team: t.team!, dueOn: t.dueOn }));
     },
 

@@ -11,8 +11,6 @@ export type InspectionTaskOutcome = (typeof INSPECTION_OUTCOMES)[number];
 export const isFailing = (o: InspectionTaskOutcome): boolean => o !== 'pass';
 
 export const batchWorkflowId = (batchId: string): string => `batch/${batchId}`;
-/** One of a batch's parallel lanes starting its tasks (workflows/supervision/inspection-batch.ts). */
-export const batchLaneWorkflowId = (batchId: string, lane: number): string => `batch/${batchId}/lane-${lane}`;
 export const batchScheduleId = (batchId: string): string => `batch-schedule/${batchId}`;
 export const inspectionTaskWorkflowId = (taskId: string): string => `inspection/${taskId}`;
 export const taskIdOf = (batchId: string, uscc: string): string => `${batchId}/${uscc}`;
@@ -26,15 +24,6 @@ export interface InspectionBatchInput {
   started?: number;
   /** A supervisor asked for another staffing pass before the last continue-as-new. */
   restaff?: boolean;
-}
-
-/** One lane of a batch: the staffed tasks whose id hashes to `lane` of `lanes`, a page at a time. */
-export interface BatchLaneInput {
-  batchId: string;
-  lane: number;
-  lanes: number;
-  /** Tasks this lane started in earlier runs (continue-as-new). */
-  started?: number;
 }
 
 export interface BatchStatus {

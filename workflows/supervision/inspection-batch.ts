@@ -2,27 +2,22 @@
  * R11: one batch of the province's double-random inspections, started on its start date by its
  * Temporal Schedule (api/supervision-schedules.ts). It grades the population (R17), draws the
  * inspectees and stores the draw, draws a team per inspectee, and starts one inspection task
- * (a child workflow, abandoned on close) per inspectee, a page at a time, in parallel lanes.
+ * (a child workflow, abandoned on close) per inspectee, a page at a time.
  *
  * Histories stay small whatever the batch size: the population, the draw and the teams live in
- * PostgreSQL, not in history; the batch hands the starting to BATCH_LANES lane workflows (each
- * takes the tasks whose id hashes to it), and each lane starts a page (one activity plus its
- * child starts) per run and continues as new while more are left. Batches begun before the lanes
- * existed keep starting pages themselves, continuing as new after each. A draw that cannot be staffed
+ * PostgreSQL, not in history; each page is one activity plus its child starts, and the workflow
+ * continues as new after every page that leaves more to start. A draw that cannot be staffed
  * waits, visible as `LpWaitingOn = 'staffing'`, until a supervisor signals `restaff` (after adding
  * or reinstating inspectors); it never invents a team.
  */
 import { type SearchAttributePair, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
-import { condition, continueAsNew, executeChild, ParentClosePolicy, patched, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
+import { condition, continueAsNew, ParentClosePolicy, patched, setHandler, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import { acts } from '../shared/activities';
 import { SA } from '../../domain/search-attributes';
 import {
-  type BatchLaneInput,
-  batchLaneWorkflowId,
   type BatchStatus,
   batchStatusQuery,
   type InspectionBatchInput,
-  type InspectionTaskInput,
   inspectionTaskWorkflowId,
   restaffSignal,
 } from '../../domain/supervision/inspection-task';
@@ -31,42 +26,7 @@ import { inspectionTask, taskSearchAttributes } from './inspection-task';
 
 /** Tasks started per run; with ~3 events per child start a run stays far below 2,000 events. */
 export const BATCH_PAGE_SIZE = 200;
-/** Lanes starting a batch's tasks at once (each continues as new after every page). */
-export const BATCH_LANES = 4;
-
-/** Starts one page of inspection tasks and marks them started. */
-async function startPage(page: InspectionTaskInput[]): Promise<void> {
-  // Each task starts with its search attributes, so its first workflow task need not upsert them.
-  const withAttributes = patched('inspection-task-search-attributes-at-start');
-  await Promise.all(
-    page.map(async (t) => {
-      try {
-        await startChild(inspectionTask, {
-          workflowId: inspectionTaskWorkflowId(t.taskId),
-          args: [t],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          ...(withAttributes ? { typedSearchAttributes: taskSearchAttributes(t).filter((a): a is SearchAttributePair => a.value !== null) } : {}),
-        });
-      } catch (e) {
-        if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
-      }
-    }),
-  );
-  await acts.markTasksStarted({ taskIds: page.map((t) => t.taskId) });
-}
-
-/**
- * One lane of a batch: a page of its share of the tasks per run, then continue-as-new, so its
- * histories stay as small as the batch's own did when it started every page itself.
- */
-export async function inspectionBatchLane(input: BatchLaneInput): Promise<number> {
-  const page = await acts.nextTaskPage({ batchId: input.batchId, limit: BATCH_PAGE_SIZE, lane: input.lane, lanes: input.lanes });
-  const started = (input.started ?? 0) + page.length;
-  if (!page.length) return started;
-  await startPage(page);
-  return continueAsNew<typeof inspectionBatchLane>({ ...input, started });
-}
+const START_CONCURRENCY = BATCH_PAGE_SIZE;
 
 export async function inspectionBatch(input: InspectionBatchInput): Promise<BatchStatus> {
   const s: BatchStatus = { batchId: input.batchId, stage: input.drawn ? 'staffing' : 'drawing', started: input.started ?? 0, problems: [] };
@@ -98,26 +58,32 @@ export async function inspectionBatch(input: InspectionBatchInput): Promise<Batc
     s.unstaffed = staffing.unstaffed;
     s.problems = staffing.problems;
     s.staffed = (s.staffed ?? 0) + staffing.staffed;
-    if (patched('inspection-batch-lanes')) {
-      // Lanes start the tasks side by side: one workflow's tasks run one after another, while the
-      // server opens the children of different parents in parallel (bench/inspection-batch.ts).
+    const page = await acts.nextTaskPage({ batchId: input.batchId, limit: BATCH_PAGE_SIZE });
+    if (page.length) {
       s.stage = 'starting';
       publish();
-      const counts = await Promise.all(
-        Array.from({ length: BATCH_LANES }, (_, lane) =>
-          executeChild(inspectionBatchLane, { workflowId: batchLaneWorkflowId(input.batchId, lane), args: [{ batchId: input.batchId, lane, lanes: BATCH_LANES }] }),
-        ),
-      );
-      s.started += counts.reduce((a, b) => a + b, 0);
-    } else {
-      const page = await acts.nextTaskPage({ batchId: input.batchId, limit: BATCH_PAGE_SIZE });
-      if (page.length) {
-        s.stage = 'starting';
-        publish();
-        await startPage(page);
-        s.started += page.length;
-        await continueAsNew<typeof inspectionBatch>({ ...input, drawn: true, started: s.started, restaff });
+      // Each task starts with its search attributes, so its first workflow task need not upsert them.
+      const withAttributes = patched('inspection-task-search-attributes-at-start');
+      for (let i = 0; i < page.length; i += START_CONCURRENCY) {
+        await Promise.all(
+          page.slice(i, i + START_CONCURRENCY).map(async (t) => {
+            try {
+              await startChild(inspectionTask, {
+                workflowId: inspectionTaskWorkflowId(t.taskId),
+                args: [t],
+                parentClosePolicy: ParentClosePolicy.ABANDON,
+                workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+                ...(withAttributes ? { typedSearchAttributes: taskSearchAttributes(t).filter((a): a is SearchAttributePair => a.value !== null) } : {}),
+              });
+            } catch (e) {
+              if (!(e instanceof WorkflowExecutionAlreadyStartedError)) throw e;
+            }
+          }),
+        );
       }
+      await acts.markTasksStarted({ taskIds: page.map((t) => t.taskId) });
+      s.started += page.length;
+      await continueAsNew<typeof inspectionBatch>({ ...input, drawn: true, started: s.started, restaff });
     }
     if (s.unstaffed === 0) break;
     // R11: not enough eligible inspectors for some inspectees: a supervisor must act.
