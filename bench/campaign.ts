@@ -22,7 +22,7 @@ import { createTestDatabase } from '../test/helpers/db';
 import { freshUscc } from '../test/helpers/fixtures';
 import { seedLicences } from '../test/helpers/licensees';
 import { createDevServerEnv, workflowBundle } from '../test/helpers/temporal';
-import { arg, machine, SMOKE } from './lib';
+import { arg, machine, runBench, SMOKE } from './lib';
 
 async function main(): Promise<void> {
   const licensees = arg('licensees', SMOKE ? 200 : 3_000);
@@ -95,10 +95,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -23,7 +23,7 @@ import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly'
 import { freshUscc } from '../test/helpers/fixtures';
 import { seedLicences } from '../test/helpers/licensees';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, figure, machine, SMOKE, startWorld } from './lib';
+import { arg, figure, machine, runBench, SMOKE, startWorld } from './lib';
 
 async function main(): Promise<void> {
   const licensees = arg('licensees', SMOKE ? 200 : 5_000);
@@ -110,10 +110,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

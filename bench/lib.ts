@@ -127,3 +127,14 @@ export async function pastIntake(h: { query: (q: typeof statusQuery) => Promise<
   }
   throw new Error('case still at intake after 30 s');
 }
+
+/** Runs a bench's main and exits: the Temporal runtime would keep the process alive after the figures are out. */
+export function runBench(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(process.exitCode ?? 0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

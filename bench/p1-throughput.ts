@@ -13,7 +13,7 @@ import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createDevServerEnv } from '../test/helpers/temporal';
 import { makeApplication, staff } from '../test/helpers/fixtures';
 import { bareAccept, bareApprove } from './workflows/bare';
-import { arg, figure, machine, pastIntake, pool, SMOKE, startWorld, timed } from './lib';
+import { arg, figure, machine, pastIntake, pool, runBench, SMOKE, startWorld, timed } from './lib';
 
 const CASES = arg('cases', SMOKE ? 6 : 200);
 const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
@@ -101,11 +101,4 @@ async function main(): Promise<void> {
   }
 }
 
-// The Temporal runtime keeps the process alive: leave when the figures are out.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -14,7 +14,7 @@ import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createDevServerEnv } from '../test/helpers/temporal';
 import { makeApplication } from '../test/helpers/fixtures';
-import { arg, fmt, machine, SMOKE, startWorld, summary } from './lib';
+import { arg, fmt, machine, runBench, SMOKE, startWorld, summary } from './lib';
 
 const SECONDS = arg('seconds', SMOKE ? 1 : 30);
 const RATES = (process.argv.find((a) => a.startsWith('--rates='))?.split('=')[1] ?? (SMOKE ? '5' : '50,200')).split(',').map(Number);
@@ -124,11 +124,4 @@ async function main(): Promise<void> {
   }
 }
 
-// The Temporal runtime keeps the process alive: leave when the figures are out.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

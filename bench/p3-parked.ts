@@ -22,7 +22,7 @@ import { buildWorkflowBundle } from '../workers/bundle';
 import { createTestDatabase } from '../test/helpers/db';
 import { makeApplication, staff } from '../test/helpers/fixtures';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, fmt, machine, pastIntake, pool, SMOKE, summary } from './lib';
+import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, summary } from './lib';
 
 const FIRST = arg('first', SMOKE ? 20 : 2000);
 const TOTAL = arg('total', SMOKE ? 40 : 10_000);
@@ -163,11 +163,4 @@ async function main(): Promise<void> {
   }
 }
 
-// The Temporal runtime keeps the process alive: leave when the figures are out.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -10,7 +10,7 @@ import type { FollowUpInput } from '../domain/supervision/follow-up';
 import { followUpWorkflowId } from '../domain/workflow-ids';
 import { createTimeSkippingEnv } from '../test/helpers/temporal';
 import { USCC } from '../test/helpers/fixtures';
-import { arg, figure, fmt, machine, noopCalls, pool, SMOKE, startWorld } from './lib';
+import { arg, figure, fmt, machine, noopCalls, pool, runBench, SMOKE, startWorld } from './lib';
 
 const CASES = arg('cases', SMOKE ? 20 : 10_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -95,11 +95,4 @@ async function main(): Promise<void> {
   if (r.n !== CASES || r.early + ours.early !== 0 || r.keys !== CASES) process.exitCode = 1;
 }
 
-// The Temporal runtime keeps the process alive: leave when the figures are out.
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

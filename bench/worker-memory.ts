@@ -16,7 +16,7 @@ import { buildWorkflowBundle } from '../workers/bundle';
 import { createTestDatabase } from '../test/helpers/db';
 import { makeApplication } from '../test/helpers/fixtures';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, machine, pool } from './lib';
+import { arg, machine, pool, runBench } from './lib';
 
 const CASES = arg('cases', 200);
 const IN_PROCESS = process.argv.includes('--in-process-bundle');
@@ -94,10 +94,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);
