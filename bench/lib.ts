@@ -5,10 +5,13 @@
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { statusQuery } from '../domain/approval/messages';
+import { type LicenceApplicationInput, statusQuery } from '../domain/approval/messages';
+import { SA } from '../domain/search-attributes';
+import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { workflowPreloadModules } from '../workers/bundle';
 import { createWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
@@ -137,4 +140,19 @@ export function runBench(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** Starts a case workflow as the API does, with the search attributes a new case carries. */
+export function startCaseWorkflow(client: Client, taskQueue: string, input: LicenceApplicationInput): Promise<WorkflowHandle> {
+  return client.workflow.start(CASE_WORKFLOW_TYPE, {
+    taskQueue,
+    workflowId: input.application.applicationId,
+    args: [input],
+    typedSearchAttributes: [
+      { key: SA.stage, value: 'received' },
+      { key: SA.province, value: input.application.province },
+      { key: SA.uscc, value: input.application.enterprise.uscc },
+      { key: SA.overdue, value: false },
+    ],
+  });
 }

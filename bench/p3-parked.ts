@@ -22,7 +22,7 @@ import { buildWorkflowBundle } from '../workers/bundle';
 import { createTestDatabase } from '../test/helpers/db';
 import { makeApplication, staff } from '../test/helpers/fixtures';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, summary } from './lib';
+import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, startCaseWorkflow, summary } from './lib';
 
 const FIRST = arg('first', SMOKE ? 20 : 2000);
 const TOTAL = arg('total', SMOKE ? 40 : 10_000);
@@ -70,17 +70,7 @@ async function main(): Promise<void> {
     const application = makeApplication({ applicationId: `P3-${run}-${i}` });
     const receivedAt = new Date(Date.now() - (kind >= 8 ? 30 * DAY : 0)).toISOString();
     const input: LicenceApplicationInput = { application, receivedAt };
-    const h = await env.client.workflow.start(CASE_WORKFLOW_TYPE, {
-      taskQueue: TQ,
-      workflowId: application.applicationId,
-      args: [input],
-      typedSearchAttributes: [
-        { key: SA.stage, value: 'received' },
-        { key: SA.province, value: 'BJ' },
-        { key: SA.uscc, value: application.enterprise.uscc },
-        { key: SA.overdue, value: false },
-      ],
-    });
+    const h = await startCaseWorkflow(env.client, TQ, input);
     if (kind >= 4 && kind <= 7) await pastIntake(h);
     if (kind >= 4 && kind <= 6) {
       await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });

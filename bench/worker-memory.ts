@@ -10,13 +10,11 @@ import { readFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LicenceApplicationInput } from '../domain/approval/messages';
-import { SA } from '../domain/search-attributes';
-import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { buildWorkflowBundle } from '../workers/bundle';
 import { createTestDatabase } from '../test/helpers/db';
 import { makeApplication } from '../test/helpers/fixtures';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, machine, pool, runBench } from './lib';
+import { arg, machine, pool, runBench, startCaseWorkflow } from './lib';
 
 const CASES = arg('cases', 200);
 const IN_PROCESS = process.argv.includes('--in-process-bundle');
@@ -67,17 +65,7 @@ async function main(): Promise<void> {
     await pool([...Array(CASES).keys()], 20, async (i) => {
       const application = makeApplication({ applicationId: `MEM-${run}-${i}` });
       const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
-      await env.client.workflow.start(CASE_WORKFLOW_TYPE, {
-        taskQueue: TQ,
-        workflowId: application.applicationId,
-        args: [input],
-        typedSearchAttributes: [
-          { key: SA.stage, value: 'received' },
-          { key: SA.province, value: 'BJ' },
-          { key: SA.uscc, value: application.enterprise.uscc },
-          { key: SA.overdue, value: false },
-        ],
-      });
+      await startCaseWorkflow(env.client, TQ, input);
     });
     for (;;) {
       const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM applications');
