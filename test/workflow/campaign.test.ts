@@ -23,6 +23,7 @@ import { inspectionTaskStatusQuery, inspectionTaskWorkflowId, recordTaskResultUp
 import type { NewRiskSignal } from '../../domain/supervision/risk-signal';
 import type { ProductId } from '../../domain/policy';
 import { addCalendarDays, shanghaiDate } from '../../domain/time';
+import { currentCalendar } from '../../infra/calendar';
 import { campaign } from '../../workflows/supervision/campaign';
 import { campaignDetectionNightly, riskSignalIntake } from '../../workflows/supervision/risk-signal-intake';
 import { freshUscc, staff } from '../helpers/fixtures';
@@ -30,6 +31,13 @@ import { Gate, gateActivity } from '../helpers/gate';
 import { seedLicences } from '../helpers/licensees';
 import { poller, refusal } from '../helpers/time-skipping';
 import { workflowSuite } from '../helpers/workflow-suite';
+
+/** R16: the window's last day, 90 days on, moved to the next working day if it is a rest day (as `openCampaignBatch` does). */
+function windowEnd(startsOn: string): string {
+  let d = addCalendarDays(startsOn, 90);
+  while (!currentCalendar().isWorkingDay(d)) d = addCalendarDays(d, 1);
+  return d;
+}
 
 const TASK_QUEUE = 'test-campaign';
 const suite = workflowSuite(TASK_QUEUE);
@@ -107,12 +115,12 @@ describe('special rectification campaigns (R16)', () => {
       expect((await refusal(h.executeUpdate(decideCampaignUpdate, { args: [{ actor: staff('supervisor', 'SD'), decision: 'confirm' }] }))).type).toBe('forbidden');
       expect((await refusal(h.executeUpdate(decideCampaignUpdate, { args: [{ actor: staff('supervisor', 'HB'), decision: 'decline' }] }))).type).toBe('invalid');
       const started = await h.executeUpdate(decideCampaignUpdate, { args: [{ actor: staff('supervisor', 'HB', 'sup-hb'), decision: 'confirm' }] });
-      expect(started).toMatchObject({ stage: 'inspecting', startsOn: today, endsOn: addCalendarDays(today, 90), batchId: 'campaign-HB-cement-1' });
+      expect(started).toMatchObject({ stage: 'inspecting', startsOn: today, endsOn: windowEnd(today), batchId: 'campaign-HB-cement-1' });
 
       // Every valid cement licensee of HB, and nobody else, gets an inspection task due at the window's end.
       const tasks = await eventually(() => listTasks(suite.db.pool, { batchId: 'campaign-HB-cement-1' }), (t) => t.length === 4 && t.every((x) => x.startedAt));
       expect(tasks.map((t) => t.uscc).sort()).toEqual([...cement].sort());
-      expect(tasks.every((t) => t.dueOn === addCalendarDays(today, 90) && t.team?.length === 2)).toBe(true);
+      expect(tasks.every((t) => t.dueOn === windowEnd(today) && t.team?.length === 2)).toBe(true);
       const outcomes = ['pass', 'pass', 'problems-found', 'refused'] as const;
       for (const [i, t] of tasks.entries()) {
         const task = env.client.workflow.getHandle(inspectionTaskWorkflowId(t.id));
@@ -144,7 +152,7 @@ describe('special rectification campaigns (R16)', () => {
       expect((await findRiskGrade(suite.db.pool, a, 'JS'))!.reasons.join('\n')).toMatch(/substantiated risk information/);
       const h = env.client.workflow.getHandle<typeof campaign>(campaignWorkflowId('JS-steel-bar-1'));
       const running = await eventually(() => h.query(campaignStatusQuery), (x) => x.stage === 'inspecting' && x.batchId !== undefined);
-      expect(running).toMatchObject({ stage: 'inspecting', autoStart: true, endsOn: addCalendarDays(today, 90), batchId: 'campaign-JS-steel-bar-1' });
+      expect(running).toMatchObject({ stage: 'inspecting', autoStart: true, endsOn: windowEnd(today), batchId: 'campaign-JS-steel-bar-1' });
       const tasks = await eventually(() => listTasks(suite.db.pool, { batchId: 'campaign-JS-steel-bar-1' }), (t) => t.length === 2 && t.every((x) => x.startedAt));
       expect(tasks.map((t) => t.uscc).sort()).toEqual([a, b].sort());
       expect((await h.describe()).typedSearchAttributes.get(SA.waitingOn)).toBe('inspection');

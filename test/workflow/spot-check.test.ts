@@ -39,6 +39,8 @@ import { Gate, gateActivity } from '../helpers/gate';
 import { seedLicences } from '../helpers/licensees';
 import { poller, refusal, type TimeSkippingCtx } from '../helpers/time-skipping';
 import { workflowSuite } from '../helpers/workflow-suite';
+import { addCalendarDays } from '../../domain/time';
+import { currentCalendar } from '../../infra/calendar';
 
 const TASK_QUEUE = 'test-spot-check';
 const suite = workflowSuite(TASK_QUEUE);
@@ -202,21 +204,37 @@ describe('spot checks (R15)', () => {
   });
 
   it('R15: a last day on a weekend moves to Monday, so an objection that Monday is in time; a failing re-test is final (a rectification limit in the past is refused) and the order, overdue past its limit, closes when the re-check passes', async () => {
+    // A Friday still ahead (the time-skipping server starts at today), a week at a time from
+    // 4 December 2026, whose day 15 and 16 are a weekend's rest days and whose Monday after is
+    // a working day, so that the weekend rule, not a holiday, is what moves the last day.
+    const cal = currentCalendar();
+    let friday = '2026-12-04';
+    while (
+      at(friday) < Date.now() + 6 * 3_600_000 ||
+      cal.isWorkingDay(addCalendarDays(friday, 15)) ||
+      cal.isWorkingDay(addCalendarDays(friday, 16)) ||
+      !cal.isWorkingDay(addCalendarDays(friday, 17)) ||
+      !cal.isWorkingDay(addCalendarDays(friday, 42))
+    ) {
+      friday = addCalendarDays(friday, 7);
+    }
+    const monday = addCalendarDays(friday, 17);
+    const limit = addCalendarDays(friday, 42);
     await withServer(async (ctx) => {
-      const s = await setUp(ctx, at('2026-12-04'));
+      const s = await setUp(ctx, at(friday));
       const failed = await failTest(s, s.labs.ok1);
-      // Received Fri 4 December: day 15 is Sat 19 December, so the period ends Mon 21 December.
-      expect(failed.objection).toMatchObject({ notifiedOn: '2026-12-04', deadline: '2026-12-21' });
-      await ctx.sleepUntil(at('2026-12-21', '16:00'));
+      // Received on a Friday: day 15 is a Saturday, so the period ends on the Monday after.
+      expect(failed.objection).toMatchObject({ notifiedOn: friday, deadline: monday });
+      await ctx.sleepUntil(at(monday, '16:00'));
       await s.h.executeUpdate(objectToResultUpdate, { args: [{ actor: applicantOf(s.uscc), reason: 'we dispute the method' }] });
       await s.h.executeUpdate(assignLaboratoryUpdate, { args: [{ actor: s.sup, laboratoryId: s.labs.ok2 }] });
       const past = await refusal(s.h.executeUpdate(recordTestResultUpdate, { args: [{ actor: s.sup, outcome: 'fail', findings: 'confirmed', rectifyBy: '2026-12-01' }] }));
       expect(past).toMatchObject({ type: 'invalid', message: 'rectifyBy: a rectification limit lies in the future; got 2026-12-01' });
-      await s.h.executeUpdate(recordTestResultUpdate, { args: [{ actor: s.sup, outcome: 'fail', findings: 'confirmed by the re-test', rectifyBy: '2027-01-15' }] });
+      await s.h.executeUpdate(recordTestResultUpdate, { args: [{ actor: s.sup, outcome: 'fail', findings: 'confirmed by the re-test', rectifyBy: limit }] });
       const ordered = await eventually(() => s.h.query(spotCheckStatusQuery), (x) => (x.order?.rectifications.length ?? 0) > 0);
-      expect(ordered).toMatchObject({ stage: 'order', finalResult: 'fail', order: { rectifyBy: '2027-01-15', overdue: false } });
+      expect(ordered).toMatchObject({ stage: 'order', finalResult: 'fail', order: { rectifyBy: limit, overdue: false } });
       // Past its limit without a re-check: overdue, the supervisor is told.
-      await ctx.sleepUntil(at('2027-01-17'));
+      await ctx.sleepUntil(at(addCalendarDays(limit, 2)));
       await eventually(() => s.h.query(spotCheckStatusQuery), (x) => x.order!.overdue);
       // What the documented query "orders past their limit" (OPS_QUERIES.spotCheckOrdersPastLimit) selects on.
       const late = (await s.h.describe()).typedSearchAttributes;
