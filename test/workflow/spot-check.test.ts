@@ -50,6 +50,19 @@ const OPS = { id: 'ops-1', role: 'ops' as const };
 const hex = () => randomBytes(3).toString('hex');
 const at = (date: string, time = '10:00') => Date.parse(`${date}T${time}:00+08:00`);
 
+/**
+ * The receipt day of the tests below: a day still ahead (the time-skipping server starts at
+ * today), a week at a time from Tuesday 8 December 2026, whose days 15 and 16 (the objection
+ * period's last day, the day after) and 76 (the order's 60-day limit) are working days, so that
+ * no rest day moves the dates they read.
+ */
+function receiptDay(): string {
+  const cal = currentCalendar();
+  let d = '2026-12-08';
+  while (at(d) < Date.now() + 6 * 3_600_000 || ![15, 16, 76].every((n) => cal.isWorkingDay(addCalendarDays(d, n)))) d = addCalendarDays(d, 7);
+  return d;
+}
+
 interface Setup {
   h: WorkflowHandle<typeof spotCheck>;
   id: string;
@@ -129,18 +142,20 @@ describe('spot checks (R15)', () => {
   });
 
   it('R15: an objection on day 15 is accepted; the re-test is by a different laboratory (the first one is refused, 422) and its pass closes the spot check; another enterprise may not object', async () => {
+    const day = receiptDay();
+    const day15 = addCalendarDays(day, 15);
     await withServer(async (ctx) => {
-      const s = await setUp(ctx, at('2026-12-08'));
+      const s = await setUp(ctx, at(day));
       const failed = await failTest(s, s.labs.ok1);
       // Received on Tue 8 December: day 1 is the 9th, day 15 Wed 23 December, a working day.
-      expect(failed).toMatchObject({ stage: 'objection-window', objection: { notifiedOn: '2026-12-08', deadline: '2026-12-23' } });
+      expect(failed).toMatchObject({ stage: 'objection-window', objection: { notifiedOn: day, deadline: day15 } });
       const sa = (await s.h.describe()).typedSearchAttributes;
-      expect([sa.get(SA.waitingOn), sa.get(SA.deadline)?.toISOString()]).toEqual(['objection-window', '2026-12-23T15:59:59.999Z']);
+      expect([sa.get(SA.waitingOn), sa.get(SA.deadline)?.toISOString()]).toEqual(['objection-window', `${day15}T15:59:59.999Z`]);
       const note = await suite.db.pool.query(`SELECT recipient_role, message FROM notifications WHERE application_id = $1 AND kind = 'spot-check-failed'`, [spotCheckWorkflowId(s.id)]);
-      expect(note.rows[0]).toMatchObject({ recipient_role: 'applicant', message: expect.stringMatching(/object until 2026-12-23/) });
+      expect(note.rows[0]).toMatchObject({ recipient_role: 'applicant', message: expect.stringContaining(`object until ${day15}`) });
       const other = await refusal(s.h.executeUpdate(objectToResultUpdate, { args: [{ actor: applicantOf(freshUscc()), reason: 'not our sample' }] }));
       expect(other).toMatchObject({ type: 'forbidden', message: expect.stringMatching(/another enterprise/) });
-      await ctx.sleepUntil(at('2026-12-23', '15:00'));
+      await ctx.sleepUntil(at(day15, '15:00'));
       const objected = await s.h.executeUpdate(objectToResultUpdate, { args: [{ actor: applicantOf(s.uscc), reason: 'the sample was damaged in transport' }] });
       expect(objected.stage).toBe('retest');
       expect((await s.h.describe()).typedSearchAttributes.get(SA.waitingOn)).toBe('retest');
@@ -158,14 +173,16 @@ describe('spot checks (R15)', () => {
   });
 
   it('R15: an objection on day 16 is refused with the date; the final failure is published, raises the grade at once (R17 fact, R14 signal) and orders production and sale stopped; the failed re-check revokes the licence with the L08 3-year ban', async () => {
+    const day = receiptDay();
+    const [day15, day16, day76] = [addCalendarDays(day, 15), addCalendarDays(day, 16), addCalendarDays(day, 76)];
     await withServer(async (ctx) => {
-      const s = await setUp(ctx, at('2026-12-08'));
+      const s = await setUp(ctx, at(day));
       await failTest(s, s.labs.ok1);
-      await ctx.sleepUntil(at('2026-12-24'));
+      await ctx.sleepUntil(at(day16));
       const late = await refusal(s.h.executeUpdate(objectToResultUpdate, { args: [{ actor: applicantOf(s.uscc), reason: 'too late' }] }));
-      expect(late).toMatchObject({ type: 'conflict', message: expect.stringMatching(/the objection period ended on 2026-12-23 \(15 days from the day after receipt on 2026-12-08/) });
+      expect(late).toMatchObject({ type: 'conflict', message: expect.stringContaining(`the objection period ended on ${day15} (15 days from the day after receipt on ${day}`) });
       const ordered = await eventually(() => s.h.query(spotCheckStatusQuery), (x) => (x.order?.rectifications.length ?? 0) > 0);
-      expect(ordered).toMatchObject({ stage: 'order', finalResult: 'fail', objection: { lapsed: true }, order: { rectifyBy: '2027-02-22' } });
+      expect(ordered).toMatchObject({ stage: 'order', finalResult: 'fail', objection: { lapsed: true }, order: { rectifyBy: day76 } });
       const sa = (await s.h.describe()).typedSearchAttributes;
       expect([sa.get(SA.stage), sa.get(SA.waitingOn), sa.get(SA.overdue)]).toEqual(['spot-check:order', 'rectification', false]);
       // Published, an R17 fact and an R14 signal: the grade is up at once.
@@ -183,12 +200,12 @@ describe('spot checks (R15)', () => {
       expect(signal.rows).toEqual([{ kind: 'failed-test', source: `spot check ${s.id}` }]);
       const grade = (await findRiskGrade(suite.db.pool, s.uscc, s.province))!;
       expect(['C', 'D']).toContain(grade.grade);
-      expect(grade.reasons.join('\n')).toMatch(/failed spot check on 2026-12-24/);
+      expect(grade.reasons.join('\n')).toContain(`failed spot check on ${day16}`);
       // The public check shows the order to stop production and sale.
       const check = (await findCertificateForCheck(suite.db.pool, s.certificate))!;
       // It names the round, never the spot check, whose id carries the holder's USCC.
-      expect(check.rectification).toEqual({ orderedOn: '2026-12-24', rectifyBy: '2027-02-22', spotCheck: s.id.slice(0, -s.uscc.length - 1) });
-      expect(certificateStatusText('valid', check.rectification)).toMatch(/stop production and sale .*until 2027-02-22/);
+      expect(check.rectification).toEqual({ orderedOn: day16, rectifyBy: day76, spotCheck: s.id.slice(0, -s.uscc.length - 1) });
+      expect(certificateStatusText('valid', check.rectification)).toMatch(new RegExp(`stop production and sale .*until ${day76}`));
       expect(certificateStatusText('valid', check.rectification)).not.toContain(s.uscc);
       // The follow-up's rectification path re-checks: failing revokes with the L08 ban.
       const fu = ctx.env.client.workflow.getHandle<typeof followUpInspection>(ordered.order!.rectifications[0]!.workflowId);
@@ -198,7 +215,7 @@ describe('spot checks (R15)', () => {
       const done = await s.h.result();
       expect(done).toMatchObject({ stage: 'closed', outcome: 'revoked', order: { outcome: 'revoked' } });
       const ban = await suite.db.pool.query(`SELECT rule, ground, to_char(ends_on, 'YYYY-MM-DD') AS ends_on FROM bans WHERE certificate_no = $1`, [s.certificate]);
-      expect(ban.rows).toEqual([{ rule: 'L08', ground: 'failed-rectification', ends_on: expect.stringMatching(/^2029-12-2/) }]);
+      expect(ban.rows).toEqual([{ rule: 'L08', ground: 'failed-rectification', ends_on: expect.stringMatching(new RegExp(`^${Number(day16.slice(0, 4)) + 3}-${day16.slice(5, 7)}-`)) }]);
       expect((await findCertificateForCheck(suite.db.pool, s.certificate))!.status).toBe('revoked');
     });
   });
@@ -254,8 +271,9 @@ describe('spot checks (R15)', () => {
   it('R15: while the laboratory check runs (a real gated activity), another laboratory and a result are refused (409) and the state is re-read after it: the first laboratory is the one assigned', async () => {
     const gate = new Gate();
     const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'assignSpotCheckLaboratory', gate);
+    const day = receiptDay();
     await withServer(async (ctx) => {
-      const s = await setUp(ctx, at('2026-12-08'));
+      const s = await setUp(ctx, at(day));
       const pending = s.h.executeUpdate(assignLaboratoryUpdate, { args: [{ actor: s.sup, laboratoryId: s.labs.ok1 }] });
       await gate.entered;
       const second = await refusal(s.h.executeUpdate(assignLaboratoryUpdate, { args: [{ actor: s.sup, laboratoryId: s.labs.ok2 }] }));
