@@ -156,12 +156,7 @@ async function preflightPorts(sc: StartConfig): Promise<void> {
 // Start-up
 
 const TSX_LOADER = pathToFileURL(require.resolve('tsx')).href;
-/**
- * The worker's node: tsx's CommonJS hook (the project is CommonJS) runs on the main thread, where
- * `--import tsx` adds a module-hooks thread with its own V8 heap (about 40 MB); a 4 MB semi-space
- * per heap instead of 16 keeps the young generations of the main and workflow threads small
- * (docs/performance.md, worker memory). Same flags as the Dockerfile's CMD.
- */
+/** The worker: tsx's CommonJS hook (`--import tsx` adds a hooks thread, ~40 MB) and 4 MB semi-spaces, as the Dockerfile's CMD (docs/performance.md). */
 const WORKER_NODE_ARGS = ['--max-semi-space-size=4', '--require', require.resolve('tsx/cjs')];
 
 /** A TypeScript entry point run by node with tsx's loader: one process, so signals and pids are its own. */
@@ -209,10 +204,7 @@ function restartWorker(dead: ManagedChild, how: string): void {
   }, delay);
 }
 
-/**
- * Bundles the workflows in a child of its own, so webpack's heap leaves with it; the worker and each
- * restart of it load the result. Rebuilt on every start: the workflows may have changed since.
- */
+/** Bundles the workflows in a child (webpack's heap leaves with it), on every start: they may have changed. */
 async function buildWorkflowBundle(out: string, env: NodeJS.ProcessEnv): Promise<void> {
   const child = new ManagedChild('bundle', process.execPath, ['--import', TSX_LOADER, path.join(PROJECT_ROOT, 'scripts', 'build-workflow-bundle.ts'), out], {
     env,
@@ -325,8 +317,7 @@ async function main(): Promise<void> {
   }
   if (stopping) return;
 
-  // Workflow bundle, while Temporal starts ----------------------------------------------------
-  // In DATA_DIR, not the checkout: two starts on their own DATA_DIRs never share a bundle.
+  // Workflow bundle, while Temporal starts (in DATA_DIR: two starts never share one) ------------
   const workflowBundle = path.join(sc.dataDir, 'workflow-bundle.js');
   say('bundling the workflows');
   const bundled = buildWorkflowBundle(workflowBundle, process.env);
