@@ -47,6 +47,9 @@ export function workflowPreloadModules(entry = path.join(WORKFLOWS_PATH, 'index.
   return ['zod', ...[...domain].sort()];
 }
 
+/** webpack's progress lines say nothing a user needs; its errors are shown. */
+export const QUIET_BUNDLER_LOGGER = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error };
+
 export function workflowBundleOptions(): { workflowsPath: string; preloadModules: string[] } {
   return { workflowsPath: WORKFLOWS_PATH, preloadModules: workflowPreloadModules() };
 }
@@ -63,7 +66,7 @@ export const DEFAULT_WORKFLOW_BUNDLE_PATH = path.join(__dirname, '..', 'dist', '
 export async function buildWorkflowBundle(outPath = DEFAULT_WORKFLOW_BUNDLE_PATH): Promise<string> {
   const { code } = await bundleWorkflowCode({
     ...workflowBundleOptions(),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    logger: QUIET_BUNDLER_LOGGER,
   });
   mkdirSync(path.dirname(outPath), { recursive: true });
   // Written aside then renamed: a worker starting meanwhile never reads half a bundle.

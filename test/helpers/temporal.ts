@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { workflowBundleOptions } from '../../workers/bundle';
+import { QUIET_BUNDLER_LOGGER, workflowBundleOptions } from '../../workers/bundle';
 import { resolveBinary } from '../../scripts/temporal-binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 
@@ -44,7 +44,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     ...workflowBundleOptions(),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+    logger: QUIET_BUNDLER_LOGGER,
   });
   return bundle;
 }
