@@ -56,13 +56,25 @@ export class Api {
         : (this.enterprises.get(role.uscc) ??
           this.enterprises.set(role.uscc, mintToken(this.secret, { sub: `fuzz-${role.uscc}`, role: 'applicant', uscc: role.uscc, expiresIn: '2h' })).get(role.uscc)!);
     const authorization = `Bearer ${await token}`;
-    // A keep-alive connection the server closed meanwhile fails once: try again.
+    // A keep-alive connection the server closed meanwhile fails before the request is sent
+    // (EPIPE, "other side closed"); after a long fuzz phase the client may hold several such
+    // connections, so one retry was not always enough (CI, 2026-12-07: the import upload).
     const send = () => fetch(this.url + route, {
       method,
       headers: { authorization, 'content-type': json ? 'application/json' : 'text/csv', ...headers },
       body: body === undefined ? undefined : json ? JSON.stringify(body) : body,
     });
-    const r = await send().catch(() => send()).catch((e: unknown) => {
+    const retrying = async (): Promise<Response> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await send();
+        } catch (e) {
+          if (attempt >= 4) throw e;
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+        }
+      }
+    };
+    const r = await retrying().catch((e: unknown) => {
       throw new Error(`seeding: ${JSON.stringify(role)} ${method} ${route}: ${e instanceof Error ? `${e.message} (${String(e.cause)})` : String(e)}`);
     });
     const text = await r.text();
