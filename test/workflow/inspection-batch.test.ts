@@ -173,25 +173,36 @@ describe('certified verifiers in the pool (R11, R10)', () => {
 });
 
 describe('inspection tasks (R11, R17)', () => {
-  it("R11: only the drawn team records the result, once; publication is due 20 working days after the inspection across New Year's Day, and a late publication is escalated; R17: the failing result raises the grade and opens R15 rectification in the follow-up workflow", async () => {
+  it("R11: only the drawn team records the result, once; publication is due 20 working days after the inspection across a public holiday, and a late publication is escalated; R17: the failing result raises the grade and opens R15 rectification in the follow-up workflow", async () => {
     await withServer(async ({ env, now, sleepUntil }) => {
       const province = 'SX';
       const uscc = freshUscc();
       const certificate = `SX-${hex()}`;
       await seedLicences(suite.db.pool, [{ number: certificate, uscc, province }]);
       const today = shanghaiDate(await now());
-      const id = await batch({ province, startsOn: today, endsOn: '2026-12-31', rates: { A: 1, B: 1, C: 1, D: 1 } });
-      await suite.db.pool.query(`INSERT INTO inspection_tasks (id, batch_id, province, uscc, grade, team, due_on) VALUES ($1, $2, $3, $4, 'A', '["I-1","I-2"]', '2026-12-31')`, [
+      // The inspection day: a working day still ahead (the server starts at today) whose 20
+      // working days to publication cross a public holiday, so they span more than 4 weeks.
+      const cal = currentCalendar();
+      const publicationDue = (d: string) => cal.computeSlaDeadline({ startedAt: `${d}T15:59:59.999Z`, workingDays: 20, pauses: [] });
+      let inspectedOn = addCalendarDays(today, 1);
+      while (!cal.isWorkingDay(inspectedOn) || !(publicationDue(inspectedOn).deadlineDate! > addCalendarDays(inspectedOn, 28))) inspectedOn = addCalendarDays(inspectedOn, 1);
+      const dueOn = addCalendarDays(inspectedOn, 7);
+      // R15: 30 days to rectify; a period in days ending on a rest day ends on the next working day.
+      let rectifyBy = addCalendarDays(inspectedOn, 30);
+      while (!cal.isWorkingDay(rectifyBy)) rectifyBy = addCalendarDays(rectifyBy, 1);
+      const id = await batch({ province, startsOn: today, endsOn: dueOn, rates: { A: 1, B: 1, C: 1, D: 1 } });
+      await suite.db.pool.query(`INSERT INTO inspection_tasks (id, batch_id, province, uscc, grade, team, due_on) VALUES ($1, $2, $3, $4, 'A', '["I-1","I-2"]', $5)`, [
         taskIdOf(id, uscc),
         id,
         province,
         uscc,
+        dueOn,
       ]);
       const taskId = taskIdOf(id, uscc);
       const h = await env.client.workflow.start(inspectionTask, {
         taskQueue: TASK_QUEUE,
         workflowId: inspectionTaskWorkflowId(taskId),
-        args: [{ taskId, batchId: id, province, uscc, grade: 'A', team: ['I-1', 'I-2'], dueOn: '2026-12-31' }],
+        args: [{ taskId, batchId: id, province, uscc, grade: 'A', team: ['I-1', 'I-2'], dueOn }],
       });
       await eventually(() => h.query(inspectionTaskStatusQuery), (s) => s.stage === 'inspecting');
       const outsider = await refusal(h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: 'I-9', role: 'inspector', province }, outcome: 'pass' }] }));
@@ -200,14 +211,13 @@ describe('inspection tasks (R11, R17)', () => {
       // R11: a day before the task was opened is refused at once (found by fuzzing: 1020-02-29 hung the Update).
       const ancient = await refusal(h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: 'I-2', role: 'inspector', province }, outcome: 'pass', inspectedOn: '1020-02-29' }] }));
       expect([ancient.type, ancient.message]).toEqual(['invalid', expect.stringMatching(/^inspectedOn: the inspection cannot end before its task was opened/)]);
-      await sleepUntil(Date.parse('2026-12-10T10:00:00+08:00'));
+      await sleepUntil(Date.parse(`${inspectedOn}T10:00:00+08:00`));
       const st = await h.executeUpdate(recordTaskResultUpdate, {
-        args: [{ actor: { id: 'I-2', role: 'inspector', province }, outcome: 'problems-found', findings: 'no incoming-inspection records', inspectedOn: '2026-12-10' }],
+        args: [{ actor: { id: 'I-2', role: 'inspector', province }, outcome: 'problems-found', findings: 'no incoming-inspection records', inspectedOn }],
       });
-      const expected = currentCalendar().computeSlaDeadline({ startedAt: '2026-12-10T15:59:59.999Z', workingDays: 20, pauses: [] });
-      expect(expected.countedDays).not.toContain('2027-01-01');
+      const expected = publicationDue(inspectedOn);
+      expect(expected.countedDays.every((d) => cal.isWorkingDay(d))).toBe(true); // the holiday is not counted
       expect(st.publication!.dueAt).toBe(expected.deadlineAt);
-      expect(expected.deadlineDate! > '2027-01-07').toBe(true); // the holiday pushed it past 20 weekdays
       const second = await refusal(h.executeUpdate(recordTaskResultUpdate, { args: [{ actor: { id: 'I-1', role: 'inspector', province }, outcome: 'pass' }] }));
       expect(second.type).toBe('conflict');
       const sa = (await h.describe()).typedSearchAttributes;
@@ -216,18 +226,17 @@ describe('inspection tasks (R11, R17)', () => {
       // R17: the failing result is a fact, and the grade is recomputed at once.
       const grade = (await findRiskGrade(suite.db.pool, uscc, province))!;
       expect(grade.grade).toBe('C');
-      expect(grade.reasons.join('\n')).toMatch(new RegExp(`failed inspection on 2026-12-10 \\(inspection ${taskId}`));
+      expect(grade.reasons.join('\n')).toMatch(new RegExp(`failed inspection on ${inspectedOn} \\(inspection ${taskId}`));
       // R15: the licence is under rectification, run by the follow-up workflow, its re-check next.
       const opened = await eventually(() => h.query(inspectionTaskStatusQuery), (x) => (x.rectifications?.length ?? 0) > 0);
       const fu = env.client.workflow.getHandle<typeof followUpInspection>(opened.rectifications![0]!.workflowId);
       const detail = await eventually(() => fu.query(followUpDetailQuery), (x) => x.stage === 'rectifying');
-      // 30 days from 2026-12-10 is Saturday 2027-01-09: a period in days ending on a rest day ends on the next working day.
-      expect(detail).toMatchObject({ certificateNumber: certificate, stage: 'rectifying', round: 2, rectification: { rectifyBy: '2027-01-11' } });
+      expect(detail).toMatchObject({ certificateNumber: certificate, stage: 'rectifying', round: 2, rectification: { rectifyBy } });
       const ordered = await eventually(
         () => suite.db.pool.query(`SELECT recipient_role, message FROM notifications WHERE kind = 'rectification-ordered' AND application_id = $1`, [inspectionTaskWorkflowId(taskId)]),
         (r) => r.rows.length === 1,
       );
-      expect(ordered.rows[0].message).toMatch(/no incoming-inspection records.*rectify by 2027-01-11/);
+      expect(ordered.rows[0].message).toMatch(new RegExp(`no incoming-inspection records.*rectify by ${rectifyBy}`));
       // R15, L08: the re-check fails: the follow-up revokes the licence, as after issuance.
       const team = [`V-${hex()}`, `V-${hex()}`];
       for (const v of team) await upsertVerifier(suite.db.pool, { id: v, name: v, certifiedBy: province, certifiedOn: '2020-01-01', certifiedUntil: '2099-12-31' });
