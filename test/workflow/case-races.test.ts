@@ -8,12 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
 import {
   acceptUpdate,
+  approveUpdate,
   confirmPredecessorCancelledUpdate,
   rejectAtIntakeUpdate,
   requestSupplementUpdate,
   statusQuery,
   supplementUpdate,
 } from '../../domain/approval/messages';
+import { sendUpdate } from '../../api/updates';
 import { licenceApplication } from '../../workflows/approval/licence-application';
 import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { Gate, gateActivity } from '../helpers/gate';
@@ -101,6 +103,70 @@ describe('case races', () => {
       const accepted = await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
       expect(accepted.stage).toBe('under-review');
       expect((await auditActions(app.applicationId)).filter((a) => a === 'accepted')).toHaveLength(1);
+    }, activities);
+  });
+
+  it('L01: staff cannot act while the acceptance deadline is computed (first and after a supplement); the API waits for it instead of answering 409', async () => {
+    // A staff Update taken while the main loop's own activity runs could share a workflow task
+    // with its result; a cold worker replays the handler first and the case fails for good
+    // (test/replay: nondeterministic-accept-on-cold-worker). So the validator refuses 'not-yet'.
+    const [first, second] = [new Gate(), new Gate()];
+    const slow = gateActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline', first, { when: (_a, n) => n === 1 });
+    const { activities } = gateActivity(slow.activities, 'computeDeadline', second, { when: (_a, n) => n === 2 });
+    await withServer(async ({ env }) => {
+      const uscc = freshUscc();
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc } });
+      const h = await env.client.workflow.start(licenceApplication, {
+        taskQueue: TASK_QUEUE,
+        workflowId: app.applicationId,
+        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
+      });
+      await first.entered; // the gates passed; the L01 deadline is being computed
+      expect((await h.query(statusQuery)).stage).toBe('intake');
+      expect((await refusal(h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }))).type).toBe('not-yet');
+      first.release();
+      await eventually(() => h.query(statusQuery), (s) => s.stage === 'received');
+      await h.executeUpdate(requestSupplementUpdate, { args: [{ actor: staff('acceptance-officer'), items: ['检验报告缺页'] }] });
+      await h.executeUpdate(supplementUpdate, { args: [{ actor: applicant(uscc), documents: [doc] }] });
+      await second.entered; // the deadline from the supplement is being computed
+      const early = await refusal(h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }));
+      expect([early.type, early.message]).toEqual(['not-yet', expect.stringMatching(/computing its acceptance deadline \(L01\)/)]);
+      // Through the API's sender: retried until the case takes it.
+      let answered = false;
+      const viaApi = sendUpdate(h, acceptUpdate, { actor: staff('acceptance-officer') }, { what: `case ${app.applicationId}` }).then((r) => {
+        answered = true;
+        return r;
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(answered).toBe(false);
+      second.release();
+      expect((await viaApi).stage).toBe('under-review');
+      expect((await auditActions(app.applicationId)).filter((a) => a === 'accepted')).toHaveLength(1);
+    }, activities);
+  });
+
+  it('R02, R07: a decision sent while the accepted case still records its path is refused not-yet; the acceptance answers only once the path is recorded', async () => {
+    const gate = new Gate();
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'recordTransition', gate, { when: ([entry]) => entry.action === 'routed' });
+    await withServer(async ({ start }) => {
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
+      const h = await start(app);
+      let acceptedAnswer = false;
+      const accepted = h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }).then((r) => {
+        acceptedAnswer = true;
+        return r;
+      });
+      await gate.entered; // the 'routed' row is being written
+      const early = await refusal(h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] }));
+      expect([early.type, early.message]).toEqual(['not-yet', expect.stringMatching(/recording its path \(R02\)/)]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(acceptedAnswer).toBe(false);
+      gate.release();
+      expect((await accepted).stage).toBe('under-review');
+      expect((await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] })).stage).toBeDefined();
+      expect((await h.result()).outcome).toBe('issued');
+      const actions = await auditActions(app.applicationId);
+      expect(actions.indexOf('routed')).toBeLessThan(actions.indexOf('approved'));
     }, activities);
   });
 

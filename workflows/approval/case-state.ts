@@ -58,8 +58,13 @@ export function createCaseContext(input: LicenceApplicationInput) {
     /** The Art. 18 / Art. 24 clocks of the verify-then-issue path (time-limits.ts), by name. */
     limits: {} as Partial<Record<TimeLimitName, { computedEpoch: number; sla?: SlaResult }>>,
   };
-  /** `verifying`: an on-site verification's team is being checked against the register (R10). */
-  const flags = { receiptRecorded: input.carried !== undefined, predecessorGone: false, verifying: false };
+  /**
+   * `verifying`: an on-site verification's team is being checked against the register (R10).
+   * `acceptanceOpen`: the main loop waits for staff at `received` (L01) with no step of its own
+   * running; until then acceptance-stage Updates are refused 'not-yet' (see requireStage).
+   * `routed`: the accepted case's path is recorded; until then review Updates are refused 'not-yet'.
+   */
+  const flags = { receiptRecorded: input.carried !== undefined, predecessorGone: false, verifying: false, acceptanceOpen: false, routed: false };
 
   const keyCounts = new Map<string, number>(Object.entries(input.carried?.keyCounts ?? {}));
   /**
@@ -163,6 +168,16 @@ export function createCaseContext(input: LicenceApplicationInput) {
     if (s.decision) throw messageRefused('conflict', `case already ${s.decision.outcome} at ${s.decision.at}: ${what} is no longer possible`);
     if (s.stage === 'intake') {
       throw messageRefused('not-yet', `case ${app.applicationId} is still at intake: the receipt, ban and predecessor checks (R03, L04, R04) are running; ${what} is possible once they are done`);
+    }
+    // An Update taken while the main loop's own activity runs can land in the same workflow task
+    // as that activity's result; a worker replaying such a history without the case in its cache
+    // runs the handler before the main loop and fails the case for good (a nondeterminism error;
+    // docs/reliability.md). So staff wait the moment the acceptance deadline takes to compute.
+    if (s.stage === 'received' && !flags.acceptanceOpen) {
+      throw messageRefused('not-yet', `case ${app.applicationId} is computing its acceptance deadline (L01); ${what} is possible in a moment`);
+    }
+    if ((s.stage === 'under-review' || s.stage === 'awaiting-verification') && !flags.routed) {
+      throw messageRefused('not-yet', `case ${app.applicationId} was just accepted and is recording its path (R02); ${what} is possible in a moment`);
     }
     if (!allowed.includes(s.stage)) throw messageRefused('conflict', `${what} is not possible at stage '${s.stage}' (needs ${allowed.join(' or ')})`);
   };

@@ -59,6 +59,9 @@ export function installCaseHandlers(ctx: CaseContext): void {
       setStage('under-review', 'accepted', actor, note);
       await record('accepted', { actor, reason: note, set: { accepted_at: s.acceptedAt, acceptance: 'officer' } });
       await clockSettled();
+      // The answer comes once the path is recorded, so the review Updates it invites are taken
+      // (requireStage). Patched: older cases answered before.
+      if (patched('accept-answers-once-routed')) await condition(() => flags.routed || s.decision !== undefined);
       return { stage: s.stage, acceptedAt: s.acceptedAt, deadline: s.deadline };
     },
     {
@@ -167,7 +170,8 @@ export function installCaseHandlers(ctx: CaseContext): void {
     async ({ actor, evidence }) => {
       flags.predecessorGone = true;
       await record('predecessor-cancellation-confirmed', { actor, reason: evidence, details: { certificateNumber: app.predecessor?.certificateNumber } });
-      await condition(() => s.stage !== 'awaiting-predecessor-cancellation');
+      // Answered once the case is back to staff (`received`), or decided.
+      await condition(() => s.stage !== 'awaiting-predecessor-cancellation' && s.stage !== 'intake');
       return { stage: s.stage };
     },
     {

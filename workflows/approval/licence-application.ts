@@ -28,6 +28,8 @@ import { PREDECESSOR_ENDED, waitForPredecessor } from './predecessor-wait';
 
 /** Art. 18 / Art. 24 clocks on the verify-then-issue path. */
 const TIME_LIMITS_PATCH = 'verify-then-issue-time-limits';
+/** A new case turns `received` only once its L01 deadline is computed. */
+const RECEIVED_WITH_DEADLINE_PATCH = 'received-with-acceptance-deadline';
 
 export async function licenceApplication(input: LicenceApplicationInput): Promise<LicenceApplicationResult> {
   const ctx = createCaseContext(input);
@@ -91,23 +93,30 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       await waitForPredecessor(ctx);
       if (s.decision) return finish();
       intakeClockStart = nowIso();
-      setStage('received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
+      // Back at intake until the acceptance deadline is known (below). Patched: older cases were `received` at once.
+      setStage(patched(RECEIVED_WITH_DEADLINE_PATCH) ? 'intake' : 'received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
       await record('predecessor-cancelled', { details: { predecessor: app.predecessor } });
     }
   }
-  // Intake done: from here staff may accept, refuse or ask for a supplement.
-  if (s.stage === 'intake') setStage('received', 'intake-passed');
+  // Intake done: from here staff may accept, refuse or ask for a supplement. A case stays at
+  // intake until its acceptance deadline is known, so staff never act while that step runs (see
+  // flags.acceptanceOpen). Patched: older cases were `received` before it.
+  const receivedWithDeadline = s.stage === 'intake' && patched(RECEIVED_WITH_DEADLINE_PATCH);
+  if (s.stage === 'intake' && !receivedWithDeadline) setStage('received', 'intake-passed');
 
   // L01: accept, or ONE supplement notice, within the limit; silence means accepted as of the
   // day of receipt (or of the supplement).
-  while (s.stage === 'received' || s.stage === 'awaiting-supplement') {
+  while (s.stage === 'received' || s.stage === 'awaiting-supplement' || (receivedWithDeadline && s.stage === 'intake')) {
     if (s.stage === 'awaiting-supplement') {
       await condition(() => s.stage !== 'awaiting-supplement');
       continue;
     }
+    flags.acceptanceOpen = false;
     const clockStart = s.supplement?.suppliedAt ?? intakeClockStart;
     const limit = policyInForce(shanghaiDate(clockStart)).limits.acceptance;
     const due = await acts.computeDeadline({ startedAt: clockStart, ...limitInput(limit), pauses: [] });
+    if (s.stage === 'intake') setStage('received', 'intake-passed');
+    flags.acceptanceOpen = true;
     const acted = await awaitAcceptance(ctx, clockStart, limit, due);
     if (acted || s.stage !== 'received') continue;
     // Re-read the calendar once the timer fires: a provisional deadline may have moved.
@@ -145,6 +154,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     publishSearchAttributes();
   }
   await record('routed', { reason: route.why, set: { policy_version: policy.id, path: route.path } });
+  flags.routed = true;
 
   // The decision clock runs from acceptance, beside whatever the case waits for.
   const decided = () => s.decision !== undefined;
