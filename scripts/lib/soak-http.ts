@@ -25,7 +25,7 @@ class Transient extends Error {}
 
 export const bearerFor = async (d: Driver, o: Parameters<typeof mintToken>[1]) => `Bearer ${await mintToken(d.secret, o)}`;
 
-/** One request; throws on a connection error, a timeout or a transient answer (503, 502, 429, 409 still at intake). */
+/** One request; throws on a connection error, a timeout or a transient answer (503, 502, 429, a 409 with Retry-After: the case is busy with a step of its own). */
 export async function callOnce(d: Driver, method: string, path: string, token: string, body?: unknown, key?: string): Promise<{ status: number; body: Json }> {
   const res = await fetch(d.baseUrl + path, {
     method,
@@ -35,9 +35,9 @@ export async function callOnce(d: Driver, method: string, path: string, token: s
   });
   const text = await res.text();
   const parsed = text ? JSON.parse(text) : undefined;
-  // 503: a part is restarting (the API answers, Temporal or the database does not); 409 at
-  // intake: the receipt checks are still running. Both say "again, shortly".
-  if (res.status === 503 || res.status === 502 || res.status === 429 || (res.status === 409 && /still at intake/.test(parsed?.detail ?? ''))) throw new Transient(`${res.status} ${parsed?.detail ?? ''}`);
+  // 503: a part is restarting (the API answers, Temporal or the database does not); 409 with
+  // Retry-After: the case is busy with a step of its own (its intake checks, say). Both say "again, shortly".
+  if (res.status === 503 || res.status === 502 || res.status === 429 || (res.status === 409 && res.headers.has('retry-after'))) throw new Transient(`${res.status} ${parsed?.detail ?? ''}`);
   return { status: res.status, body: parsed };
 }
 
