@@ -7,8 +7,10 @@
  * Update is sent; a new one then takes the activity's result and the Update in one task.
  *
  * Here the SDK hands the Update over first in that task (as it does on replay), so the
- * validator sees the case still at intake. The soak's history had it handed over after the
- * result; workflows/shared/activities.ts `requireNoResultInThisTask` refuses that one.
+ * validator sees the case still at intake (its acceptance deadline not yet known) and refuses;
+ * before the patch 'received-with-acceptance-deadline' the case was `received` and took it.
+ * The soak's history recorded such an Update after the result instead, which this setting does
+ * not reproduce (docs/reliability.md).
  */
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
