@@ -3,7 +3,7 @@
  * errors into problems. A validator's refusal (domain/messages.ts `messageRefused`) carries its
  * kind in the failure type: forbidden → 403, conflict → 409, invalid → 422, with its message.
  */
-import { type Client, isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { type Client, isGrpcServiceError, QueryNotRegisteredError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { RefusalKind } from '../domain/refusal';
 import { SA } from '../domain/search-attributes';
@@ -50,6 +50,11 @@ export function temporalProblem(err: unknown, what: string): HttpProblem | undef
   if (err instanceof HttpProblem) return err;
   if (err instanceof WorkflowUpdateFailedError) return updateFailedProblem(err, what);
   if (err instanceof WorkflowNotFoundError) return new HttpProblem('not-found', `${what} not found`);
+  // The API sends only Queries its workflows define, so this is a worker that could not answer:
+  // e.g. one that fails to replay the case (a nondeterminism error, for ops in the Temporal UI).
+  if (err instanceof QueryNotRegisteredError) {
+    return new HttpProblem('unavailable', `${what} cannot answer right now (its workflow task is failing: ops see why in the Temporal UI); retry later`, undefined, undefined, err);
+  }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new HttpProblem('unavailable', `the case did not answer in time (is a worker running?); the request may still take effect: read the case before retrying`);
   }

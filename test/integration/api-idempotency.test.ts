@@ -3,7 +3,7 @@
  * (README "Failure policy"), and submissions that a retry could not find again. Real Temporal dev
  * server, real worker and activities, real PostgreSQL.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporalProblem } from '../../api/temporal';
@@ -127,5 +127,12 @@ describe('an Update whose step fails for good', () => {
     expect(early).toMatchObject({ status: 409, headers: { 'Retry-After': '1' } });
     const other = temporalProblem(failed(new Error('handler cancelled')), 'case A');
     expect(other?.status).toBe(503);
+  });
+
+  it('api: a Query the worker could not answer (found by the soak: a case whose workflow task fails) is a 503 naming the case, not a 500', () => {
+    const failed = temporalProblem(new QueryNotRegisteredError('Nondeterminism error: Non-deprecated patch marker encountered', 3), 'case A');
+    expect(failed).toMatchObject({ kind: 'unavailable', status: 503 });
+    expect(failed!.message).toMatch(/^case A cannot answer right now/);
+    expect(failed!.message).not.toMatch(/Nondeterminism/);
   });
 });

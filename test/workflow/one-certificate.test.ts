@@ -53,7 +53,11 @@ describe('L07: one certificate per enterprise per product', () => {
         `L07: enterprise ${first.enterprise.uscc} already holds certificate ${number} for cement in BJ (valid through ${s.certificate!.validUntil}): ` +
           `an enterprise holds one certificate per product; add product units or specifications to it by a change (变更, type 'change' naming ${number}), not a new application`,
       ]);
-      const audit = await suite.db.pool.query("SELECT reason FROM audit_events WHERE application_id = $1 AND action = 'rejected-at-intake'", [second.workflowId]);
+      // The decision shows in the Query as the refusal's audit row is being written: read it once written.
+      const audit = await eventually(
+        () => suite.db.pool.query("SELECT reason FROM audit_events WHERE application_id = $1 AND action = 'rejected-at-intake'", [second.workflowId]),
+        (r) => r.rows.length > 0,
+      );
       expect(audit.rows[0].reason).toContain(`certificate ${number}`);
 
       // Not refused: another product of the same enterprise, another enterprise, a take-over naming it (R04).
