@@ -70,6 +70,13 @@ describe('replay of recorded histories', () => {
     await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'SOAK-00007-9c19c3')).rejects.toBeInstanceOf(DeterminismViolationError);
   }, 120_000);
 
+  // The same, one step later (soak of 2026-12-07, after the stage guards): the accept came in the
+  // task that brought the acceptance deadline's result, after the commands it caused.
+  it('known defect (issue 16): a history with an accept taken after the acceptance deadline result in one task does not replay', async () => {
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(__dirname, '..', 'fixtures', 'nondeterministic-accept-with-deadline-result.json'), 'utf8')));
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'SOAK-00024-62a628')).rejects.toBeInstanceOf(DeterminismViolationError);
+  }, 120_000);
+
   it('replay: a deliberately incompatible change is caught as a determinism violation', async () => {
     const incompatible = await bundleWorkflowCode({
       workflowsPath: path.join(__dirname, '..', 'fixtures', 'replay', 'incompatible-workflows.ts'),

@@ -27,7 +27,7 @@ import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
 import { teamShapeProblem } from '../../domain/supervision/verifiers';
 import { shanghaiDate } from '../../domain/time';
-import { acts } from '../shared/activities';
+import { acts, requireNoResultInThisTask } from '../shared/activities';
 import type { CaseContext } from './case-state';
 import { liveDeadline } from './limit-clock';
 
@@ -114,6 +114,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
         if (actor.role !== 'applicant' || actor.uscc !== app.enterprise.uscc) {
           throw messageRefused('forbidden', `case ${app.applicationId} belongs to enterprise ${app.enterprise.uscc}: only it may supplement (R01)`);
         }
+        requireNoResultInThisTask(`case ${app.applicationId}`);
         if (s.decision) throw messageRefused('conflict', `case already ${s.decision.outcome} at ${s.decision.at}: a supplement is no longer possible`);
         if (s.stage !== 'awaiting-supplement' || !s.supplement) {
           throw messageRefused('conflict', `case ${app.applicationId} is at stage '${s.stage}': a supplement is only taken while one was asked for (L01)`);

@@ -9,8 +9,9 @@
  * (`activity-heartbeat`, asked at a workflow's first activity): workflows started before keep the
  * options they were scheduled with.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/types';
+import { messageRefused } from '../../domain/refusal';
 import { withOpsHold } from './ops-hold';
 
 const RETRY = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' } as const;
@@ -20,13 +21,42 @@ const heartbeating = proxyActivities<Activities>({ startToCloseTimeout: '30 seco
 
 type AnyActivity = (...args: unknown[]) => Promise<unknown>;
 
+/**
+ * The workflow task (by history length, the same for every activation of one task) in which
+ * this workflow last took an activity's result. State per workflow execution (the SDK isolates
+ * each workflow's module state).
+ */
+let settledInTask = -1;
+const markSettled = () => {
+  settledInTask = workflowInfo().historyLength;
+};
+
+/**
+ * Refuses a message 'not-yet' when this workflow task already handed an activity's result to the
+ * workflow. A worker without the workflow cached has taken an Update after the result and the
+ * commands it caused, in one task; every replay runs the Update first, the commands come out in
+ * another order, and the workflow fails each task for good (a nondeterminism error; twice in the
+ * soak's histories, test/fixtures/nondeterministic-accept-*.json, docs/reliability.md). Refused,
+ * the Update leaves nothing in history; sent again (the API does), it arrives in a task of its
+ * own. In the usual delivery the Update comes first in the task, before any result, and passes.
+ */
+export function requireNoResultInThisTask(subject: string): void {
+  if (workflowInfo().historyLength === settledInTask) {
+    throw messageRefused('not-yet', `${subject} is taking the result of a step of its own; send this again in a moment`);
+  }
+}
+
 export const acts: Activities = new Proxy({} as Activities, {
   get(_target, name) {
     if (typeof name !== 'string') return undefined;
-    return (...args: unknown[]) =>
-      withOpsHold(name, () => {
+    return (...args: unknown[]) => {
+      const step = withOpsHold(name, () => {
         const proxy = (patched('activity-heartbeat') ? heartbeating : legacy) as unknown as Record<string, AnyActivity>;
         return proxy[name]!(...args);
       });
+      // A reaction of its own, not a link in the caller's chain: the caller resumes exactly as before.
+      step.then(markSettled, markSettled);
+      return step;
+    };
   },
 });

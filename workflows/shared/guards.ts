@@ -6,6 +6,7 @@
 import { type Action, MAY } from '../../domain/permissions';
 import { messageRefused } from '../../domain/refusal';
 import type { Actor } from '../../domain/roles';
+import { requireNoResultInThisTask } from './activities';
 
 export interface Owner {
   /** The province that owns the case or licence (R01). */
@@ -20,6 +21,7 @@ export function requireStaff(actor: Actor, action: Action, owner: Owner, roles: 
   if (actor.province !== owner.province) {
     throw messageRefused('forbidden', `${owner.subject} belongs to province ${owner.province}, not ${actor.province ?? 'none'} (R01)`);
   }
+  requireNoResultInThisTask(owner.subject);
 }
 
 /** "pauseClock" → "pause clock": readable enough for a refusal, and never out of step with the table. */
