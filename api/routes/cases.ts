@@ -119,7 +119,16 @@ const submit = defineRoute({
     // L04, L08: a banned enterprise is refused for that product before any case is started
     // (the workflow checks again at receipt). A repeat of a submission made before the ban
     // still returns its case.
-    const ban = await fromDb('the ban register', () => findActiveBan(deps.pool, app.enterprise.uscc, app.product, shanghaiDate(receivedAt)));
+    // The registers are read at once, not one after another: a submission's latency is its slowest read.
+    const on = shanghaiDate(receivedAt);
+    const number = app.type === 'new' ? undefined : app.currentCertificateNumber;
+    const owner = { uscc: app.enterprise.uscc, province: app.province, product: app.product };
+    const [ban, named, held, open] = await Promise.all([
+      fromDb('the ban register', () => findActiveBan(deps.pool, app.enterprise.uscc, app.product, on)),
+      number === undefined ? undefined : fromDb('the certificate register', () => findNamedCertificate(deps.pool, number)),
+      app.type === 'new' ? fromDb('the certificate register', () => findHeldCertificate(deps.pool, owner.uscc, owner.province, owner.product)) : undefined,
+      app.type === 'new' ? fromDb('the case register', () => findOpenNewApplication(deps.pool, owner, applicationId)) : undefined,
+    ]);
     if (ban) {
       const earlier = await findCase(deps.client, applicationId).catch((err: unknown) => {
         if (err instanceof HttpProblem && err.kind === 'not-found') return undefined;
@@ -133,16 +142,12 @@ const submit = defineRoute({
     // R08, L05, L07: what the workflow refuses at receipt about the certificate a renewal or change
     // names, refused here before any case starts (the workflow checks again). "No such certificate"
     // and "another enterprise's" get the same answer. A repeat of an earlier submission still returns its case.
-    const number = app.type === 'new' ? undefined : app.currentCertificateNumber;
-    const named = number === undefined ? undefined : await fromDb('the certificate register', () => findNamedCertificate(deps.pool, number));
-    const refused = namedCertificateRefusals(app, named, shanghaiDate(receivedAt), policyInForce(shanghaiDate(receivedAt))).map((r) => ({ ...r, path: 'currentCertificateNumber' }));
+    const refused = namedCertificateRefusals(app, named, on, policyInForce(on)).map((r) => ({ ...r, path: 'currentCertificateNumber' }));
     // L07: a `new` application for a product the enterprise already holds here is refused, naming
-    // the certificate and the change route.
+    // the certificate and the change route; so is one while another `new` one for this product is
+    // still undecided here (the workflow's receipt decides a race).
     if (app.type === 'new') {
-      const held = await fromDb('the certificate register', () => findHeldCertificate(deps.pool, app.enterprise.uscc, app.province, app.product));
       refused.push(...oneCertificatePerProductRefusals(app, held).map((r) => ({ ...r, path: 'type' })));
-      // L07 while applications are open: another `new` one for this product still undecided here (the workflow's receipt decides a race).
-      const open = await fromDb('the case register', () => findOpenNewApplication(deps.pool, { uscc: app.enterprise.uscc, province: app.province, product: app.product }, applicationId));
       refused.push(...pendingNewApplicationRefusals(app, open).map((r) => ({ ...r, path: 'type' })));
     }
     if (refused.length) {
@@ -167,8 +172,9 @@ const submit = defineRoute({
           taskQueue: deps.taskQueue,
           workflowId: applicationId,
           args: [input],
-          // A running case with this id is returned, a closed one is never started again.
-          workflowIdConflictPolicy: 'USE_EXISTING',
+          // An id already used, running or closed, is never started again: the case is read
+          // below. A start that succeeds is this request's, so the common path needs no read.
+          workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           memo: { submission: memo },
           // Visible to list and to scoping at once, before the first workflow task.
@@ -182,13 +188,15 @@ const submit = defineRoute({
           ],
         }),
       );
+      // Answered at once: the receipt checks run in the case (stage `intake`, usually well under a
+      // second); a staff action that comes before they finish is held by the API (api/updates.ts).
+      return { status: 201, body: { applicationId, created: true, receivedAt, links }, headers: { Location: links.self } };
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     const existing = await findCase(deps.client, applicationId);
+    // The client's own start retried after its answer was lost: this request's case.
     if (existing.submission?.nonce === memo.nonce) {
-      // Answered at once: the receipt checks run in the case (stage `intake`, usually well under a
-      // second), and a staff action that comes before they finish gets 409 with Retry-After.
       return { status: 201, body: { applicationId, created: true, receivedAt, links }, headers: { Location: links.self } };
     }
     if (existing.submission?.sha256 === sha256 && existing.uscc === principal.uscc) {
