@@ -3,6 +3,9 @@
  * worker running the real activities plus the baseline's no-op one, and the figures' format
  * (the machine, the versions, a figure beside its baseline and their ratio).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -12,9 +15,10 @@ import { createActivities } from '../activities';
 import { type LicenceApplicationInput, statusQuery } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
-import { workflowPreloadModules } from '../workers/bundle';
+import { buildWorkflowBundle, workflowPreloadModules } from '../workers/bundle';
 import { createWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
+import { freePort } from '../test/helpers/npm-start';
 
 // Figures on stdout, not the SDK's worker state changes.
 Runtime.install({
@@ -155,4 +159,86 @@ export function startCaseWorkflow(client: Client, taskQueue: string, input: Lice
       { key: SA.overdue, value: false },
     ],
   });
+}
+
+/** A child process of the project's own, as `npm start` and the compose file run it. */
+export interface ChildService {
+  proc: ChildProcess;
+  /** Why it exited, once it has; a bench checks this while it waits. */
+  exited(): string | undefined;
+  /** CPU time (user + system) the process has used so far. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+function childService(name: string, args: string[], env: NodeJS.ProcessEnv): ChildService {
+  const root = path.join(__dirname, '..');
+  const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  let exit: string | undefined;
+  proc.once('exit', (code, signal) => (exit = `${name} exited (${code ?? signal})`));
+  return {
+    proc,
+    exited: () => exit,
+    cpuSeconds: () => {
+      // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux); the name (field 2) may hold spaces.
+      const fields = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+    async stop() {
+      if (exit) return;
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await gone;
+    },
+  };
+}
+
+/** The environment a child starts from: the bench's own, less what would point it elsewhere. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { ECQS_URL: _e, WORKFLOW_BUNDLE_PATH: _b, PORT: _p, ...inherited } = process.env;
+  return { ...inherited, LOG_LEVEL: 'error', ...extra };
+}
+
+/**
+ * The production worker (workers/main.ts) in a process of its own, from a bundle built
+ * beforehand, with the node flags of the image; ready once it polls `taskQueue`.
+ * `legacy`: bundled in-process under `--import tsx`, as before issue 15 (for comparison).
+ */
+export async function spawnWorker(o: { env: TestWorkflowEnvironment; databaseUrl: string; taskQueue: string; legacy?: boolean }): Promise<ChildService> {
+  const bundlePath = o.legacy ? undefined : await buildWorkflowBundle(path.join(mkdtempSync(path.join(os.tmpdir(), 'lp-bench-')), 'workflow-bundle.js'));
+  const nodeArgs = o.legacy ? ['--import', 'tsx'] : ['--max-semi-space-size=4', '--require', 'tsx/cjs'];
+  const worker = childService('worker', [...nodeArgs, path.join(__dirname, '..', 'workers', 'main.ts')], childEnv({
+    DATABASE_URL: o.databaseUrl,
+    TEMPORAL_ADDRESS: o.env.address,
+    TEMPORAL_TASK_QUEUE: o.taskQueue,
+    ...(bundlePath ? { WORKFLOW_BUNDLE_PATH: bundlePath } : {}),
+  }));
+  // Cases start once the worker polls: a query sent before then times out.
+  for (;;) {
+    const why = worker.exited();
+    if (why) throw new Error(why);
+    const res = await o.env.connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: o.taskQueue }, taskQueueType: 1 });
+    if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.proc.pid}@`))) return worker;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** The API (api/main.ts) in a process of its own, as the compose file runs it; ready once GET /health answers. */
+export async function spawnApi(o: { env: TestWorkflowEnvironment; databaseUrl: string; taskQueue: string; jwtSecret: string }): Promise<ChildService & { base: string }> {
+  const port = await freePort();
+  const api = childService('api', ['--import', 'tsx', path.join(__dirname, '..', 'api', 'main.ts')], childEnv({
+    DATABASE_URL: o.databaseUrl,
+    TEMPORAL_ADDRESS: o.env.address,
+    TEMPORAL_TASK_QUEUE: o.taskQueue,
+    JWT_SECRET: o.jwtSecret,
+    PORT: String(port),
+  }));
+  const base = `http://127.0.0.1:${port}`;
+  for (;;) {
+    const why = api.exited();
+    if (why) throw new Error(why);
+    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
+    if (ok) return { ...api, base };
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }

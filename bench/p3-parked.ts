@@ -7,22 +7,18 @@
  * bare visibility query it is built on.
  *   npx tsx bench/p3-parked.ts [--first=2000] [--total=10000] [--concurrency=20] [--legacy-worker] [--smoke]
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../api/app';
 import { mintToken } from '../api/auth';
 import { acceptUpdate, type LicenceApplicationInput, requestSupplementUpdate } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
-import { buildWorkflowBundle } from '../workers/bundle';
 import { createTestDatabase } from '../test/helpers/db';
 import { makeApplication, staff } from '../test/helpers/fixtures';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, startCaseWorkflow, summary } from './lib';
+import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, spawnWorker, startCaseWorkflow, summary } from './lib';
 
 const FIRST = arg('first', SMOKE ? 20 : 2000);
 const TOTAL = arg('total', SMOKE ? 40 : 10_000);
@@ -42,19 +38,7 @@ async function main(): Promise<void> {
   console.log(machine());
   const env = await createDevServerEnv();
   const db = await createTestDatabase();
-  const root = path.join(__dirname, '..');
-  const { ECQS_URL: _unused, ...inherited } = process.env;
-  // The worker as `npm start` and the image run it: a bundle built beforehand, the same node flags.
-  const bundlePath = LEGACY ? undefined : await buildWorkflowBundle(path.join(mkdtempSync(path.join(os.tmpdir(), 'lp-p3-')), 'workflow-bundle.js'));
-  const nodeArgs = LEGACY ? ['--import', 'tsx'] : ['--max-semi-space-size=4', '--require', 'tsx/cjs'];
-  const { WORKFLOW_BUNDLE_PATH: _b, ...rest } = inherited;
-  const worker = spawn(process.execPath, [...nodeArgs, path.join(root, 'workers', 'main.ts')], {
-    cwd: root,
-    env: { ...rest, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: TQ, LOG_LEVEL: 'error', ...(bundlePath ? { WORKFLOW_BUNDLE_PATH: bundlePath } : {}) },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  let workerExit: string | undefined;
-  worker.once('exit', (code, signal) => (workerExit = `worker exited (${code ?? signal})`));
+  const worker = await spawnWorker({ env, databaseUrl: db.url, taskQueue: TQ, legacy: LEGACY });
   const app = createApp({ client: env.client, connection: env.connection, pool: db.pool, taskQueue: TQ, jwtSecret: SECRET, rateLimits: {} });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -83,7 +67,8 @@ async function main(): Promise<void> {
   /** Parked: every case has its receipt, every accepted one its deadline, and the worker has gone quiet. */
   const settle = async () => {
     for (;;) {
-      if (workerExit) throw new Error(workerExit);
+      const why = worker.exited();
+      if (why) throw new Error(why);
       const { rows } = await db.pool.query<{ received: number; deadlines: number }>(
         `SELECT (SELECT count(*)::int FROM applications) AS received,
                 (SELECT count(DISTINCT application_id)::int FROM audit_events WHERE action = 'deadline-computed') AS deadlines`,
@@ -93,18 +78,11 @@ async function main(): Promise<void> {
     }
     await sleep(3000);
     const samples: number[] = [];
-    for (let k = 0; k < 5; k++, await sleep(400)) samples.push(rssMb(worker.pid!));
+    for (let k = 0; k < 5; k++, await sleep(400)) samples.push(rssMb(worker.proc.pid!));
     return Math.max(...samples);
   };
 
   try {
-    // Cases start once the worker polls: a query sent before then (pastIntake) times out.
-    for (;;) {
-      if (workerExit) throw new Error(workerExit);
-      const res = await env.connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: TQ }, taskQueueType: 1 });
-      if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.pid}@`))) break;
-      await sleep(300);
-    }
     const t0 = performance.now();
     await pool([...Array(FIRST).keys()], CONCURRENCY, startCase);
     const rssFirst = await settle();
@@ -143,10 +121,7 @@ async function main(): Promise<void> {
       `P3 overdue list at ${TOTAL} (${expectOverdue} overdue): p50 ${fmt(o.p50)} / p95 ${fmt(o.p95)} ms vs bare visibility list p50 ${fmt(b.p50)} / p95 ${fmt(b.p95)} ms → p95 ratio ${(o.p95 / b.p95).toFixed(2)} (target p95 < 300 ms)`,
     );
   } finally {
-    if (!workerExit) {
-      worker.kill('SIGTERM');
-      await new Promise((r) => worker.once('exit', r));
-    }
+    await worker.stop();
     await new Promise((r) => server.close(r));
     await db.drop();
     await env.teardown();
