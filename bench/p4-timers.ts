@@ -77,7 +77,20 @@ async function phase(kind: 'ours' | 'bare', run: string): Promise<Phase> {
     );
     return { ms, startSeconds, early, db: rows.rows[0]! };
   } finally {
-    await world.stop();
+    // After 10,000 follow-ups the worker's shutdown against the Java test server hung for minutes
+    // with nothing left to do (2026-12-07, both processes idle); the figures are in by then, so
+    // the server is torn down under it rather than the run waiting for ever.
+    const stopped = await Promise.race([
+      world.stop().then(
+        () => true,
+        () => true,
+      ),
+      sleep(60_000).then(() => false),
+    ]);
+    if (!stopped) {
+      console.log(`P4 ${kind}: the worker had not stopped 60 s after the run; the test server is torn down under it`);
+      await world.db.drop().catch(() => undefined);
+    }
     await env.teardown();
   }
 }
@@ -87,10 +100,12 @@ async function main(): Promise<void> {
   console.log(machine());
   const run = Date.now().toString(36);
   const ours = await phase('ours', run);
-  const bare = await phase('bare', run);
   const r = ours.db!;
-  console.log(`P4 started ${CASES} follow-ups in ${fmt(ours.startSeconds)} s, ${CASES} bare timers in ${fmt(bare.startSeconds)} s (each on a server of its own)`);
+  // Said before the baseline runs, so a baseline that fails does not take these with it.
+  console.log(`P4 started ${CASES} follow-ups in ${fmt(ours.startSeconds)} s; every window escalated ${fmt(ours.ms / 1000)} s after the day passed`);
   console.log(`P4 escalations recorded: ${r.n} of ${CASES} (lost ${CASES - r.keys}), early ${r.early + ours.early}, duplicates ${r.n - r.keys}`);
+  const bare = await phase('bare', run);
+  console.log(`P4 started ${CASES} bare timers in ${fmt(bare.startSeconds)} s (on a server of its own)`);
   console.log(figure('P4 time to escalate every window after the day passes', ours.ms / 1000, bare.ms / 1000, 's'));
   if (r.n !== CASES || r.early + ours.early !== 0 || r.keys !== CASES) process.exitCode = 1;
 }
