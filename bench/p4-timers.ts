@@ -64,10 +64,17 @@ async function phase(kind: 'ours' | 'bare', run: string): Promise<Phase> {
     await sleep(2000);
     const early = await handled();
     const t1 = performance.now();
-    await env.sleep('61 days');
+    // Not awaited first: the count is what tells that every window was handled, whether or not the call returns.
+    const skipped = env.sleep('61 days').then(
+      () => true,
+      () => true,
+    );
     // Timed to the last one handled (no result long-polls: the time-skipping server does not take thousands at once).
     while ((await handled()) < CASES) await sleep(100);
     const ms = performance.now() - t1;
+    if (!(await Promise.race([skipped, sleep(60_000).then(() => false)]))) {
+      console.log(`P4 ${kind}: every window was handled, but the time-skipping server's sleep had not returned 60 s later`);
+    }
     if (kind === 'bare') return { ms, startSeconds, early };
     const rows = await world.db.pool.query<{ n: number; early: number; keys: number }>(
       `SELECT count(*)::int AS n,

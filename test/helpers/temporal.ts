@@ -1,4 +1,5 @@
 import { temporal } from '@temporalio/proto';
+import type { ConnectionPlugin } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { QUIET_BUNDLER_LOGGER, workflowBundleOptions } from '../../workers/bundle';
@@ -9,6 +10,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../domain/search-attributes';
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveBinary('test-server') } },
+    plugins: [JAVA_SERVER_KEEPALIVE],
   });
   // The test server starts with no custom search attributes; register ours like the dev server does.
   await env.connection.operatorService.addSearchAttributes({
@@ -17,6 +19,17 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   });
   return env;
 }
+
+/**
+ * The Java test server closes a connection that pings more often than every 5 minutes (gRPC's
+ * "too many pings"); the client pings every 30 s by default. Each close failed the calls in
+ * flight, and a 10,000-timer run's `env.sleep` never returned (2026-12-07). Tests are short
+ * enough not to notice; a long run is not.
+ */
+const JAVA_SERVER_KEEPALIVE: ConnectionPlugin = {
+  name: 'java-test-server-keepalive',
+  configureConnection: (o) => ({ ...o, channelArgs: { ...o.channelArgs, 'grpc.keepalive_time_ms': 6 * 60_000 } }),
+};
 
 const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
