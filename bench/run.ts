@@ -7,8 +7,9 @@
  * docs/performance.md with the date and the command.
  *   npm run bench [-- --full | --smoke] [-- --write] [-- --only=p1,p3]
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { machine } from './machine';
@@ -17,6 +18,10 @@ const ROOT = path.join(__dirname, '..');
 const SMOKE = process.argv.includes('--smoke');
 const WRITE = process.argv.includes('--write');
 const FULL = process.argv.includes('--full');
+if (SMOKE && FULL) {
+  console.error('bench: --smoke and --full exclude each other');
+  process.exit(2);
+}
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1]?.split(',');
 
 /**
@@ -37,47 +42,103 @@ const BENCHES: { key: string; file: string; what: string; quick?: string[] }[] =
 /** Lines worth keeping: figures, not server banners. */
 const isFigure = (l: string) => l.trim() && !/^Temporal (Server|Persistence|Metrics|CLI)|^\s*$|^(CLI|Server|UI) /.test(l);
 
-const started = performance.now();
-const results: { what: string; lines: string[]; ok: boolean; secs: number }[] = [];
-let failed = false;
-console.log(machine());
-for (const b of BENCHES.filter((x) => !ONLY || ONLY.includes(x.key))) {
-  const t0 = performance.now();
-  const args = SMOKE ? ['--smoke'] : FULL ? [] : (b.quick ?? []);
-  console.log(`\n== ${b.what} (bench/${b.file}${args.length ? ` ${args.join(' ')}` : ''})`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, b.file), ...args], {
+/**
+ * Each bench runs as the leader of a process group of its own, so that whatever it started (the
+ * Temporal server, the worker and API processes) goes with it: when it overruns, when it dies
+ * without its `finally`, or when the runner is interrupted. A timeout kills the whole group.
+ */
+function runOne(file: string, args: string[], timeoutMs: number): Promise<{ lines: string[]; status: string | number; ok: boolean }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, file), ...args], {
     cwd: ROOT,
-    encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: (FULL ? 90 : 30) * 60_000,
+    detached: true,
   });
-  const lines = (r.stdout ?? '').split('\n').filter(isFigure);
-  for (const l of lines) console.log(l);
-  const ok = r.status === 0;
-  if (!ok) {
-    failed = true;
-    console.log(`!! bench/${b.file} failed (exit ${r.status ?? r.signal})`);
-  }
-  results.push({ what: b.what, lines: lines.filter((l) => !l.startsWith('machine:')), ok, secs: (performance.now() - t0) / 1000 });
+  current = child;
+  const killGroup = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  };
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    if (!isFigure(l)) return;
+    lines.push(l);
+    console.log(l);
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup();
+  }, timeoutMs);
+  return new Promise((resolve) =>
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      // Whatever outlived the bench (a server its `finally` did not reach) is stopped before the next one measures.
+      killGroup();
+      current = undefined;
+      resolve({ lines, ok: code === 0, status: timedOut ? `timed out after ${timeoutMs / 60_000} min` : (code ?? signal ?? 'unknown') });
+    }),
+  );
 }
 
-const minutes = (performance.now() - started) / 60_000;
-console.log(`\nbench: ${results.filter((r) => r.ok).length} ran, ${results.filter((r) => !r.ok).length} failed, in ${minutes.toFixed(1)} min (${FULL ? 'full' : SMOKE ? 'smoke' : 'default'} sizes)`);
-if (WRITE && !SMOKE) {
-  const doc = path.join(ROOT, 'docs', 'performance.md');
-  const text = readFileSync(doc, 'utf8');
-  const block = [
-    '<!-- runner:start (written by `npm run bench -- --write`) -->',
-    `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- ${FULL ? '--full ' : ''}--write\`, in ${minutes.toFixed(1)} minutes.`,
-    `${machine()}`,
-    '',
-    '```',
-    ...results.flatMap((r) => [`# ${r.what} (${r.secs.toFixed(0)} s${r.ok ? '' : ', FAILED'})`, ...r.lines]),
-    '```',
-    '<!-- runner:end -->',
-  ].join('\n');
-  // Only the runner's own block: the results table above it is kept by hand, each row with its date and command.
-  writeFileSync(doc, text.replace(/<!-- runner:start[\s\S]*<!-- runner:end -->/, block));
-  console.log(`bench: figures written to ${path.relative(ROOT, doc)}`);
+let current: ChildProcess | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    if (current?.pid) {
+      try {
+        process.kill(-current.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
 }
-process.exitCode = failed ? 1 : 0;
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const results: { what: string; lines: string[]; ok: boolean; secs: number }[] = [];
+  let failed = false;
+  console.log(machine());
+  for (const b of BENCHES.filter((x) => !ONLY || ONLY.includes(x.key))) {
+    const t0 = performance.now();
+    const args = SMOKE ? ['--smoke'] : FULL ? [] : (b.quick ?? []);
+    console.log(`\n== ${b.what} (bench/${b.file}${args.length ? ` ${args.join(' ')}` : ''})`);
+    const r = await runOne(b.file, args, (FULL ? 90 : 30) * 60_000);
+    if (!r.ok) {
+      failed = true;
+      console.log(`!! bench/${b.file} failed (exit ${r.status})`);
+    }
+    results.push({ what: b.what, lines: r.lines.filter((l) => !l.startsWith('machine:')), ok: r.ok, secs: (performance.now() - t0) / 1000 });
+  }
+
+  const minutes = (performance.now() - started) / 60_000;
+  console.log(`\nbench: ${results.filter((r) => r.ok).length} ran, ${results.filter((r) => !r.ok).length} failed, in ${minutes.toFixed(1)} min (${FULL ? 'full' : SMOKE ? 'smoke' : 'default'} sizes)`);
+  if (WRITE && !SMOKE) {
+    const doc = path.join(ROOT, 'docs', 'performance.md');
+    const text = readFileSync(doc, 'utf8');
+    const block = [
+      '<!-- runner:start (written by `npm run bench -- --write`) -->',
+      `Run on ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- ${FULL ? '--full ' : ''}--write\`, in ${minutes.toFixed(1)} minutes.`,
+      `${machine()}`,
+      '',
+      '```',
+      ...results.flatMap((r) => [`# ${r.what} (${r.secs.toFixed(0)} s${r.ok ? '' : ', FAILED'})`, ...r.lines]),
+      '```',
+      '<!-- runner:end -->',
+    ].join('\n');
+    // Only the runner's own block: the results table above it is kept by hand, each row with its date and command.
+    const marker = /<!-- runner:start[\s\S]*<!-- runner:end -->/;
+    if (!marker.test(text)) throw new Error(`${doc} has no <!-- runner:start --> … <!-- runner:end --> block to write into`);
+    writeFileSync(doc, text.replace(marker, () => block));
+    console.log(`bench: figures written to ${path.relative(ROOT, doc)}`);
+  }
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
