@@ -171,26 +171,60 @@ export interface ChildService {
   stop(): Promise<void>;
 }
 
+/** Every child still running; killed when the bench exits, however it exits, so none outlives it. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** How long a child has to start, and to stop once asked, before the bench gives up on it. */
+const START_DEADLINE_MS = 120_000;
+const STOP_GRACE_MS = 30_000;
+
 function childService(name: string, args: string[], env: NodeJS.ProcessEnv): ChildService {
   const root = path.join(__dirname, '..');
   const proc = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.add(proc);
   let exit: string | undefined;
-  proc.once('exit', (code, signal) => (exit = `${name} exited (${code ?? signal})`));
+  proc.once('exit', (code, signal) => {
+    exit = `${name} exited (${code ?? signal})`;
+    children.delete(proc);
+  });
   return {
     proc,
     exited: () => exit,
     cpuSeconds: () => {
-      // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux); the name (field 2) may hold spaces.
-      const fields = readFileSync(`/proc/${proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      if (exit) throw new Error(exit);
+      // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux); the name (field 2) may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${proc.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) / 100;
     },
     async stop() {
       if (exit) return;
       const gone = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
+      // A worker's graceful shutdown can hang with nothing left to do; the figures are in by then.
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_GRACE_MS);
       await gone;
+      clearTimeout(timer);
     },
   };
+}
+
+/** Polls `ready` until it answers true; throws if the child exits first or the deadline passes (the child is killed then). */
+async function untilReady(child: ChildService, what: string, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + START_DEADLINE_MS;
+  for (;;) {
+    const why = child.exited();
+    if (why) throw new Error(why);
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) {
+      await child.stop();
+      throw new Error(`${what} was not ready within ${START_DEADLINE_MS / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
 
 /** The environment a child starts from: the bench's own, less what would point it elsewhere. */
@@ -214,13 +248,11 @@ export async function spawnWorker(o: { env: TestWorkflowEnvironment; databaseUrl
     ...(bundlePath ? { WORKFLOW_BUNDLE_PATH: bundlePath } : {}),
   }));
   // Cases start once the worker polls: a query sent before then times out.
-  for (;;) {
-    const why = worker.exited();
-    if (why) throw new Error(why);
+  await untilReady(worker, 'the worker', async () => {
     const res = await o.env.connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: o.taskQueue }, taskQueueType: 1 });
-    if ((res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.proc.pid}@`))) return worker;
-    await new Promise((r) => setTimeout(r, 300));
-  }
+    return (res.pollers ?? []).some((p) => p.identity?.startsWith(`${worker.proc.pid}@`));
+  });
+  return worker;
 }
 
 /** The API (api/main.ts) in a process of its own, as the compose file runs it; ready once GET /health answers. */
@@ -234,11 +266,6 @@ export async function spawnApi(o: { env: TestWorkflowEnvironment; databaseUrl: s
     PORT: String(port),
   }));
   const base = `http://127.0.0.1:${port}`;
-  for (;;) {
-    const why = api.exited();
-    if (why) throw new Error(why);
-    const ok = await fetch(`${base}/health`).then((r) => r.ok, () => false);
-    if (ok) return { ...api, base };
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await untilReady(api, 'the API', async () => (await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) })).ok);
+  return { ...api, base };
 }

@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   console.log(machine());
   const env = await createDevServerEnv();
   const db = await createTestDatabase();
-  const worker = await spawnWorker({ env, databaseUrl: db.url, taskQueue: TQ, legacy: LEGACY });
+  const worker = await spawnWorker({ env, databaseUrl: db.url, taskQueue: TQ, legacy: LEGACY }).catch(async (err: unknown) => {
+    await db.drop();
+    await env.teardown();
+    throw err;
+  });
   const app = createApp({ client: env.client, connection: env.connection, pool: db.pool, taskQueue: TQ, jwtSecret: SECRET, rateLimits: {} });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
