@@ -24,11 +24,16 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  * The Java test server closes a connection that pings more often than every 5 minutes (gRPC's
  * "too many pings"); the client pings every 30 s by default. Each close failed the calls in
  * flight, and a 10,000-timer run's `env.sleep` never returned (2026-12-07). Tests are short
- * enough not to notice; a long run is not.
+ * enough not to notice; a long run is not. The worker's own connection (core's, in Rust) takes no
+ * plugin; it reconnects and polls again on its own.
  */
 const JAVA_SERVER_KEEPALIVE: ConnectionPlugin = {
   name: 'java-test-server-keepalive',
-  configureConnection: (o) => ({ ...o, channelArgs: { ...o.channelArgs, 'grpc.keepalive_time_ms': 6 * 60_000 } }),
+  // No pings on an idle connection either: the server allows those only every 2 hours.
+  configureConnection: (o) => ({
+    ...o,
+    channelArgs: { ...o.channelArgs, 'grpc.keepalive_time_ms': 6 * 60_000, 'grpc.keepalive_permit_without_calls': 0 },
+  }),
 };
 
 const INDEXED_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
