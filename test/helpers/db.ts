@@ -17,6 +17,31 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
+/**
+ * Databases left by a test or bench process that was killed before its `drop()` (a timed-out
+ * bench, a Ctrl-C): each name carries its creator's pid, and one whose process is gone is
+ * dropped. Only on a server on this machine, where those pids mean something.
+ */
+async function dropOrphans(admin: Client, adminUrl: string): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(adminUrl).hostname)) return;
+  const { rows } = await admin.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'lp\\_test\\_%'");
+  for (const { datname } of rows) {
+    const pid = Number(/^lp_test_(\d+)_/.exec(datname)?.[1]);
+    if (!pid || alive(pid)) continue;
+    // Another process may be dropping the same one.
+    await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** A fresh database per test file, migrated; `drop()` removes it. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
@@ -24,6 +49,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
+    await dropOrphans(admin, adminUrl);
     await admin.query(`CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
