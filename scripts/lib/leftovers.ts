@@ -43,7 +43,8 @@ function processCommand(pid: number): string | undefined {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (one we may not signal still does). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
