@@ -42,6 +42,14 @@ const BENCHES: { key: string; file: string; what: string; quick?: string[] }[] =
 /** Lines worth keeping: figures, not server banners. */
 const isFigure = (l: string) => l.trim() && !/^Temporal (Server|Persistence|Metrics|CLI)|^\s*$|^(CLI|Server|UI) /.test(l);
 
+function killProcessGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+}
+
 /**
  * Each bench runs as the leader of a process group of its own, so that whatever it started (the
  * Temporal server, the worker and API processes) goes with it: when it overruns, when it dies
@@ -54,13 +62,7 @@ function runOne(file: string, args: string[], timeoutMs: number): Promise<{ line
     detached: true,
   });
   current = child;
-  const killGroup = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
-  };
+  const killGroup = () => killProcessGroup(child);
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (l) => {
     if (!isFigure(l)) return;
@@ -86,13 +88,7 @@ function runOne(file: string, args: string[], timeoutMs: number): Promise<{ line
 let current: ChildProcess | undefined;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
-    if (current?.pid) {
-      try {
-        process.kill(-current.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    if (current) killProcessGroup(current);
     process.exit(130);
   });
 }
