@@ -6,7 +6,8 @@
  * L01 deadline (with 5 working days: at the end of day 3), so a deemed acceptance is a choice,
  * not a surprise.
  */
-import { patched } from '@temporalio/workflow';
+import {  } from '@temporalio/workflow';
+import { hasPatch } from '../shared/patch-baseline';
 import type { SlaResult } from '../../activities/types';
 import { type Limit, STAFF_REMINDERS } from '../../domain/policy';
 import { endOfShanghaiDay, shanghaiDate } from '../../domain/time';
@@ -22,7 +23,7 @@ import { waitUntil } from './decision-clock';
 export async function awaitAcceptance(ctx: CaseContext, clockStart: string, limit: Limit, due: SlaResult): Promise<boolean> {
   const { app, s, key } = ctx;
   const acted = () => s.stage !== 'received';
-  if (patched('acceptance-reminder')) {
+  if (hasPatch('acceptance-reminder')) {
     const index = due.countedDays.length - STAFF_REMINDERS.acceptanceLead - 1;
     const reminderMs = index >= 0 ? Date.parse(endOfShanghaiDay(due.countedDays[index]!)) + 1 : undefined;
     // Only a reminder still ahead: a case received long ago, or a second pass after the calendar

@@ -4,7 +4,8 @@
  * the validator guards. The workflow function, its message handlers and its decision clock
  * all work on this one object, so a handler and the main loop always see the same state.
  */
-import { condition, patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { hasPatch, onPatchBaseline } from '../shared/patch-baseline';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { SlaResult } from '../../activities/types';
 import type { ApplicationInput } from '../../domain/approval/application';
@@ -40,7 +41,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
   // Patched: cases received before this started at `received`.
   const s: CaseStatus = input.carried?.status ?? {
     applicationId: app.applicationId,
-    stage: patched('intake-stage') ? 'intake' : 'received',
+    stage: hasPatch('intake-stage') ? 'intake' : 'received',
     province: app.province,
     product: app.product,
     type: app.type,
@@ -76,7 +77,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
   const key = (what: string) => {
     const n = (keyCounts.get(what) ?? 0) + 1;
     keyCounts.set(what, n);
-    return patched('reset-safe-audit-keys') ? `${id}:${workflowInfo().runId}:${what}:${n}` : `${id}:${what}:${n}`;
+    return hasPatch('reset-safe-audit-keys') ? `${id}:${workflowInfo().runId}:${what}:${n}` : `${id}:${what}:${n}`;
   };
 
   const waitingOn = (): WaitingOn => {
@@ -101,7 +102,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
     }
   };
 
-  const publishSearchAttributes = () => {
+  const searchAttributePairs = (): SearchAttributeUpdatePair[] => {
     /** Time limits still running (verify-then-issue, Art. 18 and 24); none on older cases. */
     const open = Object.values(s.timeLimits ?? {}).filter((l) => l.metAt === undefined);
     const pairs: SearchAttributeUpdatePair[] = [
@@ -117,7 +118,41 @@ export function createCaseContext(input: LicenceApplicationInput) {
     // The nearest deadline still running: the decision's, or an Art. 18 / Art. 24 one before it.
     const deadlines = [s.deadline?.deadlineAt && !s.decision ? s.deadline.deadlineAt : null, ...open.map((l) => l.deadline?.deadlineAt ?? null)].filter((d): d is string => !!d);
     pairs.push({ key: SA.deadline, value: deadlines.length ? new Date(Math.min(...deadlines.map((d) => Date.parse(d)))) : null });
+    return pairs;
+  };
+
+  /**
+   * Every upsert is a history event and a visibility write. A run on the patch baseline writes
+   * once per workflow task, after all its changes (a queued microtask runs before the task's
+   * commands go out), and not at all when nothing changed since the last write. Older runs
+   * wrote at each call, and replay them the same way.
+   */
+  const coalesce = onPatchBaseline();
+  // What the run started with counts as written: the API's start (or a continue-as-new) already
+  // made the case visible at intake, so the run's first write is often not needed.
+  const startedWith = workflowInfo().typedSearchAttributes;
+  let published: string | undefined = coalesce ? JSON.stringify(searchAttributePairs().map(({ key }) => ({ key, value: startedWith.get(key) ?? null }))) : undefined;
+  let flushQueued = false;
+  const writeSearchAttributes = () => {
+    const pairs = searchAttributePairs();
+    if (coalesce) {
+      const written = JSON.stringify(pairs);
+      if (written === published) return;
+      published = written;
+    }
     upsertSearchAttributes(pairs);
+  };
+  /** Writes what is queued now; a continue-as-new reads the attributes to carry them. */
+  const flushSearchAttributes = () => {
+    if (!flushQueued) return;
+    flushQueued = false;
+    writeSearchAttributes();
+  };
+  const publishSearchAttributes = () => {
+    if (!coalesce) return writeSearchAttributes();
+    if (flushQueued) return;
+    flushQueued = true;
+    void Promise.resolve().then(flushSearchAttributes);
   };
 
   // A step that fails for good holds for ops: the status shows it, LpWaitingOn says 'ops'.
@@ -135,7 +170,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
   let stageSeq = input.carried?.stageSeq ?? 0;
   const setStage = (stage: Stage, event: string, by?: Actor, note?: string) => {
     s.stage = stage;
-    stageSeq = patched('reset-safe-stage-seq') ? Math.max(stageSeq + 1, Date.now() * 1000) : stageSeq + 1;
+    stageSeq = hasPatch('reset-safe-stage-seq') ? Math.max(stageSeq + 1, Date.now() * 1000) : stageSeq + 1;
     s.timeline.push({ at: nowIso(), stage, event, by: by ? `${by.role}:${by.id}` : undefined, note });
     publishSearchAttributes();
   };
@@ -154,7 +189,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
     };
     // An Update can arrive while the receipt is still being written: its row must exist first.
     // Patched: cases recorded before this could write in either order.
-    if (patched('record-after-receipt')) await condition(() => flags.receiptRecorded);
+    if (hasPatch('record-after-receipt')) await condition(() => flags.receiptRecorded);
     return acts.recordTransition(entry);
   };
 
@@ -195,6 +230,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
     stageSeq: () => stageSeq,
     setStage,
     publishSearchAttributes,
+    flushSearchAttributes,
     record,
     clockSettled,
     requireCaseStaff,

@@ -11,7 +11,8 @@
  * The limit's unit (working days or calendar days) is passed to the calendar. The clock itself
  * (shared with the Art. 18 and Art. 24 limits) is limit-clock.ts.
  */
-import { patched } from '@temporalio/workflow';
+import {  } from '@temporalio/workflow';
+import { hasPatch } from '../shared/patch-baseline';
 import type { Limit } from '../../domain/policy';
 import { acts } from '../shared/activities';
 import type { CaseContext } from './case-state';
@@ -22,8 +23,8 @@ export { limitInput, waitUntil } from './limit-clock';
 export async function runDecisionClock(ctx: CaseContext, limit: Limit, reminderLead: number, done: () => boolean): Promise<void> {
   const { app, s, clock, nowIso, key, record, publishSearchAttributes } = ctx;
   // Patched: clocks started before these changes keep their old commands.
-  const guarded = patched('decision-clock-no-breach-after-change');
-  const daily = patched('decision-clock-daily-recheck');
+  const guarded = hasPatch('decision-clock-no-breach-after-change');
+  const daily = hasPatch('decision-clock-daily-recheck');
   return runLimitClock(ctx, {
     limit,
     reminderLead,

@@ -3,7 +3,8 @@
  * the applicant's supplement as a Signal, and the status Query. Handlers change the shared
  * case state (case-state.ts); the main loop and the decision clock react to it.
  */
-import { condition, log, patched, setHandler } from '@temporalio/workflow';
+import { condition, log, setHandler } from '@temporalio/workflow';
+import { hasPatch } from '../shared/patch-baseline';
 import {
   acceptUpdate,
   approveUpdate,
@@ -61,7 +62,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
       await clockSettled();
       // The answer comes once the path is recorded, so the review Updates it invites are taken
       // (requireStage). Patched: older cases answered before.
-      if (patched('accept-answers-once-routed')) await condition(() => flags.routed || s.decision !== undefined);
+      if (hasPatch('accept-answers-once-routed')) await condition(() => flags.routed || s.decision !== undefined);
       return { stage: s.stage, acceptedAt: s.acceptedAt, deadline: s.deadline };
     },
     {
@@ -133,7 +134,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
     s.supplement.suppliedAt = nowIso();
     setStage('received', 'supplemented', actor, note ?? `${documents.length} document(s)`);
     // Awaited, so the run does not close before the row is written. Patched: older cases fired it off.
-    if (patched('supplement-signal-awaits-record')) await record('supplemented', { actor, details: { documents } });
+    if (hasPatch('supplement-signal-awaits-record')) await record('supplemented', { actor, details: { documents } });
     else void record('supplemented', { actor, details: { documents } });
   });
 
@@ -141,7 +142,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
     rejectAtIntakeUpdate,
     async ({ actor, reasons: given, ground: asked }) => {
       // L04: a ground names its rule; old histories never carry one. Patched: older cases had no grounds.
-      const ground = asked && patched('l04-refusal-ground') ? asked : undefined;
+      const ground = asked && hasPatch('l04-refusal-ground') ? asked : undefined;
       const reasons = groundedReasons(ground, given);
       s.decision = { outcome: 'rejected-at-intake', at: nowIso(), by: actor.id, reasons, ...groundOf(ground) };
       setStage('rejected-at-intake', 'rejected-at-intake', actor, reasons.join('; '));
@@ -191,7 +192,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
       // (a validator cannot read the database), so an Update sent straight to Temporal is checked
       // too. A refused team fails this Update (422 naming the verifier) and records nothing.
       // Patched: cases verified before this took any two ids.
-      if (patched('verification-register-check')) {
+      if (hasPatch('verification-register-check')) {
         flags.verifying = true;
         try {
           const problems = await acts.verificationTeamProblems({ verifierIds, uscc: app.enterprise.uscc, on: shanghaiDate(Date.now()) });
@@ -228,7 +229,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
       s.timeline.push({ at: nowIso(), stage: s.stage, event: `clock-paused:${kind}`, by: `${actor.role}:${actor.id}`, note: reason });
       // L02: the applicant's written notice is generated here and stored with the pause's audit
       // row, in one transaction. Patched: older cases took applicantNotifiedAt from staff.
-      if (patched(WRITTEN_NOTICE_PATCH)) {
+      if (hasPatch(WRITTEN_NOTICE_PATCH)) {
         const notice = pauseNotice({ applicationId: app.applicationId, kind, reason, at: nowIso(), expectedLength, issuedBy: `${actor.role}:${actor.id}` });
         await record('clock-paused', { actor, reason, details: { kind, applicantNotifiedAt, expectedLength: notice.expectedLength }, notice });
         await notifyApplicant(notice.body);
@@ -260,7 +261,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
       s.paused = false;
       clock.epoch++;
       s.timeline.push({ at: nowIso(), stage: s.stage, event: 'clock-resumed', by: `${actor.role}:${actor.id}`, note });
-      if (patched(WRITTEN_NOTICE_PATCH)) {
+      if (hasPatch(WRITTEN_NOTICE_PATCH)) {
         const notice = resumeNotice({ applicationId: app.applicationId, kind: open.kind, from: open.from, to: open.to, note, issuedBy: `${actor.role}:${actor.id}` });
         await record('clock-resumed', { actor, reason: note, details: { pause: open }, notice });
         await notifyApplicant(notice.body);
@@ -310,7 +311,7 @@ export function installCaseHandlers(ctx: CaseContext): void {
   });
 
   // L04: a ground names its rule; old histories never carry one. Patched: older cases had no grounds.
-  setHandler(refuseUpdate, ({ actor, reasons, ground }) => decide('refused', actor, reasons, undefined, ground && patched('l04-refusal-ground') ? ground : undefined), {
+  setHandler(refuseUpdate, ({ actor, reasons, ground }) => decide('refused', actor, reasons, undefined, ground && hasPatch('l04-refusal-ground') ? ground : undefined), {
     validator: ({ actor }) => {
       requireCaseStaff(actor, 'refuse');
       requireStage(['awaiting-verification', 'under-review'], 'refusal');

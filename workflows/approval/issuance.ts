@@ -2,7 +2,8 @@
  * L07, R05: the electronic certificate, then the hand-off to the licence's after-issuance life:
  * the follow-up child (R08, R10) and the lifecycle child (L05), both outliving the case.
  */
-import { getExternalWorkflowHandle, log, ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { hasPatch } from '../shared/patch-baseline';
 import { licenceParticularsOf, renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
 import { followUpFor, policyById, type ApprovalPath, type PolicyVersion } from '../../domain/policy';
 import type { FollowUpInput } from '../../domain/supervision/follow-up';
@@ -17,7 +18,7 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
   const { app, s, nowIso, key, setStage } = ctx;
   // L07: a change adds to the certificate the enterprise holds (增项): same number, a new
   // electronic version; its lifecycle runs on. Patched: older changes got a new number.
-  if (app.type === 'change' && patched('change-amends-certificate')) {
+  if (app.type === 'change' && hasPatch('change-amends-certificate')) {
     const issuedAt = nowIso();
     const cert = await acts.amendCertificate({
       applicationId: app.applicationId,
@@ -47,7 +48,7 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
   await startFollowUp(ctx, policy, path, cert.number, issuedAt);
   // The licence's own life (L05): one lifecycle per certificate, outliving this case; a renewal
   // tells the old certificate's lifecycle to hand over. Patched: cases issued before this ran without.
-  if (patched('licence-lifecycle')) {
+  if (hasPatch('licence-lifecycle')) {
     const lifecycleId = lifecycleWorkflowId(cert.number);
     const lifecycleInput: LifecycleInput = licenceParticularsOf(app, cert, policy.id);
     await startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });

@@ -9,7 +9,8 @@
  * Updates whose validators refuse a wrong role, province or stage before anything reaches
  * history. Every side effect is an idempotent activity.
  */
-import { allHandlersFinished, condition, patched } from '@temporalio/workflow';
+import { allHandlersFinished, condition } from '@temporalio/workflow';
+import { adoptPatchBaseline, hasPatch } from '../shared/patch-baseline';
 import type { LicenceApplicationInput, LicenceApplicationResult } from '../../domain/approval/messages';
 import { industrialPolicyRefusals } from '../../domain/approval/intake';
 import { commitmentRefusals, namedCertificateRefusals, oneCertificatePerProductRefusals, pendingNewApplicationRefusals } from '../../domain/approval/named-certificate';
@@ -32,6 +33,9 @@ const TIME_LIMITS_PATCH = 'verify-then-issue-time-limits';
 const RECEIVED_WITH_DEADLINE_PATCH = 'received-with-acceptance-deadline';
 
 export async function licenceApplication(input: LicenceApplicationInput): Promise<LicenceApplicationResult> {
+  // First, before any other patch is asked (../shared/patch-baseline.ts). It also tells whether
+  // this run started on the code that runs the intake reads side by side.
+  const onBaseline = adoptPatchBaseline();
   const ctx = createCaseContext(input);
   const { app, s, flags, nowIso, key, setStage, record, publishSearchAttributes } = ctx;
   installCaseHandlers(ctx);
@@ -40,35 +44,61 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   // A run continued as new during the R04 wait has passed receipt and its gates already.
   const carried = input.carried !== undefined;
   if (!carried) s.timeline.push({ at: input.receivedAt, stage: 'received', event: 'received' });
-  const receipt = carried ? undefined : await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
-  flags.receiptRecorded = true;
-
-  // Gates at receipt. R03: capacity against the filing and the industrial policy.
-  const refusals = carried ? [] : industrialPolicyRefusals(app, policyInForce(shanghaiDate(input.receivedAt)));
-  // L04: a banned enterprise is refused for that product until the ban ends. Patched: cases
-  // received before this check existed go on without it.
-  if (!carried && patched('intake-ban-check')) {
-    const ban = await acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: shanghaiDate(input.receivedAt) });
+  const received = shanghaiDate(input.receivedAt);
+  let refusals: { rule: string; reason: string }[];
+  let firstAcceptanceDue: Awaited<ReturnType<typeof acts.computeDeadline>> | undefined;
+  if (carried) refusals = [];
+  else if (onBaseline) {
+    // The receipt, the register reads behind the gates and the L01 deadline depend on none of
+    // each other: asked together, they come back in one workflow task instead of five.
+    const policy = policyInForce(received);
+    const [receipt, ban, named, held, due] = await Promise.all([
+      acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') }).then((r) => {
+        flags.receiptRecorded = true;
+        return r;
+      }),
+      acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: received }),
+      app.type !== 'new' && app.currentCertificateNumber ? acts.namedCertificate({ number: app.currentCertificateNumber }) : null,
+      app.type === 'new' ? acts.heldCertificate({ uscc: app.enterprise.uscc, province: app.province, product: app.product }) : undefined,
+      // A take-over's clock starts once its predecessor is gone, not at receipt.
+      app.predecessor ? undefined : acts.computeDeadline({ startedAt: input.receivedAt, ...limitInput(policy.limits.acceptance), pauses: [] }),
+    ]);
+    firstAcceptanceDue = due;
+    // The same gates, in the same order, as below.
+    refusals = industrialPolicyRefusals(app, policy);
     if (ban) refusals.push({ rule: 'L04', reason: describeBan(ban) });
-  }
-  // R08, L05, L07: a renewal or change names a certificate the applicant holds here, for this
-  // product, still valid (or deemed renewed), and a renewal comes no earlier than L05 allows.
-  // R09: a commitment-mode product carries its signed commitment. Patched: older cases went on without.
-  if (!carried && patched('intake-named-certificate-check')) {
-    const received = shanghaiDate(input.receivedAt);
-    const named = app.type !== 'new' && app.currentCertificateNumber ? await acts.namedCertificate({ number: app.currentCertificateNumber }) : null;
-    refusals.push(...namedCertificateRefusals(app, named, received, policyInForce(received)), ...commitmentRefusals(app, policyInForce(received)));
-  }
-  // L07: one certificate per enterprise per product here; a second `new` one is refused, pointing
-  // to the change route. Patched: older cases went on without.
-  if (!carried && app.type === 'new' && patched('intake-one-certificate-per-product')) {
-    const held = await acts.heldCertificate({ uscc: app.enterprise.uscc, province: app.province, product: app.product });
-    refusals.push(...oneCertificatePerProductRefusals(app, held));
-  }
-  // L07 while applications are open: of two `new` ones for the same product filed together, the
-  // later receipt is refused (the receipt decided it under a lock). Patched: older cases went on without.
-  if (!carried && app.type === 'new' && patched('intake-one-open-new-per-product')) {
-    refusals.push(...pendingNewApplicationRefusals(app, receipt?.pendingDuplicateOf));
+    refusals.push(...namedCertificateRefusals(app, named, received, policy), ...commitmentRefusals(app, policy));
+    if (app.type === 'new') refusals.push(...oneCertificatePerProductRefusals(app, held!), ...pendingNewApplicationRefusals(app, receipt.pendingDuplicateOf));
+  } else {
+    const receipt = await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
+    flags.receiptRecorded = true;
+
+    // Gates at receipt. R03: capacity against the filing and the industrial policy.
+    refusals = industrialPolicyRefusals(app, policyInForce(received));
+    // L04: a banned enterprise is refused for that product until the ban ends. Patched: cases
+    // received before this check existed go on without it.
+    if (hasPatch('intake-ban-check')) {
+      const ban = await acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: received });
+      if (ban) refusals.push({ rule: 'L04', reason: describeBan(ban) });
+    }
+    // R08, L05, L07: a renewal or change names a certificate the applicant holds here, for this
+    // product, still valid (or deemed renewed), and a renewal comes no earlier than L05 allows.
+    // R09: a commitment-mode product carries its signed commitment. Patched: older cases went on without.
+    if (hasPatch('intake-named-certificate-check')) {
+      const named = app.type !== 'new' && app.currentCertificateNumber ? await acts.namedCertificate({ number: app.currentCertificateNumber }) : null;
+      refusals.push(...namedCertificateRefusals(app, named, received, policyInForce(received)), ...commitmentRefusals(app, policyInForce(received)));
+    }
+    // L07: one certificate per enterprise per product here; a second `new` one is refused, pointing
+    // to the change route. Patched: older cases went on without.
+    if (app.type === 'new' && hasPatch('intake-one-certificate-per-product')) {
+      const held = await acts.heldCertificate({ uscc: app.enterprise.uscc, province: app.province, product: app.product });
+      refusals.push(...oneCertificatePerProductRefusals(app, held));
+    }
+    // L07 while applications are open: of two `new` ones for the same product filed together, the
+    // later receipt is refused (the receipt decided it under a lock). Patched: older cases went on without.
+    if (app.type === 'new' && hasPatch('intake-one-open-new-per-product')) {
+      refusals.push(...pendingNewApplicationRefusals(app, receipt.pendingDuplicateOf));
+    }
   }
   if (refusals.length) {
     const reasons = refusals.map((r) => `${r.rule}: ${r.reason}`);
@@ -94,14 +124,14 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       if (s.decision) return finish();
       intakeClockStart = nowIso();
       // Back at intake until the acceptance deadline is known (below). Patched: older cases were `received` at once.
-      setStage(patched(RECEIVED_WITH_DEADLINE_PATCH) ? 'intake' : 'received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
+      setStage(hasPatch(RECEIVED_WITH_DEADLINE_PATCH) ? 'intake' : 'received', 'predecessor-cancelled', undefined, `licence ${number} no longer in force`);
       await record('predecessor-cancelled', { details: { predecessor: app.predecessor } });
     }
   }
   // Intake done: from here staff may accept, refuse or ask for a supplement. A case stays at
   // intake until its acceptance deadline is known, so staff never act while that step runs (see
   // flags.acceptanceOpen). Patched: older cases were `received` before it.
-  const receivedWithDeadline = s.stage === 'intake' && patched(RECEIVED_WITH_DEADLINE_PATCH);
+  const receivedWithDeadline = s.stage === 'intake' && hasPatch(RECEIVED_WITH_DEADLINE_PATCH);
   if (s.stage === 'intake' && !receivedWithDeadline) setStage('received', 'intake-passed');
 
   // L01: accept, or ONE supplement notice, within the limit; silence means accepted as of the
@@ -114,7 +144,9 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     flags.acceptanceOpen = false;
     const clockStart = s.supplement?.suppliedAt ?? intakeClockStart;
     const limit = policyInForce(shanghaiDate(clockStart)).limits.acceptance;
-    const due = await acts.computeDeadline({ startedAt: clockStart, ...limitInput(limit), pauses: [] });
+    // The first one came with the intake reads, from the same start and limit.
+    const due = firstAcceptanceDue && clockStart === input.receivedAt ? firstAcceptanceDue : await acts.computeDeadline({ startedAt: clockStart, ...limitInput(limit), pauses: [] });
+    firstAcceptanceDue = undefined;
     if (s.stage === 'intake') setStage('received', 'intake-passed');
     flags.acceptanceOpen = true;
     const acted = await awaitAcceptance(ctx, clockStart, limit, due);
@@ -124,7 +156,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     if (Date.parse(recheck.deadlineAt!) > Date.now()) continue;
     // An officer may have acted while the re-check ran: their action stands. Patched: older
     // cases were deemed accepted over it.
-    if (patched('deemed-acceptance-rereads-stage') && s.stage !== 'received') continue;
+    if (hasPatch('deemed-acceptance-rereads-stage') && s.stage !== 'received') continue;
     s.acceptedAt = clockStart;
     s.acceptance = 'deemed';
     setStage('under-review', 'deemed-accepted', undefined, `no acceptance decision within ${limit.n} ${limit.unit === 'days' ? 'days' : 'working days'} (L01): accepted as of ${shanghaiDate(clockStart)}`);
@@ -161,7 +193,7 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   const clock = runDecisionClock(ctx, decisionLimit(policy, route.path), policy.limits.reminderLeadWorkingDays, decided);
   // Art. 18: on the standard path the on-site verification result is due within its own limit
   // of acceptance. Patched: cases routed before this had no such clock.
-  const timeLimits = route.path === 'verify-then-issue' && patched(TIME_LIMITS_PATCH);
+  const timeLimits = route.path === 'verify-then-issue' && hasPatch(TIME_LIMITS_PATCH);
   const verificationClock = timeLimits
     ? runTimeLimit(ctx, 'verification', policy.limits.standardVerification, policy.limits.reminderLeadWorkingDays, s.acceptedAt!, () => s.verification !== undefined || decided())
     : undefined;
@@ -172,12 +204,12 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   if (s.decision!.outcome !== 'approved') return finish();
   // The decision's own audit write comes first, then the certificate. Patched: cases decided
   // before this scheduled the certificate while the decision's write was still running.
-  if (patched('decision-recorded-before-issuance')) await condition(allHandlersFinished);
+  if (hasPatch('decision-recorded-before-issuance')) await condition(allHandlersFinished);
 
   // Art. 24: the certificate is due within its limit of the decision; a certificate held up
   // (e.g. a step waiting on ops) is escalated. Patched: cases decided before this had no clock.
   const certificateClock =
-    route.path === 'verify-then-issue' && patched(TIME_LIMITS_PATCH)
+    route.path === 'verify-then-issue' && hasPatch(TIME_LIMITS_PATCH)
       ? runTimeLimit(ctx, 'certificate', policy.limits.certificateAfterDecision, policy.limits.reminderLeadWorkingDays, s.decision!.at, () => s.certificate !== undefined)
       : undefined;
   // L07, R05: the electronic certificate, then the follow-up and lifecycle children.

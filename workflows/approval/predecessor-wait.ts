@@ -9,7 +9,8 @@
  * suggests it or the history reaches its cap, once every in-flight message has been handled,
  * carrying the case's state (case-state.ts) into the next run.
  */
-import { allHandlersFinished, condition, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, makeContinueAsNewFunc, workflowInfo } from '@temporalio/workflow';
+import { hasPatch } from '../shared/patch-baseline';
 import type { CarriedCase, LicenceApplicationInput } from '../../domain/approval/messages';
 import { acts } from '../shared/activities';
 import type { CaseContext } from './case-state';
@@ -31,7 +32,7 @@ export async function waitForPredecessor(ctx: CaseContext): Promise<void> {
   while (!settled()) {
     // Patched each time round (patched() is not sticky), so a case already waiting when this
     // was deployed starts continuing as new at its next turn; its replayed turns wake as before.
-    const mayContinue = patched('predecessor-wait-continues-as-new');
+    const mayContinue = hasPatch('predecessor-wait-continues-as-new');
     await condition(() => settled() || (mayContinue && over()), PREDECESSOR_RECHECK);
     if (settled()) break;
     if (mayContinue && over()) {
@@ -48,13 +49,14 @@ export async function waitForPredecessor(ctx: CaseContext): Promise<void> {
       const next: LicenceApplicationInput = { ...input, carried };
       // The memo (the API's submission record) and search attributes go along explicitly.
       // Typed by signature: importing the workflow function here would make an import cycle.
+      ctx.flushSearchAttributes();
       const { memo, typedSearchAttributes } = workflowInfo();
       return makeContinueAsNewFunc<(i: LicenceApplicationInput) => Promise<unknown>>({ memo, typedSearchAttributes })(next);
     }
     const ended = PREDECESSOR_ENDED.includes((await acts.certificateStatus({ number })) ?? '');
     // A signal or confirmation may have landed while the re-check ran: never overwrite it.
     // Patched: older cases assigned the re-check's answer over the flag.
-    if (patched('predecessor-recheck-keeps-confirmation')) flags.predecessorGone ||= ended;
+    if (hasPatch('predecessor-recheck-keeps-confirmation')) flags.predecessorGone ||= ended;
     else flags.predecessorGone = ended;
   }
 }

@@ -17,17 +17,8 @@
  * through idempotent activities. It continues as new every LIFECYCLE_CHECKPOINT_DAYS (and when
  * the server suggests it), carrying its state, so no run's history grows with the years.
  */
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  patched,
-  getExternalWorkflowHandle,
-  log,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { adoptPatchBaseline, hasPatch } from '../shared/patch-baseline';
 import { acts } from '../shared/activities';
 import { createMutex } from '../shared/mutex';
 import { validUntil as validityEnd } from '../../domain/licence/certificate';
@@ -49,6 +40,8 @@ const DAY = 86_400_000;
 const HISTORY_KEPT = 100;
 
 export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceState> {
+  // First, before any other patch is asked (../shared/patch-baseline.ts).
+  adoptPatchBaseline();
   const id = workflowInfo().workflowId;
   const nowIso = () => new Date(Date.now()).toISOString();
   const policy = policyById(input.policyVersion);
@@ -76,7 +69,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
    * (new run id) never collide with the old run's rows. Patched: older runs keyed without the run id.
    */
   const key = (what: string) =>
-    patched('reset-safe-audit-keys') ? `${id}:${st.run}:${workflowInfo().runId}:${what}:${++seq}` : `${id}:${st.run}:${what}:${++seq}`;
+    hasPatch('reset-safe-audit-keys') ? `${id}:${st.run}:${workflowInfo().runId}:${what}:${++seq}` : `${id}:${st.run}:${what}:${++seq}`;
   const active = () => ACTIVE_STATUSES.includes(st.status);
   const termEnd = () => st.deemedRenewedUntil ?? st.validUntil;
 
@@ -138,7 +131,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
   // would otherwise be overwritten by the deemed renewal). A handler re-checks once it holds the
   // lock. Patched: older lifecycles ran them interleaved.
   const mutex = createMutex();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => (patched('lifecycle-serialised-messages') ? mutex.runExclusive(fn) : fn());
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => (hasPatch('lifecycle-serialised-messages') ? mutex.runExclusive(fn) : fn());
   /** For an Update that waited for the lock: the licence may have ended meanwhile (→ 409). */
   const stillActive = (what: string) => {
     if (!active()) throw messageRefused('conflict', `certificate ${st.certificateNumber} became ${st.status}${st.endedAt ? ` at ${st.endedAt}` : ''} while ${what} waited: it is no longer possible`);
@@ -203,7 +196,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     ({ actor, ground, reason }) =>
       exclusive(async () => {
         // R15, L08: the ground must match the record; the record is in PostgreSQL, so the handler asks (a validator cannot).
-        if (ground === 'failed-rectification' && patched('failed-rectification-on-record')) {
+        if (ground === 'failed-rectification' && hasPatch('failed-rectification-on-record')) {
           const problem = failedRectificationProblem(st.certificateNumber, await acts.rectificationRecord({ certificateNumber: st.certificateNumber }));
           if (problem) throw messageRefused('invalid', problem);
         }
@@ -258,7 +251,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     const next = Math.min(st.reminderSentAt ? Infinity : reminderAt(), expiryAt(), checkpointAt);
     // Messages grow the history too: continue as new at the cap even between timers. Patched
     // each time round (not sticky), so running lifecycles take it up at their next turn.
-    const capped = patched('lifecycle-history-cap');
+    const capped = hasPatch('lifecycle-history-cap');
     const overCap = () => capped && workflowInfo().historyLength >= (input.historyCap ?? LIFECYCLE_HISTORY_CAP);
     if (next > Date.now()) {
       await condition(() => !active() || workflowInfo().continueAsNewSuggested || overCap(), next - Date.now());
@@ -279,7 +272,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
   publish();
   // R04: take-overs waiting for this licence to end hear it now, not at their next re-check.
   // Patched: lifecycles that ended before this did not tell them.
-  if (st.status !== 'superseded' && st.status !== 'deemed-renewed' && patched('tell-waiting-take-overs')) {
+  if (st.status !== 'superseded' && st.status !== 'deemed-renewed' && hasPatch('tell-waiting-take-overs')) {
     for (const caseId of await acts.waitingTakeOvers({ certificateNumber: st.certificateNumber })) {
       try {
         await getExternalWorkflowHandle(caseId).signal(predecessorCancelledSignal, { certificateNumber: st.certificateNumber });
@@ -303,7 +296,7 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     // A cancellation or revocation may have run while this step waited for the lock (or for the
     // look-up): an ended licence gets no "file your renewal" notice. Patched: a lifecycle recorded
     // before this re-check sent its reminder whatever happened during the look-up.
-    const recheck = patched('lifecycle-remind-rechecks-status');
+    const recheck = hasPatch('lifecycle-remind-rechecks-status');
     if (recheck && !active()) return;
     const renewal = await acts.findRenewal({ certificateNumber: st.certificateNumber });
     if (recheck && !active()) return;

@@ -9,7 +9,8 @@
  * (`activity-heartbeat`, asked at a workflow's first activity): workflows started before keep the
  * options they were scheduled with.
  */
-import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { hasPatch } from './patch-baseline';
 import type { Activities } from '../../activities/types';
 import { messageRefused } from '../../domain/refusal';
 import { withOpsHold } from './ops-hold';
@@ -51,7 +52,7 @@ export const acts: Activities = new Proxy({} as Activities, {
     if (typeof name !== 'string') return undefined;
     return (...args: unknown[]) => {
       const step = withOpsHold(name, () => {
-        const proxy = (patched('activity-heartbeat') ? heartbeating : legacy) as unknown as Record<string, AnyActivity>;
+        const proxy = (hasPatch('activity-heartbeat') ? heartbeating : legacy) as unknown as Record<string, AnyActivity>;
         return proxy[name]!(...args);
       });
       // A reaction of its own, not a link in the caller's chain: the caller resumes exactly as before.

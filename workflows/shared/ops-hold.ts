@@ -11,17 +11,8 @@
  * Patched: `ops-hold` is asked only when a step fails for good, so histories without such a
  * failure replay unchanged, and one that failed before this existed still fails as it did.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  currentUpdateInfo,
-  log,
-  patched,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, currentUpdateInfo, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { hasPatch } from './patch-baseline';
 import { type OpsHold, opsHoldsQuery, retryAfterOpsUpdate } from '../../domain/ops';
 import { MAY } from '../../domain/permissions';
 import { messageRefused } from '../../domain/refusal';
@@ -107,7 +98,7 @@ export async function withOpsHold<T>(activity: string, call: () => Promise<T>): 
       return result;
     } catch (err) {
       failure = failedForGood(err);
-      if (!failure || !patched(OPS_HOLD_PATCH)) {
+      if (!failure || !hasPatch(OPS_HOLD_PATCH)) {
         if (woken) retrying--;
         throw err;
       }

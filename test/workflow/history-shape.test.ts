@@ -1,0 +1,88 @@
+/**
+ * What a case costs the Temporal server (issue 15, P1): the history a case started on this code
+ * writes. Older histories, recorded before the patch baseline, replay in test/replay.
+ */
+import type { temporal } from '@temporalio/proto';
+import { describe, expect, it } from 'vitest';
+import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
+import { SA } from '../../domain/search-attributes';
+import { lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { PATCH_BASELINE } from '../../workflows/shared/patch-baseline';
+import { freshUscc, makeApplication, staff } from '../helpers/fixtures';
+import { workflowSuite } from '../helpers/workflow-suite';
+
+const TASK_QUEUE = 'test-history-shape';
+const suite = workflowSuite(TASK_QUEUE);
+const { withServer } = suite;
+
+type History = temporal.api.history.v1.IHistory;
+const EventType = { marker: 25, upsert: 40 } as const;
+
+/** The ids of the patch markers in a history, in order. */
+function patchMarkers(history: History): string[] {
+  return (history.events ?? [])
+    .filter((e) => Number(e.eventType) === EventType.marker && e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((e) => JSON.parse(Buffer.from(Object.values(e.markerRecordedEventAttributes!.details!)[0]!.payloads![0]!.data!).toString()).id as string);
+}
+
+/** Each search-attribute upsert's fields, as written. */
+function upserts(history: History): Record<string, string>[] {
+  return (history.events ?? [])
+    .filter((e) => Number(e.eventType) === EventType.upsert)
+    .map((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields ?? {};
+      return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, Buffer.from(v.data ?? []).toString()]));
+    });
+}
+
+describe('history shape of a case started on this code', () => {
+  it('P1: a case and its lifecycle each record one patch marker, the baseline, instead of one per patch; the case still ends issued', async () => {
+    await withServer(async ({ env, start }) => {
+      const h = await start(makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } }));
+      await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+      const result = await h.result();
+      expect(result.outcome).toBe('issued');
+      // Before the baseline a case like this one recorded 16 markers and its lifecycle 3.
+      expect(patchMarkers(await h.fetchHistory())).toEqual([PATCH_BASELINE]);
+      expect(patchMarkers(await env.client.workflow.getHandle(lifecycleWorkflowId(result.certificateNumber!)).fetchHistory())).toEqual([PATCH_BASELINE]);
+    });
+  });
+
+  it('P1: search attributes are written only when they change, and visibility still shows where the case is', async () => {
+    await withServer(async ({ start }) => {
+      const h = await start(makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } }));
+      await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+      await h.result();
+      const written = upserts(await h.fetchHistory()).filter((u) => !('TemporalChangeVersion' in u));
+      // Before: the same set was written again at issuance and at the end (8 writes for this case).
+      for (let i = 1; i < written.length; i++) expect(written[i], `write ${i + 1} repeats write ${i}`).not.toEqual(written[i - 1]);
+      expect(written.length).toBeLessThanOrEqual(6);
+      const stages = written.map((u) => u.LpStage).filter(Boolean);
+      expect(stages.at(-1)).toBe('"issued"');
+      expect((await h.describe()).typedSearchAttributes.get(SA.stage)).toBe('issued');
+      expect((await h.query(statusQuery)).stage).toBe('issued');
+    });
+  });
+
+  it('L04, L07: with the intake reads run together, a banned enterprise that holds the product is refused on both grounds, in rule order', async () => {
+    await withServer(async ({ start }) => {
+      const uscc = freshUscc();
+      const enterprise = { ...makeApplication().enterprise, uscc };
+      const first = await start(makeApplication({ enterprise }));
+      await first.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await first.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+      const { certificateNumber } = await first.result();
+      await suite.db.pool.query(
+        `INSERT INTO bans (uscc, product, ground, rule, reason, starts_on, ends_on) VALUES ($1, 'cement', 'false-commitment', 'L04', 'test ban', current_date - 1, current_date + 365)`,
+        [uscc],
+      );
+      const second = await start(makeApplication({ enterprise }));
+      expect((await second.result()).outcome).toBe('rejected-at-intake');
+      const reasons = (await second.query(statusQuery)).decision?.reasons ?? [];
+      expect(reasons.map((r) => r.split(':')[0])).toEqual(['L04', 'L07']);
+      expect(reasons[1]).toContain(certificateNumber);
+    });
+  });
+});
