@@ -106,6 +106,26 @@ describe('case races', () => {
     }, activities);
   });
 
+  it('R03: a case refused at intake is refused while its acceptance deadline (run beside the gates) is still being computed, and never turns received', async () => {
+    const gate = new Gate();
+    const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline', gate);
+    await withServer(async ({ env }) => {
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() }, capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } });
+      const h = await env.client.workflow.start(licenceApplication, {
+        taskQueue: TASK_QUEUE,
+        workflowId: app.applicationId,
+        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
+      });
+      await gate.entered; // the L01 deadline is being computed, beside the receipt and the reads
+      expect((await h.result()).outcome).toBe('rejected-at-intake');
+      const s = await h.query(statusQuery);
+      expect(s.decision?.reasons?.[0]).toMatch(/^R03: declared capacity 2000000/);
+      expect(s.timeline.some((t) => t.event === 'intake-passed')).toBe(false);
+      expect(await auditActions(app.applicationId)).toEqual(['received', 'rejected-at-intake']);
+      gate.release();
+    }, activities);
+  });
+
   it('L01: staff cannot act while the acceptance deadline is computed (first and after a supplement); the API waits for it instead of answering 409', async () => {
     // A staff Update taken while the main loop's own activity runs could share a workflow task
     // with its result; a cold worker replays the handler first and the case fails for good

@@ -6,7 +6,6 @@
  * L01 deadline (with 5 working days: at the end of day 3), so a deemed acceptance is a choice,
  * not a surprise.
  */
-import {  } from '@temporalio/workflow';
 import { hasPatch } from '../shared/patch-baseline';
 import type { SlaResult } from '../../activities/types';
 import { type Limit, STAFF_REMINDERS } from '../../domain/policy';

@@ -123,7 +123,7 @@ export function createCaseContext(input: LicenceApplicationInput) {
 
   /**
    * Every upsert is a history event and a visibility write. A run on the patch baseline writes
-   * once per workflow task, after all its changes (a queued microtask runs before the task's
+   * once per activation, after all its changes (a queued microtask runs before the activation's
    * commands go out), and not at all when nothing changed since the last write. Older runs
    * wrote at each call, and replay them the same way.
    */
@@ -156,9 +156,13 @@ export function createCaseContext(input: LicenceApplicationInput) {
   };
 
   // A step that fails for good holds for ops: the status shows it, LpWaitingOn says 'ops'.
+  let holdsSeen = 0;
   installOpsHold({
     onChange: (hold) => {
-      if (hold) s.opsHold = hold;
+      if (hold) {
+        s.opsHold = hold;
+        holdsSeen++;
+      }
       else delete s.opsHold;
       publishSearchAttributes();
     },
@@ -231,6 +235,8 @@ export function createCaseContext(input: LicenceApplicationInput) {
     setStage,
     publishSearchAttributes,
     flushSearchAttributes,
+    /** How many times a step of this run has held for ops so far. */
+    opsHoldsSeen: () => holdsSeen,
     record,
     clockSettled,
     requireCaseStaff,

@@ -11,7 +11,6 @@
  * The limit's unit (working days or calendar days) is passed to the calendar. The clock itself
  * (shared with the Art. 18 and Art. 24 limits) is limit-clock.ts.
  */
-import {  } from '@temporalio/workflow';
 import { hasPatch } from '../shared/patch-baseline';
 import type { Limit } from '../../domain/policy';
 import { acts } from '../shared/activities';

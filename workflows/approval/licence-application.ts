@@ -50,9 +50,10 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
   if (carried) refusals = [];
   else if (onBaseline) {
     // The receipt, the register reads behind the gates and the L01 deadline depend on none of
-    // each other: asked together, they come back in one workflow task instead of five.
+    // each other: asked together, they come back in one or two workflow tasks instead of five.
     const policy = policyInForce(received);
-    const [receipt, ban, named, held, due] = await Promise.all([
+    const holdsBefore = ctx.opsHoldsSeen();
+    const gates = Promise.all([
       acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') }).then((r) => {
         flags.receiptRecorded = true;
         return r;
@@ -60,15 +61,23 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
       acts.activeBan({ uscc: app.enterprise.uscc, product: app.product, on: received }),
       app.type !== 'new' && app.currentCertificateNumber ? acts.namedCertificate({ number: app.currentCertificateNumber }) : null,
       app.type === 'new' ? acts.heldCertificate({ uscc: app.enterprise.uscc, province: app.province, product: app.product }) : undefined,
-      // A take-over's clock starts once its predecessor is gone, not at receipt.
-      app.predecessor ? undefined : acts.computeDeadline({ startedAt: input.receivedAt, ...limitInput(policy.limits.acceptance), pauses: [] }),
     ]);
-    firstAcceptanceDue = due;
+    // A take-over's clock starts once its predecessor is gone, not at receipt. Awaited only for a
+    // case that passes the gates: a refusal never waits on the calendar.
+    const due = app.predecessor ? undefined : acts.computeDeadline({ startedAt: input.receivedAt, ...limitInput(policy.limits.acceptance), pauses: [] });
+    void due?.catch(() => undefined); // left running when the case is refused
+    const [receipt, ban, named, held] = await gates;
     // The same gates, in the same order, as below.
     refusals = industrialPolicyRefusals(app, policy);
     if (ban) refusals.push({ rule: 'L04', reason: describeBan(ban) });
     refusals.push(...namedCertificateRefusals(app, named, received, policy), ...commitmentRefusals(app, policy));
     if (app.type === 'new') refusals.push(...oneCertificatePerProductRefusals(app, held!), ...pendingNewApplicationRefusals(app, receipt.pendingDuplicateOf));
+    if (!refusals.length && due) {
+      const computed = await due;
+      // An intake step that held for ops may have waited days, over a calendar change: the loop
+      // below computes the deadline afresh then, as the sequential intake did.
+      if (ctx.opsHoldsSeen() === holdsBefore) firstAcceptanceDue = computed;
+    }
   } else {
     const receipt = await acts.recordReceipt({ application: app, receivedAt: input.receivedAt, eventKey: key('received') });
     flags.receiptRecorded = true;

@@ -29,7 +29,7 @@ const unitOf = (limit: Limit) => (limit.unit === 'days' ? 'days' : 'working days
 
 /**
  * Runs one limit from `startedAt` until `done()`; the step's time (or now) is recorded as `metAt`.
- * The caller guards it with `patched()`.
+ * The caller guards it with a patch (`hasPatch()`).
  */
 export async function runTimeLimit(ctx: CaseContext, name: TimeLimitName, limit: Limit, reminderLead: number, startedAt: string, done: () => boolean): Promise<void> {
   const { app, s, clock, nowIso, key, record, publishSearchAttributes } = ctx;
