@@ -1,0 +1,82 @@
+/**
+ * Where P1's CPU goes: the same cases as bench/p1-throughput.ts (ours and the bare baseline,
+ * alternating bare, ours, bare, ours), with the CPU each used per case in the Temporal dev server
+ * (read from /proc, Linux only) and in this process (the worker and the client). P1's ratio is
+ * bound by the sum on a machine whose cores they share.
+ *   npx tsx bench/p1-cpu.ts [--cases=200] [--concurrency=20]
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { acceptUpdate, approveUpdate, type LicenceApplicationInput } from '../domain/approval/messages';
+import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
+import { createDevServerEnv } from '../test/helpers/temporal';
+import { makeApplication, staff } from '../test/helpers/fixtures';
+import { bareAccept, bareApprove } from './workflows/bare';
+import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, startWorld, timed } from './lib';
+
+const CASES = arg('cases', SMOKE ? 6 : 200);
+const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
+
+/** CPU ms used so far by this process's children that run the dev server. */
+function serverCpuMs(): number {
+  const children = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  let ms = 0;
+  for (const pid of children) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ms;
+}
+
+const selfCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function main(): Promise<void> {
+  console.log(`P1 CPU per case: ${CASES} cases per round at concurrency ${CONCURRENCY}`);
+  console.log(machine());
+  const env = await createDevServerEnv();
+  const world = await startWorld(env, 'bench-p1-cpu');
+  const client = env.client;
+  const run = Date.now().toString(36);
+  const round = async (name: string, one: (i: number) => Promise<void>) => {
+    const [server0, self0] = [serverCpuMs(), selfCpuMs()];
+    const r = await timed(() => pool([...Array(CASES).keys()], CONCURRENCY, one));
+    const [server, self] = [(serverCpuMs() - server0) / CASES, (selfCpuMs() - self0) / CASES];
+    console.log(`${name}: ${fmt((CASES / r.ms) * 1000)} cases/s; dev server ${fmt(server)} ms CPU per case; worker and client ${fmt(self)} ms per case`);
+  };
+  const bare = (tag: string) => async (i: number) => {
+    const id = `P1C-bare-${run}-${tag}-${i}`;
+    const h = await client.workflow.start('bareCase', { taskQueue: world.taskQueue, workflowId: id, args: [id] });
+    await h.executeUpdate(bareAccept);
+    await h.executeUpdate(bareApprove);
+    await h.result();
+  };
+  const ours = (tag: string) => async (i: number) => {
+    const application = makeApplication({ applicationId: `P1C-${run}-${tag}-${i}` });
+    const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
+    const h = await client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue: world.taskQueue, workflowId: application.applicationId, args: [input] });
+    await pastIntake(h);
+    await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+    await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+    await h.result();
+  };
+  try {
+    await pool([...Array(10).keys()], 10, bare('warm'));
+    await round('bare', bare('a'));
+    await round('ours', ours('a'));
+    await round('bare', bare('b'));
+    await round('ours', ours('b'));
+  } finally {
+    await world.stop();
+    await env.teardown();
+  }
+}
+
+runBench(main);
