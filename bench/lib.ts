@@ -12,13 +12,15 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { type LicenceApplicationInput, statusQuery } from '../domain/approval/messages';
+import { acceptUpdate, approveUpdate, type LicenceApplicationInput, statusQuery } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { buildWorkflowBundle, workflowPreloadModules } from '../workers/bundle';
 import { createWorker } from '../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/db';
 import { freePort } from '../test/helpers/npm-start';
+import { makeApplication, staff } from '../test/helpers/fixtures';
+import { bareAccept, bareApprove } from './workflows/bare';
 
 // Figures on stdout, not the SDK's worker state changes.
 Runtime.install({
@@ -133,6 +135,29 @@ export async function pastIntake(h: { query: (q: typeof statusQuery) => Promise<
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('case still at intake after 30 s');
+}
+
+/**
+ * P1's unit of work, ours: one full post-verification case driven by a client, no HTTP (submit,
+ * past intake, accept, approve, certificate issued, children started). Throws unless issued.
+ */
+export async function runFullCase(client: Client, taskQueue: string, applicationId: string): Promise<void> {
+  const application = makeApplication({ applicationId });
+  const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
+  const h = await client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue, workflowId: applicationId, args: [input] });
+  await pastIntake(h);
+  await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+  await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+  const result = (await h.result()) as { outcome: string };
+  if (result.outcome !== 'issued') throw new Error(`case ${applicationId} ended ${result.outcome}`);
+}
+
+/** P1's baseline: the bare case (bench/workflows/bare.ts) with its two Updates, to its end. */
+export async function runBareCase(client: Client, taskQueue: string, id: string): Promise<void> {
+  const h = await client.workflow.start('bareCase', { taskQueue, workflowId: id, args: [id] });
+  await h.executeUpdate(bareAccept);
+  await h.executeUpdate(bareApprove);
+  await h.result();
 }
 
 /** Runs a bench's main and exits: the Temporal runtime would keep the process alive after the figures are out. */

@@ -7,12 +7,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { acceptUpdate, approveUpdate, type LicenceApplicationInput } from '../domain/approval/messages';
-import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { makeApplication, staff } from '../test/helpers/fixtures';
-import { bareAccept, bareApprove } from './workflows/bare';
-import { arg, fmt, machine, pastIntake, pool, runBench, SMOKE, startWorld, timed } from './lib';
+import { arg, fmt, machine, pool, runBareCase, runBench, runFullCase, SMOKE, startWorld, timed } from './lib';
 
 const CASES = arg('cases', SMOKE ? 6 : 200);
 const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
@@ -51,22 +47,8 @@ async function main(): Promise<void> {
     const [server, self] = [(serverCpuMs() - server0) / CASES, (selfCpuMs() - self0) / CASES];
     console.log(`${name}: ${fmt((CASES / r.ms) * 1000)} cases/s; dev server ${fmt(server)} ms CPU per case; worker and client ${fmt(self)} ms per case`);
   };
-  const bare = (tag: string) => async (i: number) => {
-    const id = `P1C-bare-${run}-${tag}-${i}`;
-    const h = await client.workflow.start('bareCase', { taskQueue: world.taskQueue, workflowId: id, args: [id] });
-    await h.executeUpdate(bareAccept);
-    await h.executeUpdate(bareApprove);
-    await h.result();
-  };
-  const ours = (tag: string) => async (i: number) => {
-    const application = makeApplication({ applicationId: `P1C-${run}-${tag}-${i}` });
-    const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
-    const h = await client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue: world.taskQueue, workflowId: application.applicationId, args: [input] });
-    await pastIntake(h);
-    await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
-    await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
-    await h.result();
-  };
+  const bare = (tag: string) => (i: number) => runBareCase(client, world.taskQueue, `P1C-bare-${run}-${tag}-${i}`);
+  const ours = (tag: string) => (i: number) => runFullCase(client, world.taskQueue, `P1C-${run}-${tag}-${i}`);
   try {
     await pool([...Array(10).keys()], 10, bare('warm'));
     await round('bare', bare('a'));

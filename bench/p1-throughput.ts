@@ -8,12 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { acceptUpdate, approveUpdate, type LicenceApplicationInput } from '../domain/approval/messages';
-import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { makeApplication, staff } from '../test/helpers/fixtures';
-import { bareAccept, bareApprove } from './workflows/bare';
-import { arg, figure, machine, pastIntake, pool, runBench, SMOKE, startWorld, timed } from './lib';
+import { arg, figure, machine, pool, runBareCase, runBench, runFullCase, SMOKE, startWorld, timed } from './lib';
 
 const CASES = arg('cases', SMOKE ? 6 : 200);
 const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
@@ -37,16 +33,7 @@ async function main(): Promise<void> {
     const ours = async (n = CASES) => {
       const tag = round++ ? `${run}r${round}` : run;
       const r = await timed(() =>
-        pool([...Array(n).keys()], CONCURRENCY, async (i) => {
-          const application = makeApplication({ applicationId: `P1-${tag}-${i}` });
-          const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
-          const h = await client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue: world.taskQueue, workflowId: application.applicationId, args: [input] });
-          await pastIntake(h);
-          await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
-          await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
-          const result = (await h.result()) as { outcome: string };
-          if (result.outcome !== 'issued') throw new Error(`case ${application.applicationId} ended ${result.outcome}`);
-        }),
+        pool([...Array(n).keys()], CONCURRENCY, (i) => runFullCase(client, world.taskQueue, `P1-${tag}-${i}`)),
       );
       return r.ms;
     };
@@ -54,25 +41,14 @@ async function main(): Promise<void> {
     const bare = async (n = CASES) => {
       const tag = bareRound++ ? `${run}r${bareRound}` : run;
       const r = await timed(() =>
-        pool([...Array(n).keys()], CONCURRENCY, async (i) => {
-          const id = `P1-bare-${tag}-${i}`;
-          const h = await client.workflow.start('bareCase', { taskQueue: world.taskQueue, workflowId: id, args: [id] });
-          await h.executeUpdate(bareAccept);
-          await h.executeUpdate(bareApprove);
-          await h.result();
-        }),
+        pool([...Array(n).keys()], CONCURRENCY, (i) => runBareCase(client, world.taskQueue, `P1-bare-${tag}-${i}`)),
       );
       return r.ms;
     };
     const rate = (cases: number, ms: number) => (cases / ms) * 1000;
     // Warm both paths (bundle loaded, connections open), then alternate so drift hits both alike.
     const warm = Math.max(2, Math.floor(CASES / 20));
-    await pool([...Array(warm).keys()], warm, async (i) => {
-      const id = `P1-warm-${run}-${i}`;
-      const h = await client.workflow.start('bareCase', { taskQueue: world.taskQueue, workflowId: id, args: [id] });
-      await h.executeUpdate(bareAccept);
-      await h.executeUpdate(bareApprove);
-    });
+    await pool([...Array(warm).keys()], warm, (i) => runBareCase(client, world.taskQueue, `P1-warm-${run}-${i}`));
     // Bare, ours, ours, bare (half the cases each): the dev server slows as it fills (bare fell
     // 6.2 → 5.3 cases/s between two rounds of 200 on 2026-12-07), which in one round each would
     // count against whichever ran second. In this order a steady drift hits both alike.
