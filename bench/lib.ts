@@ -13,7 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, makeTelemetryFilterString, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { acceptUpdate, approveUpdate, type LicenceApplicationInput, statusQuery } from '../domain/approval/messages';
-import { SA } from '../domain/search-attributes';
+import { atIntakeSearchAttributes } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { buildWorkflowBundle, workflowPreloadModules } from '../workers/bundle';
 import { createWorker } from '../workers/worker';
@@ -144,7 +144,8 @@ export async function pastIntake(h: { query: (q: typeof statusQuery) => Promise<
 export async function runFullCase(client: Client, taskQueue: string, applicationId: string): Promise<void> {
   const application = makeApplication({ applicationId });
   const input: LicenceApplicationInput = { application, receivedAt: new Date().toISOString() };
-  const h = await client.workflow.start(CASE_WORKFLOW_TYPE, { taskQueue, workflowId: applicationId, args: [input] });
+  // Started as the API starts it: a case the API started writes no search attributes at intake.
+  const h = await startCaseWorkflow(client, taskQueue, input);
   await pastIntake(h);
   await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
   await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
@@ -171,18 +172,13 @@ export function runBench(main: () => Promise<void>): void {
   );
 }
 
-/** Starts a case workflow as the API does, with the search attributes a new case carries. */
+/** Starts a case workflow as the API does (POST /applications), with the search attributes a new case carries. */
 export function startCaseWorkflow(client: Client, taskQueue: string, input: LicenceApplicationInput): Promise<WorkflowHandle> {
   return client.workflow.start(CASE_WORKFLOW_TYPE, {
     taskQueue,
     workflowId: input.application.applicationId,
     args: [input],
-    typedSearchAttributes: [
-      { key: SA.stage, value: 'received' },
-      { key: SA.province, value: input.application.province },
-      { key: SA.uscc, value: input.application.enterprise.uscc },
-      { key: SA.overdue, value: false },
-    ],
+    typedSearchAttributes: atIntakeSearchAttributes(input.application),
   });
 }
 

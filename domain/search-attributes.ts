@@ -2,7 +2,7 @@
  * Custom search attributes: what ops filter on in the Temporal UI and `temporal workflow list`.
  * Registered by `npm start`, the test harness and the compose stack from this one list.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 
 export const SA = {
   stage: defineSearchAttributeKey('LpStage', SearchAttributeType.KEYWORD),
@@ -19,6 +19,22 @@ export const SA = {
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
+
+/**
+ * What a new case carries from its start (the API's POST /applications): visible to lists and to
+ * scoping before its first workflow task, and already what the case would write at intake, so
+ * the case writes nothing until its stage moves (workflows/approval/case-state.ts).
+ */
+export function atIntakeSearchAttributes(app: { province: string; product: string; enterprise: { uscc: string } }): SearchAttributePair[] {
+  return [
+    { key: SA.stage, value: 'intake' },
+    { key: SA.province, value: app.province },
+    { key: SA.product, value: app.product },
+    { key: SA.uscc, value: app.enterprise.uscc },
+    { key: SA.waitingOn, value: 'nobody' },
+    { key: SA.overdue, value: false },
+  ];
+}
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev`. */
 export function devServerSearchAttributeFlags(): string[] {

@@ -12,7 +12,7 @@ import { namedCertificateRefusals, oneCertificatePerProductRefusals, pendingNewA
 import { describeBan } from '../../domain/licence/revocation';
 import { rolesFor } from '../../domain/permissions';
 import { policyInForce } from '../../domain/policy';
-import { SA } from '../../domain/search-attributes';
+import { atIntakeSearchAttributes, SA } from '../../domain/search-attributes';
 import { shanghaiDate } from '../../domain/time';
 import { CASE_WORKFLOW_TYPE } from '../../domain/workflow-ids';
 import { findActiveBan } from '../../db/bans';
@@ -178,14 +178,7 @@ const submit = defineRoute({
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           memo: { submission: memo },
           // Visible to list and to scoping at once, before the first workflow task.
-          typedSearchAttributes: [
-            { key: SA.stage, value: 'intake' },
-            { key: SA.province, value: app.province },
-            { key: SA.product, value: app.product },
-            { key: SA.uscc, value: app.enterprise.uscc },
-            { key: SA.waitingOn, value: 'nobody' },
-            { key: SA.overdue, value: false },
-          ],
+          typedSearchAttributes: atIntakeSearchAttributes(app),
         }),
       );
       // Answered at once: the receipt checks run in the case (stage `intake`, usually well under a
