@@ -6,6 +6,7 @@
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
+import type { SlaInput, SlaResult } from '../../activities/types';
 import {
   acceptUpdate,
   approveUpdate,
@@ -187,6 +188,40 @@ describe('case races', () => {
       expect((await h.result()).outcome).toBe('issued');
       const actions = await auditActions(app.applicationId);
       expect(actions.indexOf('routed')).toBeLessThan(actions.indexOf('approved'));
+    }, activities);
+  });
+
+  it("R07: the decision deadline is computed beside the routing's audit row: known while the row is still being written, shown once the case is routed", async () => {
+    const gate = new Gate();
+    const base = createActivities({ pool: suite.db.pool });
+    const computed: SlaResult[] = [];
+    const counting = {
+      ...base,
+      computeDeadline: async (input: SlaInput) => {
+        const r = await base.computeDeadline(input);
+        computed.push(r);
+        return r;
+      },
+    };
+    const { activities } = gateActivity(counting, 'recordTransition', gate, { when: ([entry]) => entry.action === 'routed' });
+    await withServer(async ({ start }) => {
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
+      const h = await start(app); // past intake: the L01 deadline is computed
+      expect(computed).toHaveLength(1);
+      const accepted = h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await gate.entered; // the 'routed' row is being written
+      // The decision deadline comes back while the row is still held.
+      await eventually(async () => computed.length, (n) => n >= 2);
+      expect(computed).toHaveLength(2);
+      gate.release();
+      expect((await accepted).stage).toBe('under-review');
+      const s = await eventually(() => h.query(statusQuery), (x) => x.deadline !== undefined);
+      expect(s.deadline?.deadlineAt).toBe(computed[1]!.deadlineAt);
+      expect(s.deadline?.limit.n).toBe(5);
+      // Computed once: the clock took the deadline asked for ahead instead of asking again.
+      expect(computed).toHaveLength(2);
+      const actions = await auditActions(app.applicationId);
+      expect(actions.indexOf('routed')).toBeLessThan(actions.indexOf('deadline-computed'));
     }, activities);
   });
 

@@ -66,6 +66,31 @@ describe('history shape of a case started on this code', () => {
     });
   });
 
+  it("P1: the decision deadline is asked for beside the routing's audit row, and the follow-up and lifecycle children are started in one workflow task", async () => {
+    await withServer(async ({ start }) => {
+      const h = await start(makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } }));
+      await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+      expect((await h.result()).outcome).toBe('issued');
+      const events = (await h.fetchHistory()).events ?? [];
+      // Each command event belongs to the workflow task whose completion precedes it.
+      let task = 0;
+      const commands = events.map((e) => {
+        if (e.workflowTaskCompletedEventAttributes) task = Number(e.eventId);
+        return { task, e };
+      });
+      const scheduled = (name: string) => commands.filter(({ e }) => e.activityTaskScheduledEventAttributes?.activityType?.name === name);
+      const routed = scheduled('recordTransition').find(({ e }) => Buffer.from(e.activityTaskScheduledEventAttributes!.input!.payloads![0]!.data!).toString().includes('"action":"routed"'))!;
+      const decisionDeadline = scheduled('computeDeadline')[1]!; // the first is the L01 deadline
+      expect(decisionDeadline.task).toBe(routed.task);
+      const children = commands.filter(({ e }) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+      expect(children.map(({ e }) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowType!.name)).toEqual(['followUpInspection', 'licenceLifecycle']);
+      expect(children[0]!.task).toBe(children[1]!.task);
+      const timeline = (await h.query(statusQuery)).timeline.map((t) => t.event);
+      expect(timeline.findIndex((t) => t.startsWith('follow-up-started'))).toBeLessThan(timeline.indexOf('lifecycle-started'));
+    });
+  });
+
   it('L04, L07: with the intake reads run together, a banned enterprise that holds the product is refused on both grounds, in rule order', async () => {
     await withServer(async ({ start }) => {
       const uscc = freshUscc();

@@ -4,6 +4,8 @@
  * of failing it or retrying for ever; ops retry it once the cause is fixed.
  */
 import { describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities';
+import type { SlaInput, SlaResult } from '../../activities/types';
 import { acceptUpdate, statusQuery } from '../../domain/approval/messages';
 import { FAILURE, opsHoldsQuery, retryAfterOpsUpdate } from '../../domain/ops';
 import { makeApplication, newApplicationId, staff } from '../helpers/fixtures';
@@ -80,5 +82,42 @@ describe('a step that fails for good waits on ops', () => {
       const accepted = await suite.db.pool.query(`SELECT count(*)::int AS n FROM audit_events WHERE application_id = $1 AND action = 'accepted'`, [app.applicationId]);
       expect(accepted.rows[0].n).toBe(1);
     });
+  });
+
+  it("ops, R07: when the routing's audit row holds for ops, the decision deadline asked for beside it is not used: the clock asks the calendar again once ops retry", async () => {
+    const base = createActivities({ pool: suite.db.pool });
+    const computed: SlaResult[] = [];
+    const activities = {
+      ...base,
+      computeDeadline: async (input: SlaInput) => {
+        const r = await base.computeDeadline(input);
+        computed.push(r);
+        return r;
+      },
+    };
+    await withServer(async ({ start }) => {
+      const app = makeApplication({ applicationId: newApplicationId('OPSC') });
+      const h = await start(app);
+      await eventually(() => h.query(statusQuery), (s) => s.stage === 'received');
+      const name = 'ops_block_opsc_routed';
+      await suite.db.pool.query(`ALTER TABLE audit_events ADD CONSTRAINT ${name} CHECK (action <> 'routed' OR application_id NOT LIKE 'OPSC%') NOT VALID`);
+      try {
+        const accepted = h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+        const holds = await eventually(() => h.query(opsHoldsQuery), (x) => x.length > 0);
+        expect(holds).toEqual([expect.objectContaining({ activity: 'recordTransition', type: FAILURE.constraint })]);
+        // The L01 deadline and the decision deadline asked for beside the routing row.
+        expect(computed).toHaveLength(2);
+        await suite.db.pool.query(`ALTER TABLE audit_events DROP CONSTRAINT ${name}`);
+        await h.executeUpdate(retryAfterOpsUpdate, { args: [{ actor: OPS }] });
+        expect((await accepted).stage).toBe('under-review');
+        const s = await eventually(() => h.query(statusQuery), (x) => x.deadline !== undefined);
+        // Asked again after the hold: that answer is the one the case shows.
+        expect(computed).toHaveLength(3);
+        expect(s.deadline?.deadlineAt).toBe(computed[2]!.deadlineAt);
+        expect(s.opsHold).toBeUndefined();
+      } finally {
+        await suite.db.pool.query(`ALTER TABLE audit_events DROP CONSTRAINT IF EXISTS ${name}`);
+      }
+    }, activities);
   });
 });

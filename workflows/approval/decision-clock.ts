@@ -15,11 +15,29 @@ import { hasPatch } from '../shared/patch-baseline';
 import type { Limit } from '../../domain/policy';
 import { acts } from '../shared/activities';
 import type { CaseContext } from './case-state';
-import { limitInput, runLimitClock } from './limit-clock';
+import type { SlaInput } from '../../activities/types';
+import { limitInput, type Prefetched, runLimitClock } from './limit-clock';
 
 export { limitInput, waitUntil } from './limit-clock';
 
-export async function runDecisionClock(ctx: CaseContext, limit: Limit, reminderLead: number, done: () => boolean): Promise<void> {
+/** What the calendar is asked for the decision deadline, as the case stands now. */
+function decisionInput(ctx: CaseContext, limit: Limit): SlaInput {
+  const { s } = ctx;
+  return { startedAt: s.acceptedAt!, ...limitInput(limit), pauses: s.pauses.map((p) => ({ from: p.from, to: p.to })) };
+}
+
+/**
+ * The clock's first deadline, asked for before the clock starts (beside the routing's audit row,
+ * which it does not depend on). Nothing moves the clock before routing (pauses and decisions wait
+ * for it), so the clock takes it; the epoch it carries keeps that true should that ever change.
+ */
+export function prefetchDecisionDeadline(ctx: CaseContext, limit: Limit): Prefetched {
+  const sla = acts.computeDeadline(decisionInput(ctx, limit));
+  void sla.catch(() => undefined); // left unread if the clock moved; it asks again then
+  return { epoch: ctx.clock.epoch, sla };
+}
+
+export async function runDecisionClock(ctx: CaseContext, limit: Limit, reminderLead: number, done: () => boolean, first?: Prefetched): Promise<void> {
   const { app, s, clock, nowIso, key, record, publishSearchAttributes } = ctx;
   // Patched: clocks started before these changes keep their old commands.
   const guarded = hasPatch('decision-clock-no-breach-after-change');
@@ -31,7 +49,8 @@ export async function runDecisionClock(ctx: CaseContext, limit: Limit, reminderL
     guarded,
     daily,
     state: clock,
-    input: () => ({ startedAt: s.acceptedAt!, ...limitInput(limit), pauses: s.pauses.map((p) => ({ from: p.from, to: p.to })) }),
+    first,
+    input: () => decisionInput(ctx, limit),
     show: (d) => {
       s.deadline = d;
     },

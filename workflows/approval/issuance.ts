@@ -3,7 +3,7 @@
  * the follow-up child (R08, R10) and the lifecycle child (L05), both outliving the case.
  */
 import { getExternalWorkflowHandle, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { hasPatch } from '../shared/patch-baseline';
+import { hasPatch, onSecondBaseline } from '../shared/patch-baseline';
 import { licenceParticularsOf, renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
 import { followUpFor, policyById, type ApprovalPath, type PolicyVersion } from '../../domain/policy';
 import type { FollowUpInput } from '../../domain/supervision/follow-up';
@@ -45,13 +45,21 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
   s.certificate = { number: cert.number, issuedOn: cert.issuedOn, validUntil: cert.validUntil };
   setStage('issued', 'certificate-issued', undefined, cert.number);
 
-  await startFollowUp(ctx, policy, path, cert.number, issuedAt);
+  // The two children depend on none of each other: started together, in one workflow task instead
+  // of one each (second patch baseline). The timeline lists the follow-up first either way.
+  const together = onSecondBaseline();
+  const followUp = startFollowUp(ctx, policy, path, cert.number, issuedAt);
+  if (!together) await followUp;
   // The licence's own life (L05): one lifecycle per certificate, outliving this case; a renewal
   // tells the old certificate's lifecycle to hand over. Patched: cases issued before this ran without.
   if (hasPatch('licence-lifecycle')) {
     const lifecycleId = lifecycleWorkflowId(cert.number);
     const lifecycleInput: LifecycleInput = licenceParticularsOf(app, cert, policy.id);
-    await startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });
+    const lifecycle = startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });
+    // Both settle first: a lifecycle that started is on the timeline and told of the renewal even
+    // if the follow-up's start failed (that failure is raised below, after this bookkeeping).
+    if (together) await Promise.allSettled([followUp, lifecycle]);
+    await lifecycle;
     s.timeline.push({ at: nowIso(), stage: s.stage, event: 'lifecycle-started', note: lifecycleId });
     if (cert.supersedes) {
       try {
@@ -66,6 +74,7 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
       }
     }
   }
+  if (together) await followUp;
 }
 
 /** Hand-off to after-issuance work: a child with its own id, outliving this workflow. */

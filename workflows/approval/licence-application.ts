@@ -10,7 +10,7 @@
  * history. Every side effect is an idempotent activity.
  */
 import { allHandlersFinished, condition } from '@temporalio/workflow';
-import { adoptPatchBaseline, hasPatch } from '../shared/patch-baseline';
+import { adoptPatchBaseline, hasPatch, onSecondBaseline } from '../shared/patch-baseline';
 import type { LicenceApplicationInput, LicenceApplicationResult } from '../../domain/approval/messages';
 import { industrialPolicyRefusals } from '../../domain/approval/intake';
 import { commitmentRefusals, namedCertificateRefusals, oneCertificatePerProductRefusals, pendingNewApplicationRefusals } from '../../domain/approval/named-certificate';
@@ -20,7 +20,7 @@ import { shanghaiDate } from '../../domain/time';
 import { acts } from '../shared/activities';
 import { createCaseContext } from './case-state';
 import { awaitAcceptance } from './acceptance-clock';
-import { limitInput, runDecisionClock } from './decision-clock';
+import { limitInput, prefetchDecisionDeadline, runDecisionClock } from './decision-clock';
 import { installCaseHandlers } from './handlers';
 import { issueAndHandOff } from './issuance';
 import { runTimeLimit } from './time-limits';
@@ -194,12 +194,19 @@ export async function licenceApplication(input: LicenceApplicationInput): Promis
     s.timeline.push({ at: nowIso(), stage: s.stage, event: 'routed', note: route.why });
     publishSearchAttributes();
   }
+  const limit = decisionLimit(policy, route.path);
+  // The decision deadline does not depend on the routing's audit row: asked for beside it, the
+  // two come back in one workflow task instead of two (second patch baseline).
+  const holdsBefore = ctx.opsHoldsSeen();
+  let firstDeadline = onSecondBaseline() && !s.decision ? prefetchDecisionDeadline(ctx, limit) : undefined;
   await record('routed', { reason: route.why, set: { policy_version: policy.id, path: route.path } });
+  // A step held for ops meanwhile may have waited days, over a calendar change: the clock asks afresh.
+  if (ctx.opsHoldsSeen() !== holdsBefore) firstDeadline = undefined;
   flags.routed = true;
 
   // The decision clock runs from acceptance, beside whatever the case waits for.
   const decided = () => s.decision !== undefined;
-  const clock = runDecisionClock(ctx, decisionLimit(policy, route.path), policy.limits.reminderLeadWorkingDays, decided);
+  const clock = runDecisionClock(ctx, limit, policy.limits.reminderLeadWorkingDays, decided, firstDeadline);
   // Art. 18: on the standard path the on-site verification result is due within its own limit
   // of acceptance. Patched: cases routed before this had no such clock.
   const timeLimits = route.path === 'verify-then-issue' && hasPatch(TIME_LIMITS_PATCH);

@@ -53,6 +53,14 @@ export interface LimitClock {
   guarded: boolean;
   /** The daily re-read of the deadline (L03). */
   daily: boolean;
+  /** A first deadline asked for ahead of the clock (Prefetched): used while the clock is still in that epoch. */
+  first?: Prefetched;
+}
+
+/** A deadline asked for before its clock started, in the clock epoch it was asked in. */
+export interface Prefetched {
+  epoch: number;
+  sla: Promise<SlaResult>;
 }
 
 export async function runLimitClock(ctx: CaseContext, c: LimitClock): Promise<void> {
@@ -60,11 +68,13 @@ export async function runLimitClock(ctx: CaseContext, c: LimitClock): Promise<vo
   let reminded = false;
   /** A deadline the daily re-check found changed, for the epoch it was computed in. */
   let fresh: { epoch: number; sla: SlaResult } | undefined;
+  let first = c.first;
   while (!c.done()) {
     const epoch = clock.epoch;
     const changed = () => c.done() || clock.epoch !== epoch;
     const input = c.input();
-    const sla = fresh?.epoch === epoch ? fresh.sla : await acts.computeDeadline(input);
+    const sla = first?.epoch === epoch ? await first.sla : fresh?.epoch === epoch ? fresh.sla : await acts.computeDeadline(input);
+    first = undefined;
     fresh = undefined;
     if (clock.epoch !== epoch) continue;
     c.state.sla = sla;

@@ -17,6 +17,11 @@
  * `COVERED` is frozen: a patch added after the baseline must NOT join it, or a run recorded with
  * the baseline but before that patch would take the new branch on replay. New patches call
  * `hasPatch()` with their own id and get their own marker, until a later baseline folds them in.
+ *
+ * Later baselines stack: a run asks the newest first and stops at the first it holds, so a run
+ * started on this code records one marker, a run recorded on an older baseline replays as that
+ * baseline (its marker is the one in its history), and a run from before any baseline asks each
+ * patch as before. A later baseline covers everything the older ones did.
  */
 import { patched } from '@temporalio/workflow';
 
@@ -25,7 +30,21 @@ import { patched } from '@temporalio/workflow';
  * side by side (workflows/approval/licence-application.ts) and its search attributes are written
  * once per workflow task, and only when they changed (workflows/approval/case-state.ts).
  */
-export const PATCH_BASELINE = 'baseline-2026-12-07';
+export const FIRST_BASELINE = 'baseline-2026-12-07';
+
+/**
+ * The second baseline: the first one's patches, and two steps a case no longer takes one after
+ * the other: the decision clock's first deadline is computed beside the routing's audit row
+ * (workflows/approval/licence-application.ts), and the follow-up and lifecycle children are
+ * started together (workflows/approval/issuance.ts). A run on the first baseline keeps its order.
+ */
+export const SECOND_BASELINE = 'baseline-2026-12-07b';
+
+/** The baseline a run started on this code records. */
+export const PATCH_BASELINE = SECOND_BASELINE;
+
+/** Oldest first; a run's level is its baseline's place here, counted from 1 (0: none). */
+const BASELINES = [FIRST_BASELINE, SECOND_BASELINE] as const;
 
 /** Every patch id in the workflows when the baseline was cut. Never add to this list. */
 const COVERED: ReadonlySet<string> = new Set([
@@ -65,26 +84,39 @@ const COVERED: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Whether this run started on code holding the baseline. Module state is per workflow execution
- * (the SDK gives each workflow its own module instances), and a run that never adopts stays false.
+ * Which baseline this run started on (0: none). Module state is per workflow execution (the SDK
+ * gives each workflow its own module instances), and a run that never adopts stays at 0.
  */
-let onBaseline = false;
+let level = 0;
 
 /**
- * Asks for the baseline. Call it first thing in the workflow function, before any handler is
- * installed or any await: the answer must come from the run's first workflow task, replayed or not.
+ * Asks for the baselines, newest first. Call it first thing in the workflow function, before any
+ * handler is installed or any await: the answer must come from the run's first workflow task,
+ * replayed or not. A replayed run answers false to every baseline newer than its own (no marker
+ * of it in its history) and records nothing for it. Returns whether the run is on any baseline.
  */
 export function adoptPatchBaseline(): boolean {
-  onBaseline = patched(PATCH_BASELINE);
-  return onBaseline;
+  level = 0;
+  for (let i = BASELINES.length - 1; i >= 0; i--) {
+    if (patched(BASELINES[i]!)) {
+      level = i + 1;
+      break;
+    }
+  }
+  return level > 0;
 }
 
-/** Whether this run adopted the baseline and started on code holding it. */
+/** Whether this run adopted a baseline (any of them) and started on code holding it. */
 export function onPatchBaseline(): boolean {
-  return onBaseline;
+  return level > 0;
+}
+
+/** Whether this run started on the second baseline (what it gates: SECOND_BASELINE above). */
+export function onSecondBaseline(): boolean {
+  return level >= 2;
 }
 
 /** `patched(id)`, answered by the baseline for the ids it covers. */
 export function hasPatch(id: string): boolean {
-  return (onBaseline && COVERED.has(id)) || patched(id);
+  return (level > 0 && COVERED.has(id)) || patched(id);
 }
