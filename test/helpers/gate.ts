@@ -50,3 +50,8 @@ export function gateActivity<K extends keyof Activities>(
   };
   return { activities: { ...acts, [name]: wrapped as unknown as Fn }, results };
 }
+
+/** `acts` with the result of every call of activity `name` kept in `results`; no call is held. */
+export function observeActivity<K extends keyof Activities>(acts: Activities, name: K): ReturnType<typeof gateActivity<K>> {
+  return gateActivity(acts, name, new Gate(), { when: () => false });
+}

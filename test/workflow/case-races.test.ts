@@ -6,7 +6,6 @@
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import type { SlaInput, SlaResult } from '../../activities/types';
 import {
   acceptUpdate,
   approveUpdate,
@@ -19,7 +18,7 @@ import {
 import { sendUpdate } from '../../api/updates';
 import { licenceApplication } from '../../workflows/approval/licence-application';
 import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
-import { Gate, gateActivity } from '../helpers/gate';
+import { Gate, gateActivity, observeActivity } from '../helpers/gate';
 import { eventually, refusal } from '../helpers/time-skipping';
 import { workflowSuite } from '../helpers/workflow-suite';
 
@@ -193,17 +192,9 @@ describe('case races', () => {
 
   it("R07: the decision deadline is computed beside the routing's audit row: known while the row is still being written, shown once the case is routed", async () => {
     const gate = new Gate();
-    const base = createActivities({ pool: suite.db.pool });
-    const computed: SlaResult[] = [];
-    const counting = {
-      ...base,
-      computeDeadline: async (input: SlaInput) => {
-        const r = await base.computeDeadline(input);
-        computed.push(r);
-        return r;
-      },
-    };
-    const { activities } = gateActivity(counting, 'recordTransition', gate, { when: ([entry]) => entry.action === 'routed' });
+    const deadlines = observeActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline');
+    const computed = deadlines.results;
+    const { activities } = gateActivity(deadlines.activities, 'recordTransition', gate, { when: ([entry]) => entry.action === 'routed' });
     await withServer(async ({ start }) => {
       const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
       const h = await start(app); // past intake: the L01 deadline is computed

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import type { SlaInput, SlaResult } from '../../activities/types';
+import { observeActivity } from '../helpers/gate';
 import { acceptUpdate, statusQuery } from '../../domain/approval/messages';
 import { FAILURE, opsHoldsQuery, retryAfterOpsUpdate } from '../../domain/ops';
 import { makeApplication, newApplicationId, staff } from '../helpers/fixtures';
@@ -85,16 +85,7 @@ describe('a step that fails for good waits on ops', () => {
   });
 
   it("ops, R07: when the routing's audit row holds for ops, the decision deadline asked for beside it is not used: the clock asks the calendar again once ops retry", async () => {
-    const base = createActivities({ pool: suite.db.pool });
-    const computed: SlaResult[] = [];
-    const activities = {
-      ...base,
-      computeDeadline: async (input: SlaInput) => {
-        const r = await base.computeDeadline(input);
-        computed.push(r);
-        return r;
-      },
-    };
+    const { activities, results: computed } = observeActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline');
     await withServer(async ({ start }) => {
       const app = makeApplication({ applicationId: newApplicationId('OPSC') });
       const h = await start(app);
