@@ -5,6 +5,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { sendUpdate } from '../../api/updates';
 import { createActivities } from '../../activities';
 import { addWorkingDays, computeSlaDeadline, isWorkingDay } from '../../infra/calendar';
 import { CERTIFICATE_NUMBER } from '../../domain/licence/certificate';
@@ -218,8 +219,9 @@ describe('licenceApplication', () => {
       expect(s1).toMatchObject({ policyVersion: '2020-09-29', path: 'commitment', acceptance: 'deemed' });
       expect(s2).toMatchObject({ policyVersion: '2024-09-25', path: 'verify-then-issue', stage: 'awaiting-verification' });
 
-      // The commitment path issues first and verifies the commitment afterwards.
-      await h1.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+      // The commitment path issues first and verifies the commitment afterwards. Sent as the API
+      // sends it: answered 'not-yet' while the deemed case still records its path (R02), sent again.
+      await sendUpdate(h1, approveUpdate, { actor: staff('approver') }, { what: `case ${old.applicationId}` });
       expect((await h1.result()).outcome).toBe('issued');
     });
   });

@@ -5,10 +5,12 @@
 import type { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
-import { SA } from '../../domain/search-attributes';
+import { atIntakeSearchAttributes, SA } from '../../domain/search-attributes';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
+import { licenceApplication } from '../../workflows/approval/licence-application';
 import { PATCH_BASELINE } from '../../workflows/shared/patch-baseline';
 import { freshUscc, makeApplication, staff } from '../helpers/fixtures';
+import { pastIntake } from '../helpers/time-skipping';
 import { workflowSuite } from '../helpers/workflow-suite';
 
 const TASK_QUEUE = 'test-history-shape';
@@ -50,12 +52,21 @@ describe('history shape of a case started on this code', () => {
   });
 
   it('P1: search attributes are written only when they change, and visibility still shows where the case is', async () => {
-    await withServer(async ({ start }) => {
-      const h = await start(makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } }));
+    await withServer(async ({ env }) => {
+      // Started as the API starts a case, with the intake attributes: those count as written.
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
+      const h = await env.client.workflow.start(licenceApplication, {
+        taskQueue: TASK_QUEUE,
+        workflowId: app.applicationId,
+        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
+        typedSearchAttributes: atIntakeSearchAttributes(app),
+      });
+      await pastIntake(h);
       await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
       await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
       await h.result();
       const written = upserts(await h.fetchHistory()).filter((u) => !('TemporalChangeVersion' in u));
+      expect(written[0]?.LpStage).toBe('"received"'); // nothing written at intake
       // Before: the same set was written again at issuance and at the end (8 writes for this case).
       for (let i = 1; i < written.length; i++) expect(written[i], `write ${i + 1} repeats write ${i}`).not.toEqual(written[i - 1]);
       expect(written.length).toBeLessThanOrEqual(6);

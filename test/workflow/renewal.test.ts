@@ -8,6 +8,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { sendUpdate } from '../../api/updates';
 import { validateApplication, type ApplicationInput } from '../../domain/approval/application';
 import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
 import { renewalDueBy } from '../../domain/licence/certificate';
@@ -43,7 +44,8 @@ async function issued(start: TimeSkippingCtx['start'], overrides: Partial<Applic
     // Received long ago: silence has accepted it as of that day (L01).
     await eventually(() => h.query(statusQuery), (s) => s.path !== undefined);
   }
-  await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+  // As the API sends it: answered 'not-yet' while the path is still being recorded (R02), sent again.
+  await sendUpdate(h, approveUpdate, { actor: staff('approver') }, { what: `case ${app.applicationId}` });
   const number = (await eventually(() => h.query(statusQuery), (s) => s.certificate !== undefined)).certificate!.number;
   const row = await suite.db.pool.query<{ v: string }>("SELECT to_char(valid_until, 'YYYY-MM-DD') AS v FROM certificates WHERE number = $1", [number]);
   const validUntil = row.rows[0]!.v;
