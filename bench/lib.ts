@@ -161,6 +161,47 @@ export async function runBareCase(client: Client, taskQueue: string, id: string)
   await h.result();
 }
 
+/** What a workflow and the children it started did, counted from their histories. */
+export interface CaseShape {
+  activities: number;
+  updates: number;
+  children: number;
+}
+
+/** Counts the activities scheduled, Updates accepted and children started by a workflow and its children (its own history and theirs). */
+export async function caseShape(client: Client, workflowId: string): Promise<CaseShape> {
+  const shape: CaseShape = { activities: 0, updates: 0, children: 0 };
+  const walk = async (id: string) => {
+    const { events } = await client.workflow.getHandle(id).fetchHistory();
+    for (const e of events ?? []) {
+      if (e.activityTaskScheduledEventAttributes) shape.activities++;
+      if (e.workflowExecutionUpdateAcceptedEventAttributes) shape.updates++;
+      if (e.childWorkflowExecutionStartedEventAttributes) {
+        shape.children++;
+        await walk(e.childWorkflowExecutionStartedEventAttributes.workflowExecution!.workflowId!);
+      }
+    }
+  };
+  await walk(workflowId);
+  return shape;
+}
+
+/**
+ * P1's baseline stands for a case only while it does as much: the same activities, Updates and
+ * children. A case that gained a step (a new check at intake, say) makes the ratio meaningless
+ * until bench/workflows/bare.ts gains it too, so the bench stops and says so.
+ */
+export async function assertSameShape(client: Client, caseId: string, bareId: string): Promise<CaseShape> {
+  const [ours, bare] = await Promise.all([caseShape(client, caseId), caseShape(client, bareId)]);
+  if (ours.activities !== bare.activities || ours.updates !== bare.updates || ours.children !== bare.children) {
+    throw new Error(
+      `P1's baseline no longer matches a case: the case ran ${JSON.stringify(ours)}, bareCase ${JSON.stringify(bare)}. ` +
+        'Give bench/workflows/bare.ts the same number of activities, Updates and children, then measure again.',
+    );
+  }
+  return ours;
+}
+
 /** Runs a bench's main and exits: the Temporal runtime would keep the process alive after the figures are out. */
 export function runBench(main: () => Promise<void>): void {
   main().then(

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createDevServerEnv } from '../test/helpers/temporal';
-import { arg, figure, machine, pool, runBareCase, runBench, runFullCase, SMOKE, startWorld, timed } from './lib';
+import { arg, assertSameShape, figure, machine, pool, runBareCase, runBench, runFullCase, SMOKE, startWorld, timed } from './lib';
 
 const CASES = arg('cases', SMOKE ? 6 : 200);
 const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     let oursMs = await ours(half);
     oursMs += await ours(half);
     bareMs += await bare(half);
+    const shape = await assertSameShape(client, `P1-${run}-0`, `P1-bare-${run}-0`);
+    console.log(`P1 per case, ours and baseline alike (parent and children): ${shape.activities} activities, ${shape.updates} Updates, ${shape.children} children`);
     console.log(figure('P1 cases per second', rate(2 * half, oursMs), rate(2 * half, bareMs), 'cases/s', '≥ 0.8×'));
     const events = await client.workflow.getHandle(`P1-${run}-0`).fetchHistory();
     const bareEvents = await client.workflow.getHandle(`P1-bare-${run}-0`).fetchHistory();
