@@ -29,6 +29,37 @@ function serverCpuMs(): number {
   return ms;
 }
 
+/** A process's own CPU ms and its reaped children's, from /proc/PID/stat. */
+function procCpuMs(pid: string, withChildren: boolean): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+  return ticks * 10;
+}
+
+/**
+ * CPU ms used so far by the PostgreSQL server on this machine, when it runs here (Linux only):
+ * the postmaster, its live backends, and the backends it reaped (their time moves to its cutime).
+ * It shares the cores with the dev server and the worker, so its share counts against P1 too.
+ */
+function postgresCpuMs(): number | undefined {
+  try {
+    const master = execFileSync('pgrep', ['-o', '-x', 'postgres'], { encoding: 'utf8' }).trim();
+    if (!master) return undefined;
+    let ms = procCpuMs(master, true);
+    const children = execFileSync('pgrep', ['-P', master], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    for (const pid of children) {
+      try {
+        ms += procCpuMs(pid, false);
+      } catch {
+        // exited meanwhile: its time is in the postmaster's cutime once reaped
+      }
+    }
+    return ms;
+  } catch {
+    return undefined;
+  }
+}
+
 const selfCpuMs = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -42,10 +73,11 @@ async function main(): Promise<void> {
   const client = env.client;
   const run = Date.now().toString(36);
   const round = async (name: string, one: (i: number) => Promise<void>) => {
-    const [server0, self0] = [serverCpuMs(), selfCpuMs()];
+    const [server0, self0, pg0] = [serverCpuMs(), selfCpuMs(), postgresCpuMs()];
     const r = await timed(() => pool([...Array(CASES).keys()], CONCURRENCY, one));
-    const [server, self] = [(serverCpuMs() - server0) / CASES, (selfCpuMs() - self0) / CASES];
-    console.log(`${name}: ${fmt((CASES / r.ms) * 1000)} cases/s; dev server ${fmt(server)} ms CPU per case; worker and client ${fmt(self)} ms per case`);
+    const [server, self, pg1] = [(serverCpuMs() - server0) / CASES, (selfCpuMs() - self0) / CASES, postgresCpuMs()];
+    const pg = pg0 !== undefined && pg1 !== undefined ? `; PostgreSQL ${fmt((pg1 - pg0) / CASES)} ms per case` : '';
+    console.log(`${name}: ${fmt((CASES / r.ms) * 1000)} cases/s; dev server ${fmt(server)} ms CPU per case; worker and client ${fmt(self)} ms per case${pg}`);
   };
   const bare = (tag: string) => (i: number) => runBareCase(client, world.taskQueue, `P1C-bare-${run}-${tag}-${i}`);
   const ours = (tag: string) => (i: number) => runFullCase(client, world.taskQueue, `P1C-${run}-${tag}-${i}`);
