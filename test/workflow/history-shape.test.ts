@@ -51,7 +51,7 @@ describe('history shape of a case started on this code', () => {
     });
   });
 
-  it('P1: search attributes are written only when they change, and visibility still shows where the case is', async () => {
+  it('P1: search attributes are written only when they change, each write names only what changed, and visibility still shows where the case is', async () => {
     await withServer(async ({ env }) => {
       // Started as the API starts a case, with the intake attributes: those count as written.
       const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
@@ -70,6 +70,9 @@ describe('history shape of a case started on this code', () => {
       // Before: the same set was written again at issuance and at the end (8 writes for this case).
       for (let i = 1; i < written.length; i++) expect(written[i], `write ${i + 1} repeats write ${i}`).not.toEqual(written[i - 1]);
       expect(written.length).toBeLessThanOrEqual(6);
+      // Each write names only what changed: the province, product and enterprise, set at the start,
+      // are never written again (before, every write carried all nine attributes).
+      for (const [i, u] of written.entries()) for (const fixed of ['LpProvince', 'LpProduct', 'LpUscc']) expect(u, `write ${i + 1}`).not.toHaveProperty(fixed);
       const stages = written.map((u) => u.LpStage).filter(Boolean);
       expect(stages.at(-1)).toBe('"issued"');
       expect((await h.describe()).typedSearchAttributes.get(SA.stage)).toBe('issued');

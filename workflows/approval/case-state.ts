@@ -124,21 +124,25 @@ export function createCaseContext(input: LicenceApplicationInput) {
   /**
    * Every upsert is a history event and a visibility write. A run on the patch baseline writes
    * once per activation, after all its changes (a queued microtask runs before the activation's
-   * commands go out), and not at all when nothing changed since the last write. Older runs
-   * wrote at each call, and replay them the same way.
+   * commands go out), not at all when nothing changed since the last write, and then only the
+   * attributes that changed (an upsert keeps the ones it does not name). Older runs wrote the
+   * whole set at each call, and replay them the same way. Which attributes an upsert names is
+   * not checked on replay (only that an upsert comes there), so a run that wrote whole sets
+   * replays on this code too.
    */
   const coalesce = onPatchBaseline();
   // What the run started with counts as written: the API's start (or a continue-as-new) already
   // made the case visible at intake, so the run's first write is often not needed.
   const startedWith = workflowInfo().typedSearchAttributes;
-  let published: string | undefined = coalesce ? JSON.stringify(searchAttributePairs().map(({ key }) => ({ key, value: startedWith.get(key) ?? null }))) : undefined;
+  const published = new Map<string, string>();
+  if (coalesce) for (const { key } of searchAttributePairs()) published.set(key.name, JSON.stringify(startedWith.get(key) ?? null));
   let flushQueued = false;
   const writeSearchAttributes = () => {
-    const pairs = searchAttributePairs();
+    let pairs = searchAttributePairs();
     if (coalesce) {
-      const written = JSON.stringify(pairs);
-      if (written === published) return;
-      published = written;
+      pairs = pairs.filter(({ key, value }) => published.get(key.name) !== JSON.stringify(value ?? null));
+      if (!pairs.length) return;
+      for (const { key, value } of pairs) published.set(key.name, JSON.stringify(value ?? null));
     }
     upsertSearchAttributes(pairs);
   };
