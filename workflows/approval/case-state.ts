@@ -140,6 +140,9 @@ export function createCaseContext(input: LicenceApplicationInput) {
   const writeSearchAttributes = () => {
     let pairs = searchAttributePairs();
     if (coalesce) {
+      // Compared key by key, this skips exactly when the whole list compared equal did (older
+      // code), because a key only ever joins the list (path, policy version), never leaves it.
+      // A key that could leave would have to be written as null here, or replay would differ.
       pairs = pairs.filter(({ key, value }) => published.get(key.name) !== JSON.stringify(value ?? null));
       if (!pairs.length) return;
       for (const { key, value } of pairs) published.set(key.name, JSON.stringify(value ?? null));
