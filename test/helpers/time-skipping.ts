@@ -3,13 +3,14 @@
  * worker per test (time only moves forward), what an Update's validator said when it refused,
  * and polling for what a worker does just after a timer fires.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type SearchAttributePair } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Activities } from '../../activities/types';
 import type { ApplicationInput } from '../../domain/approval/application';
 import { statusQuery } from '../../domain/approval/messages';
+import { atIntakeSearchAttributes } from '../../domain/search-attributes';
 import { licenceApplication } from '../../workflows/approval/licence-application';
 import { createWorker } from '../../workers/worker';
 import type { TestDatabase } from './db';
@@ -34,6 +35,11 @@ export interface TimeSkippingCtx {
    * returns once its intake gates are done (staff actions are refused at `intake`).
    */
   start(app: ApplicationInput, receivedAt?: string): Promise<WorkflowHandle<typeof licenceApplication>>;
+  /**
+   * Starts a case received now and returns at once, while its intake runs (for a test that holds
+   * or watches intake). `asApi`: with the search attributes the API starts a case with.
+   */
+  begin(app: ApplicationInput, o?: { asApi?: boolean }): Promise<WorkflowHandle<typeof licenceApplication>>;
 }
 
 /**
@@ -56,6 +62,13 @@ export async function withServer<T, R = T>(
       workflowBundle: bundle,
       ...(activities ? { extra: { activities } } : {}),
     });
+    const startCase = async (app: ApplicationInput, receivedAt?: string, typedSearchAttributes?: SearchAttributePair[]) =>
+      env.client.workflow.start(licenceApplication, {
+        taskQueue,
+        workflowId: app.applicationId,
+        args: [{ application: app, receivedAt: receivedAt ?? new Date(await env.currentTimeMs()).toISOString() }],
+        ...(typedSearchAttributes ? { typedSearchAttributes } : {}),
+      });
     const ctx: TimeSkippingCtx = {
       env,
       now: () => env.currentTimeMs(),
@@ -64,14 +77,11 @@ export async function withServer<T, R = T>(
         if (ms > now) await env.sleep(ms - now);
       },
       start: async (app, receivedAt) => {
-        const h = await env.client.workflow.start(licenceApplication, {
-          taskQueue,
-          workflowId: app.applicationId,
-          args: [{ application: app, receivedAt: receivedAt ?? new Date(await env.currentTimeMs()).toISOString() }],
-        });
+        const h = await startCase(app, receivedAt);
         await pastIntake(h);
         return h;
       },
+      begin: (app, o = {}) => startCase(app, undefined, o.asApi ? atIntakeSearchAttributes(app) : undefined),
     };
     const result = await worker.runUntil(fn(ctx));
     return afterWorker ? await afterWorker(result, ctx) : (result as unknown as R);

@@ -16,7 +16,6 @@ import {
   supplementUpdate,
 } from '../../domain/approval/messages';
 import { sendUpdate } from '../../api/updates';
-import { licenceApplication } from '../../workflows/approval/licence-application';
 import { applicant, freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { Gate, gateActivity, observeActivity } from '../helpers/gate';
 import { eventually, refusal } from '../helpers/time-skipping';
@@ -82,14 +81,10 @@ describe('case races', () => {
   it('L01, R03, L04: staff cannot act while the intake gates run; they are told why, and may once the gates are done', async () => {
     const gate = new Gate();
     const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'activeBan', gate);
-    await withServer(async ({ env }) => {
+    await withServer(async ({ begin }) => {
       const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
-      // Started directly: the fixture's start() would wait for the intake this test holds up.
-      const h = await env.client.workflow.start(licenceApplication, {
-        taskQueue: TASK_QUEUE,
-        workflowId: app.applicationId,
-        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
-      });
+      // begin(), not start(): start() would wait for the intake this test holds up.
+      const h = await begin(app);
       await gate.entered; // the L04 ban check is running
       expect((await h.query(statusQuery)).stage).toBe('intake');
       const early = await refusal(h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }));
@@ -109,13 +104,9 @@ describe('case races', () => {
   it('R03: a case refused at intake is refused while its acceptance deadline (run beside the gates) is still being computed, and never turns received', async () => {
     const gate = new Gate();
     const { activities } = gateActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline', gate);
-    await withServer(async ({ env }) => {
+    await withServer(async ({ begin }) => {
       const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() }, capacity: { declared: { value: 2_000_000, unit: 't/year' }, addsCapacity: false } });
-      const h = await env.client.workflow.start(licenceApplication, {
-        taskQueue: TASK_QUEUE,
-        workflowId: app.applicationId,
-        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
-      });
+      const h = await begin(app);
       await gate.entered; // the L01 deadline is being computed, beside the receipt and the reads
       expect((await h.result()).outcome).toBe('rejected-at-intake');
       const s = await h.query(statusQuery);
@@ -133,14 +124,10 @@ describe('case races', () => {
     const [first, second] = [new Gate(), new Gate()];
     const slow = gateActivity(createActivities({ pool: suite.db.pool }), 'computeDeadline', first, { when: (_a, n) => n === 1 });
     const { activities } = gateActivity(slow.activities, 'computeDeadline', second, { when: (_a, n) => n === 2 });
-    await withServer(async ({ env }) => {
+    await withServer(async ({ begin }) => {
       const uscc = freshUscc();
       const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc } });
-      const h = await env.client.workflow.start(licenceApplication, {
-        taskQueue: TASK_QUEUE,
-        workflowId: app.applicationId,
-        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
-      });
+      const h = await begin(app);
       await first.entered; // the gates passed; the L01 deadline is being computed
       expect((await h.query(statusQuery)).stage).toBe('intake');
       expect((await refusal(h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] }))).type).toBe('not-yet');

@@ -5,9 +5,8 @@
 import type { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
-import { atIntakeSearchAttributes, SA } from '../../domain/search-attributes';
+import { SA } from '../../domain/search-attributes';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
-import { licenceApplication } from '../../workflows/approval/licence-application';
 import { PATCH_BASELINE } from '../../workflows/shared/patch-baseline';
 import { freshUscc, makeApplication, staff } from '../helpers/fixtures';
 import { pastIntake } from '../helpers/time-skipping';
@@ -52,15 +51,10 @@ describe('history shape of a case started on this code', () => {
   });
 
   it('P1: search attributes are written only when they change, each write names only what changed, and visibility still shows where the case is', async () => {
-    await withServer(async ({ env }) => {
+    await withServer(async ({ begin }) => {
       // Started as the API starts a case, with the intake attributes: those count as written.
       const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
-      const h = await env.client.workflow.start(licenceApplication, {
-        taskQueue: TASK_QUEUE,
-        workflowId: app.applicationId,
-        args: [{ application: app, receivedAt: new Date(await env.currentTimeMs()).toISOString() }],
-        typedSearchAttributes: atIntakeSearchAttributes(app),
-      });
+      const h = await begin(app, { asApi: true });
       await pastIntake(h);
       await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
       await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
