@@ -13,6 +13,13 @@ import { arg, fmt, machine, pool, runBareCase, runBench, runFullCase, SMOKE, sta
 const CASES = arg('cases', SMOKE ? 6 : 200);
 const CONCURRENCY = arg('concurrency', SMOKE ? 3 : 20);
 
+/** A process's own CPU ms and its reaped children's, from /proc/PID/stat (utime, stime, then cutime, cstime: 10 ms ticks). */
+function procCpuMs(pid: string, withChildren: boolean): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+  return ticks * 10;
+}
+
 /** CPU ms used so far by this process's children that run the dev server. */
 function serverCpuMs(): number {
   const children = execFileSync('pgrep', ['-P', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
@@ -20,20 +27,12 @@ function serverCpuMs(): number {
   for (const pid of children) {
     try {
       if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('start-dev')) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      ms += (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, in 10 ms ticks
+      ms += procCpuMs(pid, false);
     } catch {
       // gone meanwhile
     }
   }
   return ms;
-}
-
-/** A process's own CPU ms and its reaped children's, from /proc/PID/stat. */
-function procCpuMs(pid: string, withChildren: boolean): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
-  return ticks * 10;
 }
 
 /**
