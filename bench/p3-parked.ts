@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../api/app';
 import { mintToken } from '../api/auth';
-import { acceptUpdate, type LicenceApplicationInput, requestSupplementUpdate } from '../domain/approval/messages';
+import { acceptUpdate, type LicenceApplicationInput, requestSupplementUpdate, statusQuery } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
 import { createTestDatabase } from '../test/helpers/db';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const receivedAt = new Date(Date.now() - (kind >= 8 ? 30 * DAY : 0)).toISOString();
     const input: LicenceApplicationInput = { application, receivedAt };
     const h = await startCaseWorkflow(env.client, TQ, input);
-    if (kind >= 4 && kind <= 7) await pastIntake(h);
+    if (kind >= 4 && kind <= 7) await pastIntake(() => h.query(statusQuery));
     if (kind >= 4 && kind <= 6) {
       await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
       accepted++;

@@ -5,17 +5,23 @@
  * the cost of our own logic. The activities run one after another, the plainest shape: where a
  * case runs steps side by side (its intake reads), that saving is counted to the case.
  * Keep the count in step with the case: bench/p1-throughput.ts compares the two and stops if they differ.
+ * Like a case, it answers a status Query that says when its intake steps are done: the driver
+ * waits for that before the first Update, the same way for both (bench/lib.ts pastIntake).
  */
-import { condition, continueAsNew, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild, defineUpdate } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineUpdate, ParentClosePolicy, proxyActivities, setHandler, sleep, startChild } from '@temporalio/workflow';
 
 const { benchNoop } = proxyActivities<{ benchNoop(step: string): Promise<void> }>({ startToCloseTimeout: '30 seconds' });
 
 export const bareAccept = defineUpdate<string, []>('bareAccept');
 export const bareApprove = defineUpdate<string, []>('bareApprove');
+/** The bare case's stage, shaped like a case's status: `intake` until its first four steps are done. */
+export const bareStatusQuery = defineQuery<{ stage: string }>('bareStatus');
 
 export async function bareCase(id: string): Promise<string> {
+  let stage = 'intake';
   let accepted = false;
   let approved = false;
+  setHandler(bareStatusQuery, () => ({ stage }));
   setHandler(bareAccept, async () => {
     await benchNoop('accept-record');
     accepted = true;
@@ -30,6 +36,7 @@ export async function bareCase(id: string): Promise<string> {
   await benchNoop('ban-check');
   await benchNoop('held-certificate');
   await benchNoop('acceptance-deadline');
+  stage = 'received';
   await condition(() => accepted);
   await benchNoop('routed');
   await benchNoop('deadline');
