@@ -2,11 +2,14 @@
  * Messages of a licence's lifecycle (L05, R04, L04, R12): the one module both the lifecycle
  * workflow and the API import. Refusals use `messageRefused` (../refusal).
  */
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import type { ApplicationInput } from '../approval/application';
 import type { ProductId } from '../policy';
 import { Actor } from '../roles';
+import { SA } from '../search-attributes';
+import { endOfShanghaiDay } from '../time';
 import { RevocationGround } from './revocation';
 
 export const LicenceStatus = z.enum(['valid', 'deemed-renewed', 'expired', 'cancelled', 'revoked', 'superseded']);
@@ -94,6 +97,27 @@ export interface LifecycleInput extends LicenceParticulars {
   historyCap?: number;
   /** State carried over from the previous run (continue-as-new). */
   carried?: LicenceState;
+}
+
+/**
+ * What a lifecycle shows in the case list (search attributes): the licence's status, its term's
+ * end while it is in force, and whom it waits on. The application workflow starts the lifecycle
+ * with these already set (workflows/approval/issuance.ts), so the lifecycle writes none at start.
+ */
+export function lifecycleSearchAttributes(
+  st: Pick<LicenceState, 'status' | 'province' | 'product' | 'uscc' | 'policyVersion' | 'validUntil' | 'deemedRenewedUntil' | 'renewal' | 'reminderSentAt'>,
+): SearchAttributeUpdatePair[] {
+  const active = ACTIVE_STATUSES.includes(st.status);
+  return [
+    { key: SA.stage, value: `licence:${st.status}` },
+    { key: SA.province, value: st.province },
+    { key: SA.product, value: st.product },
+    { key: SA.uscc, value: st.uscc },
+    { key: SA.policyVersion, value: st.policyVersion },
+    { key: SA.deadline, value: active ? new Date(endOfShanghaiDay(st.deemedRenewedUntil ?? st.validUntil)) : null },
+    { key: SA.overdue, value: false },
+    { key: SA.waitingOn, value: !active ? 'nobody' : st.renewal && !st.renewal.decision ? 'renewal-decision' : st.reminderSentAt ? 'holder' : 'nobody' },
+  ];
 }
 
 /** A certificate's particulars from the application that obtained it: the lifecycle's input at issuance. */

@@ -6,6 +6,8 @@ import type { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { acceptUpdate, approveUpdate, statusQuery } from '../../domain/approval/messages';
 import { SA } from '../../domain/search-attributes';
+import { lifecycleQuery } from '../../domain/licence/messages';
+import { endOfShanghaiDay } from '../../domain/time';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 import { PATCH_BASELINE } from '../../workflows/shared/patch-baseline';
 import { freshUscc, makeApplication, staff } from '../helpers/fixtures';
@@ -96,6 +98,26 @@ describe('history shape of a case started on this code', () => {
       expect(children[0]!.task).toBe(children[1]!.task);
       const timeline = (await h.query(statusQuery)).timeline.map((t) => t.event);
       expect(timeline.findIndex((t) => t.startsWith('follow-up-started'))).toBeLessThan(timeline.indexOf('lifecycle-started'));
+    });
+  });
+
+  it('P1, L05: the lifecycle starts showing its licence as valid until the term ends, and writes no search attributes of its own at start', async () => {
+    await withServer(async ({ env, start }) => {
+      const app = makeApplication({ enterprise: { ...makeApplication().enterprise, uscc: freshUscc() } });
+      const h = await start(app);
+      await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await h.executeUpdate(approveUpdate, { args: [{ actor: staff('approver') }] });
+      const { certificateNumber } = await h.result();
+      const lifecycle = env.client.workflow.getHandle(lifecycleWorkflowId(certificateNumber!));
+      // Before, its first task wrote all eight attributes (721 bytes of history).
+      expect(upserts(await lifecycle.fetchHistory()).filter((u) => !('TemporalChangeVersion' in u))).toEqual([]);
+      const shown = (await lifecycle.describe()).typedSearchAttributes;
+      const { validUntil } = await lifecycle.query(lifecycleQuery);
+      expect(shown.get(SA.stage)).toBe('licence:valid');
+      expect(shown.get(SA.waitingOn)).toBe('nobody');
+      expect(shown.get(SA.overdue)).toBe(false);
+      expect(shown.get(SA.deadline)?.toISOString()).toBe(new Date(endOfShanghaiDay(validUntil)).toISOString());
+      expect(shown.get(SA.uscc)).toBe(app.enterprise.uscc);
     });
   });
 

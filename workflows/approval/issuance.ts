@@ -2,9 +2,10 @@
  * L07, R05: the electronic certificate, then the hand-off to the licence's after-issuance life:
  * the follow-up child (R08, R10) and the lifecycle child (L05), both outliving the case.
  */
+import type { SearchAttributePair, SearchAttributeUpdatePair } from '@temporalio/common';
 import { getExternalWorkflowHandle, log, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { hasPatch, onSecondBaseline } from '../shared/patch-baseline';
-import { licenceParticularsOf, renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
+import { hasPatch, onSecondBaseline, onThirdBaseline } from '../shared/patch-baseline';
+import { licenceParticularsOf, lifecycleSearchAttributes, renewalIssuedSignal, type LifecycleInput } from '../../domain/licence/messages';
 import { followUpFor, policyById, type ApprovalPath, type PolicyVersion } from '../../domain/policy';
 import type { FollowUpInput } from '../../domain/supervision/follow-up';
 import { shanghaiDate } from '../../domain/time';
@@ -55,7 +56,9 @@ export async function issueAndHandOff(ctx: CaseContext, policy: PolicyVersion, p
   if (hasPatch('licence-lifecycle')) {
     const lifecycleId = lifecycleWorkflowId(cert.number);
     const lifecycleInput: LifecycleInput = licenceParticularsOf(app, cert, policy.id);
-    const lifecycle = startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON });
+    // Started showing what it would write first (third baseline), so it writes nothing at start.
+    const shown = onThirdBaseline() ? { typedSearchAttributes: lifecycleSearchAttributes({ ...lifecycleInput, status: 'valid' }).filter(isSet) } : {};
+    const lifecycle = startChild(licenceLifecycle, { workflowId: lifecycleId, args: [lifecycleInput], parentClosePolicy: ParentClosePolicy.ABANDON, ...shown });
     // Both settle first: a lifecycle that started is on the timeline and told of the renewal even
     // if the follow-up's start failed (that failure is raised below, after this bookkeeping).
     if (together) await Promise.allSettled([followUp, lifecycle]);
@@ -102,3 +105,6 @@ async function startFollowUp(ctx: CaseContext, policy: PolicyVersion, path: Appr
   s.followUpWorkflowId = childId;
   s.timeline.push({ at: nowIso(), stage: s.stage, event: `follow-up-started:${followUp.kind}`, note: childId });
 }
+
+/** A start sets attributes; an unset one (null) is simply left out. */
+const isSet = (p: SearchAttributeUpdatePair): p is SearchAttributePair => p.value !== null;

@@ -18,7 +18,7 @@
  * the server suggests it), carrying its state, so no run's history grows with the years.
  */
 import { allHandlersFinished, condition, continueAsNew, getExternalWorkflowHandle, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { adoptPatchBaseline, hasPatch } from '../shared/patch-baseline';
+import { adoptPatchBaseline, hasPatch, onThirdBaseline } from '../shared/patch-baseline';
 import { acts } from '../shared/activities';
 import { createMutex } from '../shared/mutex';
 import { validUntil as validityEnd } from '../../domain/licence/certificate';
@@ -28,8 +28,7 @@ import { MAY } from '../../domain/permissions';
 import { policyById } from '../../domain/policy';
 import type { Actor } from '../../domain/roles';
 import { requireStaff } from '../shared/guards';
-import { SA } from '../../domain/search-attributes';
-import { ACTIVE_STATUSES, cancelLicenceUpdate, changeLicenceUpdate, LIFECYCLE_CHECKPOINT_DAYS, LIFECYCLE_HISTORY_CAP, type LicenceEvent, type LicenceState, type LifecycleInput, lifecycleQuery, renewalIssuedSignal, revokeLicenceSignal, revokeLicenceUpdate } from '../../domain/licence/messages';
+import { ACTIVE_STATUSES, cancelLicenceUpdate, changeLicenceUpdate, LIFECYCLE_CHECKPOINT_DAYS, LIFECYCLE_HISTORY_CAP, type LicenceEvent, type LicenceState, type LifecycleInput, lifecycleQuery, lifecycleSearchAttributes, renewalIssuedSignal, revokeLicenceSignal, revokeLicenceUpdate } from '../../domain/licence/messages';
 import { followUpWorkflowId } from '../../domain/workflow-ids';
 import { licenceEndedSignal } from '../../domain/supervision/follow-up';
 import { renewalDueBy } from '../../domain/licence/certificate';
@@ -78,17 +77,28 @@ export async function licenceLifecycle(input: LifecycleInput): Promise<LicenceSt
     st.history.push(e);
     if (st.history.length > HISTORY_KEPT) st.history.splice(0, st.history.length - HISTORY_KEPT);
   };
-  const publish = () =>
-    upsertSearchAttributes([
-      { key: SA.stage, value: `licence:${st.status}` },
-      { key: SA.province, value: st.province },
-      { key: SA.product, value: st.product },
-      { key: SA.uscc, value: st.uscc },
-      { key: SA.policyVersion, value: st.policyVersion },
-      { key: SA.deadline, value: active() ? new Date(endOfShanghaiDay(termEnd())) : null },
-      { key: SA.overdue, value: false },
-      { key: SA.waitingOn, value: !active() ? 'nobody' : st.renewal && !st.renewal.decision ? 'renewal-decision' : st.reminderSentAt ? 'holder' : 'nobody' },
-    ]);
+  /**
+   * A run on the third baseline writes only the attributes that changed since it started (its
+   * parent, or its previous run through continue-as-new, set them) or last wrote them, and
+   * nothing when none did: an issued licence's lifecycle writes none at start. Older runs wrote
+   * the whole set at each call and replay that way. The set of keys is fixed, so none ever has
+   * to be cleared by name.
+   */
+  const diffing = onThirdBaseline();
+  const published = new Map<string, string>();
+  if (diffing) {
+    const startedWith = workflowInfo().typedSearchAttributes;
+    for (const { key } of lifecycleSearchAttributes(st)) published.set(key.name, JSON.stringify(startedWith.get(key) ?? null));
+  }
+  const publish = () => {
+    let pairs = lifecycleSearchAttributes(st);
+    if (diffing) {
+      pairs = pairs.filter(({ key, value }) => published.get(key.name) !== JSON.stringify(value ?? null));
+      if (!pairs.length) return;
+      for (const { key, value } of pairs) published.set(key.name, JSON.stringify(value ?? null));
+    }
+    upsertSearchAttributes(pairs);
+  };
   const event = (action: string, extra: { actor?: Actor; reason?: string; details?: Record<string, unknown> } = {}) => ({
     eventKey: key(action),
     applicationId: st.applicationId,

@@ -50,14 +50,14 @@ export function requireNoResultInThisTask(subject: string): void {
 export const acts: Activities = new Proxy({} as Activities, {
   get(_target, name) {
     if (typeof name !== 'string') return undefined;
-    return (...args: unknown[]) => {
-      const step = withOpsHold(name, () => {
-        const proxy = (hasPatch('activity-heartbeat') ? heartbeating : legacy) as unknown as Record<string, AnyActivity>;
-        return proxy[name]!(...args);
-      });
-      // A reaction of its own, not a link in the caller's chain: the caller resumes exactly as before.
-      step.then(markSettled, markSettled);
-      return step;
-    };
+    return (...args: unknown[]) =>
+      withOpsHold(
+        name,
+        () => {
+          const proxy = (hasPatch('activity-heartbeat') ? heartbeating : legacy) as unknown as Record<string, AnyActivity>;
+          return proxy[name]!(...args);
+        },
+        markSettled,
+      );
   },
 });

@@ -40,11 +40,20 @@ export const FIRST_BASELINE = 'baseline-2026-12-07';
  */
 export const SECOND_BASELINE = 'baseline-2026-12-07b';
 
+/**
+ * The third baseline: the second one's, and two ways a case spends less per step. An activity's
+ * result reaches the workflow through one reaction instead of three promises
+ * (workflows/shared/ops-hold.ts), and the lifecycle child is started with the search attributes
+ * it would write first, so it writes them only when something changes
+ * (workflows/approval/issuance.ts, workflows/licence/licence-lifecycle.ts).
+ */
+export const THIRD_BASELINE = 'baseline-2026-12-08';
+
 /** The baseline a run started on this code records. */
-export const PATCH_BASELINE = SECOND_BASELINE;
+export const PATCH_BASELINE = THIRD_BASELINE;
 
 /** Oldest first; a run's level is its baseline's place here, counted from 1 (0: none). */
-const BASELINES = [FIRST_BASELINE, SECOND_BASELINE] as const;
+const BASELINES = [FIRST_BASELINE, SECOND_BASELINE, THIRD_BASELINE] as const;
 
 /** Every patch id in the workflows when the baseline was cut. Never add to this list. */
 const COVERED: ReadonlySet<string> = new Set([
@@ -114,6 +123,11 @@ export function onPatchBaseline(): boolean {
 /** Whether this run started on the second baseline (what it gates: SECOND_BASELINE above). */
 export function onSecondBaseline(): boolean {
   return level >= 2;
+}
+
+/** Whether this run started on the third baseline (what it gates: THIRD_BASELINE above). */
+export function onThirdBaseline(): boolean {
+  return level >= 3;
 }
 
 /** `patched(id)`, answered by the baseline for the ids it covers. */
