@@ -34,7 +34,7 @@ const markSettled = () => {
 
 /**
  * Refuses a message 'not-yet' when this workflow task already handed an activity's result to the
- * workflow. A worker without the workflow cached has taken an Update after the result and the
+ * workflow (on the third patch baseline also a failure for good, which starts a hold: see withOpsHold). A worker without the workflow cached has taken an Update after the result and the
  * commands it caused, in one task; every replay runs the Update first, the commands come out in
  * another order, and the workflow fails each task for good (a nondeterminism error; twice in the
  * soak's histories, test/fixtures/nondeterministic-accept-*.json, docs/reliability.md). Refused,

@@ -89,6 +89,9 @@ function failedForGood(err: unknown): ApplicationFailure | undefined {
 /**
  * Runs one activity call; a failure for good holds the step until ops retry it (see above).
  * `onSettled` runs in the workflow task that hands the call's result (or its failure) to the workflow.
+ * On the third baseline that includes a failure for good: the hold it starts writes the case's
+ * status and LpWaitingOn in that task, so it counts as a result taken (older runs marked the task
+ * only when the held step finally went through, and replay that way).
  *
  * On the third patch baseline the result comes through one reaction on the activity's promise;
  * the loop below (an async function, `onSettled` a reaction of its own) is entered only when a
@@ -111,16 +114,25 @@ export function withOpsHold<T>(activity: string, call: () => Promise<T>, onSettl
     return result;
   };
   const observed = () =>
-    call().then(handed, (err: unknown) => {
+    started(call).then(handed, (err: unknown) => {
       settled();
       throw err;
     });
-  return call().then(handed, (err: unknown) => {
+  return started(call).then(handed, (err: unknown) => {
     settled();
     const failure = failedForGood(err);
     if (!failure || !hasPatch(OPS_HOLD_PATCH)) throw err;
     return heldLoop(activity, observed, failure);
   });
+}
+
+/** The call's promise; a call that throws at once (as an async function would not) becomes a rejected one. */
+function started<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 /** The step's loop: runs the call (unless it already `failed` for good), holds on a failure for good, runs again when ops retry. */
