@@ -10,6 +10,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { acceptUpdate, approveUpdate, confirmPredecessorCancelledUpdate, pauseClockUpdate, recordVerificationUpdate, refuseUpdate, rejectAtIntakeUpdate, requestSupplementUpdate, resumeClockUpdate, supplementSignal } from '../../domain/approval/messages';
 import { upsertVerifier } from '../../db/registers';
 import { assignTeamUpdate } from '../../domain/supervision/follow-up';
+import { opsHoldsQuery, retryAfterOpsUpdate } from '../../domain/ops';
 import { lifecycleWorkflowId } from '../../domain/workflow-ids';
 import { recordInspectionUpdate } from '../../domain/supervision/follow-up';
 import { licenceApplication } from '../../workflows/approval/licence-application';
@@ -180,6 +181,47 @@ const scenarios: Record<string, Scenario> = {
     await ctx.sleepUntil(Date.parse(`${addCalendarDays(cert.validUntil, 1)}T09:00:00+08:00`));
     for (let i = 0; i < 200 && (await h.query(lifecycleQuery)).status !== 'deemed-renewed'; i++) await new Promise((r) => setTimeout(r, 50));
     await h.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(app.enterprise.uscc), reason: 'production-ceased' }] });
+    await h.result();
+    return [h];
+  },
+  async 'lifecycle-continue-as-new'(_start, sleep, ctx) {
+    // A lifecycle that continues as new every 30 days: each new run starts with the attributes the
+    // last one had (the server carries them) and must replay the writes it skipped for that.
+    const acts = createActivities({ pool: pool() });
+    const app = makeApplication({ applicationId: id('lifecycle-continue-as-new') });
+    const issuedAt = new Date(await ctx.now()).toISOString();
+    const policy = policyInForce(shanghaiDate(issuedAt));
+    await acts.recordReceipt({ application: app, receivedAt: issuedAt, eventKey: `${app.applicationId}:received:1` });
+    const cert = await acts.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt, issuedOn: shanghaiDate(issuedAt), policyVersion: policy.id });
+    const h = await ctx.env.client.workflow.start(licenceLifecycle, {
+      taskQueue: TQ,
+      workflowId: lifecycleWorkflowId(cert.number),
+      args: [{ ...licenceParticularsOf(app, cert, policy.id), checkpointDays: 30 }],
+    });
+    const firstRun = (await h.describe()).runId;
+    await sleep(65 * DAY);
+    await h.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(app.enterprise.uscc), reason: 'production-ceased' }] });
+    await h.result();
+    // Labelled: the certificate number alone may be another scenario's, recorded on another day's database.
+    return [
+      { handle: h.client.getHandle(h.workflowId, firstRun), label: 'continue-as-new-run1' },
+      { handle: h, label: 'continue-as-new-last' },
+    ];
+  },
+  async 'ops-hold-in-update'(start) {
+    // An accept whose audit row fails for good (a constraint): the Update's step holds for ops,
+    // ops fix the cause and retry, the Update answers, and the case is issued.
+    const h = await start(makeApplication({ applicationId: id('ops-hold-in-update') }));
+    await waitFor(h, (s) => s.stage === 'received');
+    const constraint = `hist_block_${TAG.toLowerCase()}`;
+    await pool().query(`ALTER TABLE audit_events ADD CONSTRAINT ${constraint} CHECK (application_id <> '${h.workflowId}') NOT VALID`);
+    const pending = await h.startUpdate(acceptUpdate, { args: [officer], waitForStage: 'ACCEPTED' });
+    for (let i = 0; i < 200 && !(await h.query(opsHoldsQuery)).some((hold) => hold.updateId !== undefined); i++) await new Promise((r) => setTimeout(r, 50));
+    await pool().query(`ALTER TABLE audit_events DROP CONSTRAINT ${constraint}`);
+    await h.executeUpdate(retryAfterOpsUpdate, { args: [{ actor: { id: 'ops-1', role: 'ops' } }] });
+    await pending.result();
+    await waitFor(h, (s) => s.path !== undefined && s.opsHold === undefined);
+    await h.executeUpdate(approveUpdate, { args: [approver] });
     await h.result();
     return [h];
   },
