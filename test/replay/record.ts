@@ -165,15 +165,7 @@ const scenarios: Record<string, Scenario> = {
     // filed in time and undecided (deemed renewal, L05), then a cancellation that ends it.
     const acts = createActivities({ pool: pool() });
     const app = makeApplication({ applicationId: id('lifecycle-deemed-renewal'), product: 'broadcast-equipment', productNames: ['数字电视发射机'] });
-    const issuedAt = new Date(await ctx.now()).toISOString();
-    const policy = policyInForce(shanghaiDate(issuedAt));
-    await acts.recordReceipt({ application: app, receivedAt: issuedAt, eventKey: `${app.applicationId}:received:1` });
-    const cert = await acts.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt, issuedOn: shanghaiDate(issuedAt), policyVersion: policy.id });
-    const h = await ctx.env.client.workflow.start(licenceLifecycle, {
-      taskQueue: TQ,
-      workflowId: lifecycleWorkflowId(cert.number),
-      args: [{ ...licenceParticularsOf(app, cert, policy.id), checkpointDays: 3000 }],
-    });
+    const { h, cert, policy } = await issuedLifecycle(ctx, app, 3000);
     const dueBy = renewalDueBy(cert.validUntil, policy.renewalNoticeMonths);
     await ctx.sleepUntil(Date.parse(`${addCalendarDays(dueBy, -5)}T10:00:00+08:00`));
     const renewal = makeApplication({ ...app, applicationId: id('lifecycle-deemed-renewal-ren'), type: 'renewal', currentCertificateNumber: cert.number, conditionsUnchanged: true });
@@ -187,17 +179,8 @@ const scenarios: Record<string, Scenario> = {
   async 'lifecycle-continue-as-new'(_start, sleep, ctx) {
     // A lifecycle that continues as new every 30 days: each new run starts with the attributes the
     // last one had (the server carries them) and must replay the writes it skipped for that.
-    const acts = createActivities({ pool: pool() });
     const app = makeApplication({ applicationId: id('lifecycle-continue-as-new') });
-    const issuedAt = new Date(await ctx.now()).toISOString();
-    const policy = policyInForce(shanghaiDate(issuedAt));
-    await acts.recordReceipt({ application: app, receivedAt: issuedAt, eventKey: `${app.applicationId}:received:1` });
-    const cert = await acts.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt, issuedOn: shanghaiDate(issuedAt), policyVersion: policy.id });
-    const h = await ctx.env.client.workflow.start(licenceLifecycle, {
-      taskQueue: TQ,
-      workflowId: lifecycleWorkflowId(cert.number),
-      args: [{ ...licenceParticularsOf(app, cert, policy.id), checkpointDays: 30 }],
-    });
+    const { h } = await issuedLifecycle(ctx, app, 30);
     const firstRun = (await h.describe()).runId;
     await sleep(65 * DAY);
     await h.executeUpdate(cancelLicenceUpdate, { args: [{ actor: applicant(app.enterprise.uscc), reason: 'production-ceased' }] });
@@ -265,6 +248,21 @@ const scenarios: Record<string, Scenario> = {
   ...spotCheckScenarios({ id, taskQueue: TQ, pool: () => pool() }),
   ...reportScenarios({ id, taskQueue: TQ, pool: () => pool() }),
 };
+
+/** A certificate issued straight through the activities (no case recorded) and its lifecycle, continuing as new every `checkpointDays`. */
+async function issuedLifecycle(ctx: TimeSkippingCtx, app: ApplicationInput, checkpointDays: number) {
+  const acts = createActivities({ pool: pool() });
+  const issuedAt = new Date(await ctx.now()).toISOString();
+  const policy = policyInForce(shanghaiDate(issuedAt));
+  await acts.recordReceipt({ application: app, receivedAt: issuedAt, eventKey: `${app.applicationId}:received:1` });
+  const cert = await acts.issueCertificate({ applicationId: app.applicationId, eventKey: `${app.applicationId}:certificate:1`, issuedAt, issuedOn: shanghaiDate(issuedAt), policyVersion: policy.id });
+  const h = await ctx.env.client.workflow.start(licenceLifecycle, {
+    taskQueue: TQ,
+    workflowId: lifecycleWorkflowId(cert.number),
+    args: [{ ...licenceParticularsOf(app, cert, policy.id), checkpointDays }],
+  });
+  return { h, cert, policy };
+}
 
 /**
  * R08, L05: a renewal names a certificate its enterprise holds and is taken from 6 months before
