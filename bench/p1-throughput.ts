@@ -53,21 +53,28 @@ async function main(): Promise<void> {
     await pool([...Array(warm).keys()], warm, (i) => runBareCase(client, world.taskQueue, `P1-warm-${run}-${i}`));
     // Bare, ours, ours, bare, repeated: the dev server slows as it fills (bare fell 6.2 → 5.3
     // cases/s between two rounds of 200 on 2026-12-07), and on a shared machine a neighbour's load
-    // comes and goes within a minute (one pair 0.87, the next 0.70). In this order a steady drift
-    // hits both alike, and the ratio of each adjacent pair shows how far the noise reaches.
+    // comes and goes within a minute (the pairs of one run spread from 0.75 to 1.42 on
+    // 2026-12-08). In this order a steady drift hits both alike, and the ratio of each adjacent
+    // pair shows how far the noise reaches.
     const blocks = 2 * ROUNDS;
     const size = Math.max(1, Math.floor(CASES / blocks));
     let bareMs = 0;
     let oursMs = 0;
     const pairs: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      for (const first of ['bare', 'ours'] as const) {
-        const a = first === 'bare' ? await bare(size) : await ours(size);
-        const b = first === 'bare' ? await ours(size) : await bare(size);
-        const [b1, o1] = first === 'bare' ? [a, b] : [b, a];
-        bareMs += b1;
-        oursMs += o1;
-        pairs.push(b1 / o1);
+      for (const bareFirst of [true, false]) {
+        let b: number;
+        let o: number;
+        if (bareFirst) {
+          b = await bare(size);
+          o = await ours(size);
+        } else {
+          o = await ours(size);
+          b = await bare(size);
+        }
+        bareMs += b;
+        oursMs += o;
+        pairs.push(b / o); // ours' rate over bare's: the same number of cases each
       }
     }
     const shape = await assertSameShape(client, `P1-${run}-0`, `P1-bare-${run}-0`);
