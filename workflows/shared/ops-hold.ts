@@ -98,8 +98,9 @@ function failedForGood(err: unknown): ApplicationFailure | undefined {
  * call fails for good. Every promise a workflow makes is tracked by the SDK with a stack trace
  * (for the UI's stack-trace view), so two fewer per activity call is worker CPU saved on every
  * case (docs/performance.md). Older runs replay through the loop, as they were recorded: the
- * number of microtask turns before the caller resumes differs, and with it, in a task that
- * also runs a handler, the order of their commands.
+ * caller resumes after a different number of microtask turns, which in a task that also runs a
+ * handler could change the order of their commands (no recorded history shows it: they all
+ * replay with this path forced, but none has such a task).
  */
 export function withOpsHold<T>(activity: string, call: () => Promise<T>, onSettled?: () => void): Promise<T> {
   if (!onThirdBaseline()) {
