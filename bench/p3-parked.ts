@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createApp } from '../api/app';
 import { mintToken } from '../api/auth';
+import { sendUpdate } from '../api/updates';
 import { acceptUpdate, type LicenceApplicationInput, requestSupplementUpdate, statusQuery } from '../domain/approval/messages';
 import { SA } from '../domain/search-attributes';
 import { CASE_WORKFLOW_TYPE } from '../domain/workflow-ids';
@@ -60,11 +61,14 @@ async function main(): Promise<void> {
     const input: LicenceApplicationInput = { application, receivedAt };
     const h = await startCaseWorkflow(env.client, TQ, input);
     if (kind >= 4 && kind <= 7) await pastIntake(() => h.query(statusQuery));
+    // Sent as the API sends them: a case that takes the decision in the same task as its last intake
+    // result (a worker with a small cache replays it) refuses 'not-yet', and the API sends it again.
+    const what = `case ${application.applicationId}`;
     if (kind >= 4 && kind <= 6) {
-      await h.executeUpdate(acceptUpdate, { args: [{ actor: staff('acceptance-officer') }] });
+      await sendUpdate(h, acceptUpdate, { actor: staff('acceptance-officer') }, { what });
       accepted++;
     } else if (kind === 7) {
-      await h.executeUpdate(requestSupplementUpdate, { args: [{ actor: staff('acceptance-officer'), items: ['营业执照副本'] }] });
+      await sendUpdate(h, requestSupplementUpdate, { actor: staff('acceptance-officer'), items: ['营业执照副本'] }, { what });
     }
     started++;
   };
