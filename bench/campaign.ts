@@ -14,6 +14,7 @@ import { listTasks } from '../db/inspection-batches';
 import { upsertInspector } from '../db/inspectors';
 import { campaignStatusQuery, campaignWorkflowId, riskSignalIntakeWorkflowId } from '../domain/supervision/campaign';
 import { batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config';
 import { shanghaiDate } from '../domain/time';
 import { createWorker } from '../workers/worker';
 import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const [env, db, bundle] = await Promise.all([createDevServerEnv(), createTestDatabase(), workflowBundle()]);
   const taskQueue = 'bench-campaign';
   // The production default cache (WORKER_MAX_CACHED_WORKFLOWS, docs/performance.md): the SDK's own grows with the heap until the workflow thread runs out.
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle, maxCachedWorkflows: 250 });
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, pool: db.pool, workflowBundle: bundle, maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS });
   const running = worker.run();
   try {
     const usccs = Array.from({ length: licensees }, () => freshUscc());

@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { insertPlan, listTasks } from '../db/inspection-batches';
 import { upsertInspector } from '../db/inspectors';
 import { batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config';
 import { shanghaiDate } from '../domain/time';
 import { BATCH_PAGE_SIZE, inspectionBatch } from '../workflows/supervision/inspection-batch';
 import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const today = shanghaiDate(Date.now());
   const env = await createDevServerEnv();
   const taskQueue = 'bench-inspection-batch';
-  const world = await startWorld(env, taskQueue, { maxCachedWorkflows: arg('cache', 250) });
+  const world = await startWorld(env, taskQueue, { maxCachedWorkflows: arg('cache', DEFAULT_MAX_CACHED_WORKFLOWS) });
   const db = world.db;
   try {
     // The floor first: a bare batch opening as many children, in the same pages, on the same server and worker.

@@ -6,6 +6,14 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/**
+ * Each cached workflow costs the worker about 0.7 to 1 MB of resident memory (its V8 objects, its
+ * state in the SDK's core, and the garbage its replays leave). 100 keeps a worker near 370 MB
+ * however many cases are open and still holds every case in flight at the default task slots
+ * (40); 250 went past 512 MB with 2,000 cases parked (docs/performance.md, "Worker memory").
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 export const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -62,7 +70,7 @@ export const ConfigSchema = z.object({
    */
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(500).default(16),
   /** Workflows a worker keeps in memory between tasks; the rest are replayed from history when they wake (bench P3). */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   /**
    * A workflow bundle built beforehand (workers/bundle.ts buildWorkflowBundle; `npm start` and the
    * image build one): the worker loads it instead of bundling at start. Unset: bundle in-process.
