@@ -1,6 +1,6 @@
 /**
  * Benchmark (figures, not assertions) of an R11 batch: `npx tsx bench/inspection-batch.ts
- * [--licensees=5000] [--inspectors=60] [--rate=1] [--cache=250]`. Synthetic licensees of one province are graded
+ * [--licensees=5000] [--inspectors=60] [--rate=1] [--cache=100]`. Synthetic licensees of one province are graded
  * by the nightly workflow (timed apart: grades are normally there already), then one batch draws
  * them (rate 1 by default: every licensee an inspectee, the worst case), draws a team for each
  * and starts every inspection task, on the real Temporal dev server with a real worker and

@@ -25,12 +25,12 @@ if (SMOKE && FULL) {
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.split('=')[1]?.split(',');
 
 /**
- * `quick`: the default run's sizes. On this 2-core machine the dev server opens 8 to 11 parked
- * cases a second, so 10,000 parked cases alone take over 20 minutes; the default parks 4,000 and
+ * `quick`: the default run's sizes. On a 2-core machine the dev server opens 8 to 18 parked
+ * cases a second, so 10,000 parked cases alone take 10 to 21 minutes; the default parks 4,000 and
  * measures the memory at 2,000 (the target's first point) and 4,000, and runs 2,000 timers. At
- * 1,000 the worker is still growing into its cache (448 → 504 MB between 1,000 and 2,000 on
- * 2026-12-08, 537 → 541 MB between 2,000 and 4,000). `--full` uses each bench's own defaults,
- * which are the targets' sizes.
+ * 1,000 the worker can still be growing into its cache (448 → 504 MB between 1,000 and 2,000 on
+ * 2026-12-08 with the cache of 250 then; 453 → 454 MB between 2,000 and 4,000 with 100).
+ * `--full` uses each bench's own defaults, which are the targets' sizes.
  */
 const BENCHES: { key: string; file: string; what: string; quick?: string[] }[] = [
   { key: 'calendar', file: 'calendar.ts', what: 'working-day calculator (L03)' },

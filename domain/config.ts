@@ -7,10 +7,10 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 
 /**
- * Each cached workflow costs the worker about 0.7 to 1 MB of resident memory (its V8 objects, its
- * state in the SDK's core, and the garbage its replays leave). 100 keeps a worker near 370 MB
- * however many cases are open and still holds every case in flight at the default task slots
- * (40); 250 went past 512 MB with 2,000 cases parked (docs/performance.md, "Worker memory").
+ * Each cached workflow costs the worker roughly 0.6 to 1 MB of resident memory. With 100 a worker
+ * stayed at 370 to 450 MB however many cases were open, and parked cases as fast as with 250,
+ * which went past 512 MB with 2,000 cases parked (docs/performance.md, "P3's memory and the
+ * cache"). Below the workflow task slots (40 by default) it would also cap those.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
