@@ -12,9 +12,9 @@
 import { performance } from 'node:perf_hooks';
 import { listTasks } from '../db/inspection-batches';
 import { upsertInspector } from '../db/inspectors';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config';
 import { campaignStatusQuery, campaignWorkflowId, riskSignalIntakeWorkflowId } from '../domain/supervision/campaign';
 import { batchWorkflowId, inspectionTaskWorkflowId } from '../domain/supervision/inspection-task';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config';
 import { shanghaiDate } from '../domain/time';
 import { createWorker } from '../workers/worker';
 import { riskGradesNightly } from '../workflows/supervision/risk-grades-nightly';
